@@ -1,0 +1,375 @@
+//! Setup, sign-in (password, then 2FA code) and sign-out pages.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::login::{self, Outcome};
+use super::sessions::{self, Stage};
+use super::setup::{self, SetupError, SetupForm};
+use crate::users::store::{NewUser, User};
+use crate::web::ctx::FieldErrors;
+use crate::web::errors::{fail, render};
+use crate::web::session::{session_cookie_name, set_cookie};
+use crate::web::{Access, AppState, Ctx, RouteTable};
+
+pub fn routes(table: RouteTable) -> RouteTable {
+    table
+        .get("/setup", Access::Public, setup_page)
+        .post("/setup", Access::Public, setup_submit)
+        .get("/login", Access::Public, login_page)
+        .post("/login", Access::Public, login_submit)
+        .get("/login/2fa", Access::Public, second_factor_page)
+        .post("/login/2fa", Access::Public, second_factor_submit)
+        .post("/logout", Access::SignedIn, logout)
+}
+
+#[derive(Template)]
+#[template(path = "auth/setup.html")]
+struct SetupPage<'a> {
+    c: &'a Ctx,
+    token: String,
+    valid: bool,
+    form: SetupValues,
+    errors: FieldErrors,
+}
+
+#[derive(Default, Deserialize, Clone)]
+struct SetupValues {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    facility_name: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+async fn setup_page(
+    State(state): State<AppState>,
+    c: Ctx,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    if state.setup_done() {
+        return Redirect::to("/login").into_response();
+    }
+    let valid = match setup::token_is_valid(&state.db, &q.token).await {
+        Ok(v) => v && !q.token.is_empty(),
+        Err(e) => return fail(&c, e),
+    };
+    render(
+        &c,
+        &SetupPage {
+            c: &c,
+            token: q.token,
+            valid,
+            form: SetupValues::default(),
+            errors: FieldErrors::default(),
+        },
+    )
+}
+
+async fn setup_submit(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(values): Form<SetupValues>,
+) -> Response {
+    if state.setup_done() {
+        return Redirect::to("/login").into_response();
+    }
+    let form = SetupForm {
+        facility_name: values.facility_name.clone(),
+        user: NewUser {
+            login: values.login.clone(),
+            display_name: values.display_name.clone(),
+            role: "admin".into(),
+            vendor_name: String::new(),
+            password: values.password.clone(),
+        },
+        password_confirm: values.password_confirm.clone(),
+    };
+    let problems = match setup::complete(&state.db, Some(&values.token), &form, &c.visitor.ip).await
+    {
+        Ok(_) => {
+            state.mark_setup_done();
+            return Redirect::to("/login?done=setup").into_response();
+        }
+        Err(SetupError::AlreadyDone) => {
+            state.mark_setup_done();
+            return Redirect::to("/login").into_response();
+        }
+        Err(SetupError::BadToken) => vec![("token", crate::mkey!("setup-link-invalid"))],
+        Err(SetupError::Invalid(problems)) => problems,
+        Err(SetupError::Failed(e)) => return fail(&c, e),
+    };
+    let valid = !problems.iter().any(|(f, _)| *f == "token");
+    let errors = FieldErrors::from_keys(&c.tr, &problems);
+    let page = SetupPage {
+        c: &c,
+        token: values.token.clone(),
+        valid,
+        form: SetupValues {
+            password: String::new(),
+            password_confirm: String::new(),
+            ..values
+        },
+        errors,
+    };
+    let mut response = render(&c, &page);
+    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    response
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage<'a> {
+    c: &'a Ctx,
+    login: String,
+    next: String,
+    message: String,
+    error: String,
+}
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    done: String,
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only paths on this server, so the sign-in page cannot send people elsewhere.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        String::new()
+    }
+}
+
+fn home_for(user: &User) -> &'static str {
+    if user.role.can_read_hospital_data() {
+        "/"
+    } else {
+        "/account"
+    }
+}
+
+async fn login_page(c: Ctx, Query(q): Query<LoginQuery>) -> Response {
+    if let Some(user) = c.user() {
+        return Redirect::to(home_for(user)).into_response();
+    }
+    let message = match q.done.as_str() {
+        "setup" => c.t("setup-done"),
+        "logout" => c.t("logout-done"),
+        _ => String::new(),
+    };
+    render(
+        &c,
+        &LoginPage {
+            c: &c,
+            login: String::new(),
+            next: safe_next(&q.next),
+            message,
+            error: String::new(),
+        },
+    )
+}
+
+fn session_response(state: &AppState, token: &str, to: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    let tls = state.config.tls();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(session_cookie_name(tls), token, tls, None),
+    );
+    response
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let ip = c.visitor.ip.clone();
+    let old = c.visitor.session.as_ref().map(|s| s.token_hash.clone());
+    let outcome = match login::with_password(&state.db, &form.login, &form.password, &ip).await {
+        Ok(o) => o,
+        Err(e) => return fail(&c, e),
+    };
+    let next = safe_next(&form.next);
+    let hours = state.config.session_absolute_hours;
+    match outcome {
+        Outcome::SignedIn(user) => {
+            let token =
+                match sessions::start(&state.db, user.id, Stage::Full, &ip, hours, old.as_deref())
+                    .await
+                {
+                    Ok(t) => t,
+                    Err(e) => return fail(&c, e),
+                };
+            if let Err(e) = login::record_sign_in(&state.db, &user, &ip).await {
+                return fail(&c, e);
+            }
+            let to = if next.is_empty() || !user.role.can_read_hospital_data() {
+                home_for(&user).to_string()
+            } else {
+                next
+            };
+            session_response(&state, &token, &to)
+        }
+        Outcome::NeedsSecondFactor(user) => {
+            match sessions::start(
+                &state.db,
+                user.id,
+                Stage::AwaitingTotp,
+                &ip,
+                hours,
+                old.as_deref(),
+            )
+            .await
+            {
+                Ok(token) => session_response(&state, &token, "/login/2fa"),
+                Err(e) => fail(&c, e),
+            }
+        }
+        Outcome::Failed | Outcome::Throttled => {
+            let error = if matches!(outcome, Outcome::Throttled) {
+                c.t("login-throttled")
+            } else {
+                c.t("login-failed")
+            };
+            let page = LoginPage {
+                c: &c,
+                login: form.login.trim().to_string(),
+                next,
+                message: String::new(),
+                error,
+            };
+            let mut response = render(&c, &page);
+            *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            response
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/login_2fa.html")]
+struct SecondFactorPage<'a> {
+    c: &'a Ctx,
+    error: String,
+}
+
+fn awaiting_user(c: &Ctx) -> Option<User> {
+    c.visitor
+        .session
+        .as_ref()
+        .filter(|s| s.stage == Stage::AwaitingTotp)
+        .map(|s| s.user.clone())
+}
+
+async fn second_factor_page(c: Ctx) -> Response {
+    if awaiting_user(&c).is_none() {
+        return Redirect::to("/login").into_response();
+    }
+    render(
+        &c,
+        &SecondFactorPage {
+            c: &c,
+            error: String::new(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn second_factor_submit(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let Some(user) = awaiting_user(&c) else {
+        return Redirect::to("/login").into_response();
+    };
+    let ip = c.visitor.ip.clone();
+    let outcome = match login::with_second_factor(&state.db, &user, &form.code, &ip).await {
+        Ok(o) => o,
+        Err(e) => return fail(&c, e),
+    };
+    match outcome {
+        Outcome::SignedIn(user) => {
+            let old = c.visitor.session.as_ref().map(|s| s.token_hash.clone());
+            let hours = state.config.session_absolute_hours;
+            let token =
+                match sessions::start(&state.db, user.id, Stage::Full, &ip, hours, old.as_deref())
+                    .await
+                {
+                    Ok(t) => t,
+                    Err(e) => return fail(&c, e),
+                };
+            if let Err(e) = login::record_sign_in(&state.db, &user, &ip).await {
+                return fail(&c, e);
+            }
+            session_response(&state, &token, home_for(&user))
+        }
+        other => {
+            let error = if matches!(other, Outcome::Throttled) {
+                c.t("login-throttled")
+            } else {
+                c.t("totp-code-wrong")
+            };
+            let mut response = render(&c, &SecondFactorPage { c: &c, error });
+            *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            response
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, c: Ctx) -> Response {
+    if let Some(session) = &c.visitor.session {
+        if let Err(e) = sessions::end(&state.db, &session.token_hash).await {
+            return fail(&c, e);
+        }
+        if let Err(e) = login::record_sign_out(&state.db, &session.user, &c.visitor.ip).await {
+            return fail(&c, e);
+        }
+    }
+    let tls = state.config.tls();
+    let mut response = Redirect::to("/login?done=logout").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(session_cookie_name(tls), "", tls, Some(0)),
+    );
+    response
+        .headers_mut()
+        .insert("clear-site-data", HeaderValue::from_static("\"cache\""));
+    response
+}

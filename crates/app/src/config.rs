@@ -1,0 +1,228 @@
+//! Server settings: defaults that just work, then `mamori.toml`, then `MAMORI_*` environment
+//! variables and command-line flags (clap merges those two, flags winning).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "mamori-data";
+pub const CONFIG_FILE: &str = "mamori.toml";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            database_url: None,
+            tls_cert: None,
+            tls_key: None,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+        }
+    }
+}
+
+/// The settings `mamori.toml` may hold. Unknown keys are errors, so a typo is not silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub session_idle_minutes: Option<i64>,
+    pub session_absolute_hours: Option<i64>,
+}
+
+/// Values given as flags or environment variables; `None` means "not given".
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub data: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+}
+
+/// One line saying which setting is wrong and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("setting `{setting}`: {reason}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub reason: String,
+}
+
+fn bad(setting: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting: setting.to_string(),
+        reason: reason.into(),
+    }
+}
+
+impl FileConfig {
+    /// Reads the file if it exists. `explicit` is true when the user named the file, in which
+    /// case a missing file is an error.
+    pub fn load(path: &Path, explicit: bool) -> Result<FileConfig, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(FileConfig::default());
+            }
+            Err(e) => {
+                return Err(bad(
+                    "config",
+                    format!("cannot read {}: {e}", path.display()),
+                ));
+            }
+        };
+        toml::from_str(&text).map_err(|e| {
+            let reason = e.message().to_string();
+            bad("config", format!("{}: {reason}", path.display()))
+        })
+    }
+}
+
+impl Config {
+    pub fn resolve(file: FileConfig, flags: Overrides) -> Result<Config, ConfigError> {
+        let mut config = Config::default();
+        if let Some(listen) = file.listen {
+            config.listen = listen.parse().map_err(|_| {
+                bad(
+                    "listen",
+                    format!("`{listen}` is not an address with a port, such as {DEFAULT_LISTEN}"),
+                )
+            })?;
+        }
+        if let Some(data) = file.data {
+            config.data_dir = data;
+        }
+        config.database_url = file.database_url;
+        config.tls_cert = file.tls_cert;
+        config.tls_key = file.tls_key;
+        if let Some(m) = file.session_idle_minutes {
+            if !(1..=1440).contains(&m) {
+                return Err(bad("session_idle_minutes", "must be between 1 and 1440"));
+            }
+            config.session_idle_minutes = m;
+        }
+        if let Some(h) = file.session_absolute_hours {
+            if !(1..=72).contains(&h) {
+                return Err(bad("session_absolute_hours", "must be between 1 and 72"));
+            }
+            config.session_absolute_hours = h;
+        }
+        if let Some(listen) = flags.listen {
+            config.listen = listen;
+        }
+        if let Some(data) = flags.data {
+            config.data_dir = data;
+        }
+        if flags.database_url.is_some() {
+            config.database_url = flags.database_url;
+        }
+        if flags.tls_cert.is_some() {
+            config.tls_cert = flags.tls_cert;
+        }
+        if flags.tls_key.is_some() {
+            config.tls_key = flags.tls_key;
+        }
+        if let Some(url) = &config.database_url
+            && crate::db::backend_of(url).is_none()
+        {
+            return Err(bad(
+                "database-url",
+                "must start with sqlite:// or postgres:// (for example postgres://mamori@localhost/mamori)",
+            ));
+        }
+        match (&config.tls_cert, &config.tls_key) {
+            (Some(_), None) => return Err(bad("tls-key", "--tls-cert needs --tls-key too")),
+            (None, Some(_)) => return Err(bad("tls-cert", "--tls-key needs --tls-cert too")),
+            (Some(cert), Some(key)) => {
+                for (name, path) in [("tls-cert", cert), ("tls-key", key)] {
+                    if !path.is_file() {
+                        return Err(bad(
+                            name,
+                            format!("{} is not a readable file", path.display()),
+                        ));
+                    }
+                }
+            }
+            (None, None) => {}
+        }
+        Ok(config)
+    }
+
+    pub fn database_url(&self) -> String {
+        crate::db::database_url(&self.data_dir, self.database_url.as_deref())
+    }
+
+    pub fn tls(&self) -> bool {
+        self.tls_cert.is_some()
+    }
+
+    /// Whether people on other machines could reach the server.
+    pub fn listens_beyond_loopback(&self) -> bool {
+        !self.listen.ip().is_loopback()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_file_and_defaults_apply() {
+        let file: FileConfig =
+            toml::from_str("listen = \"0.0.0.0:9000\"\nsession_idle_minutes = 15").expect("toml");
+        let config = Config::resolve(
+            file,
+            Overrides {
+                listen: Some(SocketAddr::from(([127, 0, 0, 1], 9100))),
+                ..Default::default()
+            },
+        )
+        .expect("valid");
+        assert_eq!(config.listen.port(), 9100);
+        assert_eq!(config.session_idle_minutes, 15);
+        assert_eq!(config.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert!(config.database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn bad_settings_name_the_setting() {
+        let err = Config::resolve(
+            FileConfig {
+                listen: Some("everywhere".into()),
+                ..Default::default()
+            },
+            Overrides::default(),
+        )
+        .expect_err("invalid");
+        assert_eq!(err.setting, "listen");
+        let err = toml::from_str::<FileConfig>("lisen = \"x\"").expect_err("unknown key");
+        assert!(err.to_string().contains("lisen"), "{err}");
+        let err = Config::resolve(
+            FileConfig::default(),
+            Overrides {
+                database_url: Some("mysql://x".into()),
+                ..Default::default()
+            },
+        )
+        .expect_err("invalid");
+        assert_eq!(err.setting, "database-url");
+    }
+}

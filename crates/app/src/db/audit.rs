@@ -1,0 +1,411 @@
+//! The audit trail (監査ログ): one append-only table written in the same transaction as the change
+//! it records. Each row carries the SHA-256 of the row before it, so an altered or removed row
+//! breaks the chain and `mamori audit verify` names it. Triggers refuse UPDATE and DELETE.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{Backend, Db, DbResult, WriteTx, now_text};
+use crate::users::model::Actor;
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// Key of an arbitrary, fixed PostgreSQL advisory lock that serialises appends across processes.
+const PG_AUDIT_LOCK: i64 = 0x6d616d6f7269;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// One recorded change, before it is chained.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub action: &'static str,
+    pub entity_type: &'static str,
+    pub entity_id: String,
+    pub entity_label: String,
+    pub changes: Vec<Change>,
+}
+
+impl Event {
+    pub fn new(action: &'static str, entity_type: &'static str, entity_id: impl ToString) -> Self {
+        Event {
+            action,
+            entity_type,
+            entity_id: entity_id.to_string(),
+            entity_label: String::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.entity_label = label.into();
+        self
+    }
+
+    pub fn changes(mut self, changes: Vec<Change>) -> Self {
+        self.changes = changes;
+        self
+    }
+
+    pub fn change(
+        mut self,
+        field: &str,
+        before: impl Into<String>,
+        after: impl Into<String>,
+    ) -> Self {
+        self.changes.push(Change {
+            field: field.to_string(),
+            before: before.into(),
+            after: after.into(),
+        });
+        self
+    }
+}
+
+/// Field-level differences between two versions of a record, in field order.
+pub fn diff(before: &[(&str, String)], after: &[(&str, String)]) -> Vec<Change> {
+    after
+        .iter()
+        .filter_map(|(field, new)| {
+            let old = before
+                .iter()
+                .find(|(f, _)| f == field)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("");
+            (old != new).then(|| Change {
+                field: field.to_string(),
+                before: old.to_string(),
+                after: new.clone(),
+            })
+        })
+        .collect()
+}
+
+/// A stored row of the audit trail.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub seq: i64,
+    pub at: String,
+    pub facility_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub actor_ip: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub entity_label: String,
+    pub changes: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Record {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Record, sqlx::Error> {
+        Ok(Record {
+            seq: row.try_get("seq")?,
+            at: row.try_get("at")?,
+            facility_id: row.try_get("facility_id")?,
+            actor_id: row.try_get("actor_id")?,
+            actor_name: row.try_get("actor_name")?,
+            actor_ip: row.try_get("actor_ip")?,
+            action: row.try_get("action")?,
+            entity_type: row.try_get("entity_type")?,
+            entity_id: row.try_get("entity_id")?,
+            entity_label: row.try_get("entity_label")?,
+            changes: row.try_get("changes")?,
+            prev_hash: row.try_get("prev_hash")?,
+            hash: row.try_get("hash")?,
+        })
+    }
+
+    /// The hash this row should carry, computed from its content and the previous hash.
+    pub fn compute_hash(&self) -> String {
+        let fields = serde_json::json!([
+            self.seq,
+            self.at,
+            self.facility_id,
+            self.actor_id,
+            self.actor_name,
+            self.actor_ip,
+            self.action,
+            self.entity_type,
+            self.entity_id,
+            self.entity_label,
+            self.changes,
+            self.prev_hash,
+        ]);
+        data_encoding::HEXLOWER.encode(&Sha256::digest(fields.to_string().as_bytes()))
+    }
+
+    pub fn parsed_changes(&self) -> Vec<Change> {
+        serde_json::from_str(&self.changes).unwrap_or_default()
+    }
+}
+
+const COLUMNS: &str = "seq, at, facility_id, actor_id, actor_name, actor_ip, action, entity_type, entity_id, entity_label, changes, prev_hash, hash";
+
+/// Appends one event inside the caller's transaction, chained to the last row.
+pub async fn append(w: &mut WriteTx, actor: &Actor, event: Event) -> DbResult<()> {
+    if w.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PG_AUDIT_LOCK)
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *w.tx)
+        .await?;
+    let (seq, prev_hash) = match last {
+        Some(row) => (
+            row.try_get::<i64, _>("seq")? + 1,
+            row.try_get::<String, _>("hash")?,
+        ),
+        None => (1, GENESIS.to_string()),
+    };
+    let mut record = Record {
+        seq,
+        at: now_text(),
+        facility_id: actor.facility_id,
+        actor_id: actor.user_id,
+        actor_name: actor.name.clone(),
+        actor_ip: actor.ip.clone(),
+        action: event.action.to_string(),
+        entity_type: event.entity_type.to_string(),
+        entity_id: event.entity_id,
+        entity_label: event.entity_label,
+        changes: serde_json::to_string(&event.changes).unwrap_or_else(|_| "[]".into()),
+        prev_hash,
+        hash: String::new(),
+    };
+    record.hash = record.compute_hash();
+    sqlx::query(
+        "INSERT INTO audit_events (seq, at, facility_id, actor_id, actor_name, actor_ip, action, entity_type, entity_id, entity_label, changes, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(record.seq)
+    .bind(record.at)
+    .bind(record.facility_id)
+    .bind(record.actor_id)
+    .bind(record.actor_name)
+    .bind(record.actor_ip)
+    .bind(record.action)
+    .bind(record.entity_type)
+    .bind(record.entity_id)
+    .bind(record.entity_label)
+    .bind(record.changes)
+    .bind(record.prev_hash)
+    .bind(record.hash.clone())
+    .execute(&mut *w.tx)
+    .await?;
+    // The head lets verify notice rows cut off the end of the chain.
+    let head = format!("{seq}:{}", record.hash);
+    let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = 'audit_head'")
+        .bind(head.clone())
+        .execute(&mut *w.tx)
+        .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('audit_head', $1)")
+            .bind(head)
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Records one event in a transaction of its own (for events that change nothing else,
+/// such as a failed login).
+pub async fn record(db: &Db, actor: &Actor, event: Event) -> DbResult<()> {
+    let mut w = db.write().await?;
+    append(&mut w, actor, event).await?;
+    w.commit().await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub seq: i64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub rows: u64,
+    pub problem: Option<Problem>,
+}
+
+/// Recomputes the whole chain and reports the first row that does not fit.
+pub async fn verify(db: &Db) -> DbResult<Verification> {
+    use futures_util::StreamExt;
+    let sql = format!("SELECT {COLUMNS} FROM audit_events ORDER BY seq");
+    let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(db.pool());
+    let mut expected_seq = 1_i64;
+    let mut prev_hash = GENESIS.to_string();
+    let mut count = 0_u64;
+    while let Some(row) = rows.next().await {
+        let record = Record::from_row(&row?)?;
+        count += 1;
+        let problem = if record.seq != expected_seq {
+            Some(format!(
+                "row {expected_seq} is missing (the next row found is {})",
+                record.seq
+            ))
+        } else if record.prev_hash != prev_hash {
+            Some("its link to the previous row does not match (a row before it was changed or removed)".to_string())
+        } else if record.compute_hash() != record.hash {
+            Some("its content does not match its hash (the row was changed)".to_string())
+        } else {
+            None
+        };
+        if let Some(reason) = problem {
+            return Ok(Verification {
+                rows: count,
+                problem: Some(Problem {
+                    seq: expected_seq.min(record.seq),
+                    reason,
+                }),
+            });
+        }
+        prev_hash = record.hash;
+        expected_seq += 1;
+    }
+    drop(rows);
+    let head: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'audit_head'")
+            .fetch_optional(db.pool())
+            .await?;
+    let last_seq = expected_seq - 1;
+    let expected_head = (last_seq > 0).then(|| format!("{last_seq}:{prev_hash}"));
+    if head != expected_head {
+        let recorded_seq = head
+            .as_deref()
+            .and_then(|h| h.split(':').next())
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0);
+        return Ok(Verification {
+            rows: count,
+            problem: Some(Problem {
+                seq: last_seq.max(0) + 1,
+                reason: format!(
+                    "the trail ends at row {last_seq} but the last row written was {recorded_seq} (rows were removed from the end)"
+                ),
+            }),
+        });
+    }
+    Ok(Verification {
+        rows: count,
+        problem: None,
+    })
+}
+
+/// Filters of the audit trail page.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub actor_id: Option<i64>,
+    pub entity_type: Option<String>,
+    /// Inclusive UTC lower bound, as stored text.
+    pub from: Option<String>,
+    /// Exclusive UTC upper bound, as stored text.
+    pub until: Option<String>,
+}
+
+/// Newest first; returns at most `limit` rows after skipping `offset`.
+pub async fn search(db: &Db, filter: &Filter, limit: i64, offset: i64) -> DbResult<Vec<Record>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM audit_events WHERE 1 = 1");
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    if filter.actor_id.is_some() {
+        sql.push_str(&format!(" AND actor_id = {}", next()));
+    }
+    if filter.entity_type.is_some() {
+        sql.push_str(&format!(" AND entity_type = {}", next()));
+    }
+    if filter.from.is_some() {
+        sql.push_str(&format!(" AND at >= {}", next()));
+    }
+    if filter.until.is_some() {
+        sql.push_str(&format!(" AND at < {}", next()));
+    }
+    sql.push_str(&format!(
+        " ORDER BY seq DESC LIMIT {} OFFSET {}",
+        next(),
+        next()
+    ));
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    if let Some(id) = filter.actor_id {
+        query = query.bind(id);
+    }
+    if let Some(t) = &filter.entity_type {
+        query = query.bind(t.clone());
+    }
+    if let Some(f) = &filter.from {
+        query = query.bind(f.clone());
+    }
+    if let Some(u) = &filter.until {
+        query = query.bind(u.clone());
+    }
+    let rows = query.bind(limit).bind(offset).fetch_all(db.pool()).await?;
+    Ok(rows
+        .iter()
+        .map(Record::from_row)
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The record types that appear in the trail, for the filter menu.
+pub async fn entity_types(db: &Db) -> DbResult<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT DISTINCT entity_type FROM audit_events ORDER BY entity_type")
+            .fetch_all(db.pool())
+            .await?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_lists_only_changed_fields() {
+        let before = [("name", "A".to_string()), ("beds", "10".to_string())];
+        let after = [("name", "A".to_string()), ("beds", "12".to_string())];
+        assert_eq!(
+            diff(&before, &after),
+            vec![Change {
+                field: "beds".into(),
+                before: "10".into(),
+                after: "12".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn hash_covers_every_field() {
+        let base = Record {
+            seq: 1,
+            at: "2026-01-01T00:00:00.000000Z".into(),
+            facility_id: Some(1),
+            actor_id: Some(2),
+            actor_name: "admin".into(),
+            actor_ip: "127.0.0.1".into(),
+            action: "update".into(),
+            entity_type: "facility".into(),
+            entity_id: "1".into(),
+            entity_label: "病院".into(),
+            changes: "[]".into(),
+            prev_hash: GENESIS.into(),
+            hash: String::new(),
+        };
+        let h = base.compute_hash();
+        let mut other = base.clone();
+        other.actor_name = "someone".into();
+        assert_ne!(h, other.compute_hash());
+        let mut other = base.clone();
+        other.changes = "[{}]".into();
+        assert_ne!(h, other.compute_hash());
+        assert_eq!(h, base.clone().compute_hash());
+    }
+}

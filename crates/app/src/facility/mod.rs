@@ -1,0 +1,5 @@
+//! Facility & people room: the hospital's profile and its security manager (checklist 1①).
+
+pub mod model;
+pub mod pages;
+pub mod store;

@@ -1,0 +1,145 @@
+//! 医療機関情報 pages: view, edit, and a printable A4 sheet for the inspection.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::model::{Facility, FacilityForm};
+use super::store::{self, FacilityError};
+use crate::web::ctx::FieldErrors;
+use crate::web::errors::{WebError, fail, render, status_page};
+use crate::web::{Access, AppState, Ctx, RouteTable};
+
+pub fn routes(table: RouteTable) -> RouteTable {
+    table
+        .get("/facility", Access::Read, view)
+        .get("/facility/edit", Access::Edit, edit)
+        .post("/facility", Access::Edit, save)
+}
+
+#[derive(Template)]
+#[template(path = "facility/view.html")]
+struct ViewPage<'a> {
+    c: &'a Ctx,
+    f: Facility,
+    saved: bool,
+    sm_gaps: Vec<String>,
+    profile_gaps: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "facility/edit.html")]
+struct EditPage<'a> {
+    c: &'a Ctx,
+    form: FacilityForm,
+    updated_at: String,
+    errors: FieldErrors,
+    conflict: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct ViewQuery {
+    #[serde(default)]
+    saved: String,
+}
+
+async fn load(state: &AppState, c: &Ctx) -> Result<Facility, Response> {
+    let Some(id) = c.user().map(|u| u.facility_id) else {
+        return Err(status_page(c, WebError::Forbidden));
+    };
+    match store::get(&state.db, id).await {
+        Ok(Some(f)) => Ok(f),
+        Ok(None) => Err(status_page(c, WebError::NotFound)),
+        Err(e) => Err(fail(c, e)),
+    }
+}
+
+async fn view(State(state): State<AppState>, c: Ctx, Query(q): Query<ViewQuery>) -> Response {
+    let c = c.active("facility");
+    let f = match load(&state, &c).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let sm_gaps = f
+        .security_manager_gaps()
+        .into_iter()
+        .map(|k| c.t(k))
+        .collect();
+    let profile_gaps = f.profile_gaps().into_iter().map(|k| c.t(k)).collect();
+    render(
+        &c,
+        &ViewPage {
+            c: &c,
+            f,
+            saved: q.saved == "1",
+            sm_gaps,
+            profile_gaps,
+        },
+    )
+}
+
+async fn edit(State(state): State<AppState>, c: Ctx) -> Response {
+    let c = c.active("facility");
+    let f = match load(&state, &c).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    render(
+        &c,
+        &EditPage {
+            c: &c,
+            form: FacilityForm::from_facility(&f),
+            updated_at: f.updated_at,
+            errors: FieldErrors::default(),
+            conflict: false,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct SaveForm {
+    #[serde(flatten)]
+    form: FacilityForm,
+    #[serde(default)]
+    updated_at: String,
+}
+
+async fn save(State(state): State<AppState>, c: Ctx, Form(submitted): Form<SaveForm>) -> Response {
+    let c = c.active("facility");
+    let current = match load(&state, &c).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let form = submitted.form;
+    let again = |errors: FieldErrors, conflict: bool, updated_at: String| {
+        let page = EditPage {
+            c: &c,
+            form: form.clone(),
+            updated_at,
+            errors,
+            conflict,
+        };
+        let mut response = render(&c, &page);
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        response
+    };
+    let new = match form.validate(&current) {
+        Ok(new) => new,
+        Err(problems) => {
+            return again(
+                FieldErrors::from_keys(&c.tr, &problems),
+                false,
+                submitted.updated_at,
+            );
+        }
+    };
+    match store::update(&state.db, &c.actor(), &new, &submitted.updated_at).await {
+        Ok(_) => Redirect::to("/facility?saved=1").into_response(),
+        Err(FacilityError::Conflict) => again(FieldErrors::default(), true, current.updated_at),
+        Err(FacilityError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
+        Err(FacilityError::NotFound) => status_page(&c, WebError::NotFound),
+        Err(e) => fail(&c, e),
+    }
+}

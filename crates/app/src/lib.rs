@@ -1,0 +1,20 @@
+//! mamori: a self-hosted cyber-resilience system for small and medium hospitals.
+//!
+//! Rooms (one per capability) hold their model, storage and pages: `facility`, `users`, and
+//! those to come. `auth` handles sign-in, `db` the storage and audit trail, `web` the hall.
+
+#[macro_use]
+pub mod i18n;
+
+pub mod auth;
+pub mod backup;
+pub mod config;
+pub mod db;
+pub mod facility;
+pub mod server;
+pub mod tls;
+pub mod users;
+pub mod web;
+
+/// The version shown in the footer and `mamori --version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,233 @@
+//! Each user's own page (vendors included): profile, password change, 2FA enrolment.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::store::{self, User, UserError};
+use crate::auth::{login, secrets, two_factor};
+use crate::web::ctx::FieldErrors;
+use crate::web::errors::{WebError, fail, render, status_page};
+use crate::web::{Access, AppState, Ctx, RouteTable};
+
+pub fn routes(table: RouteTable) -> RouteTable {
+    table
+        .get("/account", Access::SignedIn, profile)
+        .post("/account/password", Access::SignedIn, change_password)
+        .get("/account/2fa", Access::SignedIn, totp_page)
+        .get("/account/2fa/qr.svg", Access::SignedIn, totp_qr)
+        .post("/account/2fa", Access::SignedIn, totp_confirm)
+}
+
+#[derive(Template)]
+#[template(path = "account/profile.html")]
+struct ProfilePage<'a> {
+    c: &'a Ctx,
+    u: User,
+    codes_left: i64,
+    errors: FieldErrors,
+    message: String,
+}
+
+#[derive(Deserialize, Default)]
+struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+async fn current_user(state: &AppState, c: &Ctx) -> Result<User, Response> {
+    let Some(id) = c.user().map(|u| u.id) else {
+        return Err(status_page(c, WebError::Forbidden));
+    };
+    match store::by_id(&state.db, id).await {
+        Ok(Some(u)) => Ok(u),
+        Ok(None) => Err(status_page(c, WebError::NotFound)),
+        Err(e) => Err(fail(c, e)),
+    }
+}
+
+async fn profile_response(
+    state: &AppState,
+    c: &Ctx,
+    errors: FieldErrors,
+    message: String,
+) -> Response {
+    let u = match current_user(state, c).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let codes_left = match login::recovery_codes_left(&state.db, u.id).await {
+        Ok(n) => n,
+        Err(e) => return fail(c, e),
+    };
+    let failed = errors.any();
+    let mut response = render(
+        c,
+        &ProfilePage {
+            c,
+            u,
+            codes_left,
+            errors,
+            message,
+        },
+    );
+    if failed {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+async fn profile(State(state): State<AppState>, c: Ctx, Query(q): Query<DoneQuery>) -> Response {
+    let c = c.active("account");
+    let message = match q.done.as_str() {
+        "password" => c.t("password-changed"),
+        _ => String::new(),
+    };
+    profile_response(&state, &c, FieldErrors::default(), message).await
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_confirm: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let c = c.active("account");
+    if form.new_password != form.new_password_confirm {
+        let errors = FieldErrors::from_keys(
+            &c.tr,
+            &[("new_password_confirm", crate::mkey!("password-mismatch"))],
+        );
+        return profile_response(&state, &c, errors, String::new()).await;
+    }
+    match store::change_own_password(
+        &state.db,
+        &c.actor(),
+        &form.current_password,
+        &form.new_password,
+    )
+    .await
+    {
+        Ok(()) => Redirect::to("/account?done=password").into_response(),
+        Err(UserError::Invalid { field, key }) => {
+            let errors = FieldErrors::from_keys(&c.tr, &[(field, key)]);
+            profile_response(&state, &c, errors, String::new()).await
+        }
+        Err(e) => fail(&c, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/totp.html")]
+struct TotpPage<'a> {
+    c: &'a Ctx,
+    secret: String,
+    account: String,
+    error: String,
+}
+
+#[derive(Template)]
+#[template(path = "account/recovery.html")]
+struct RecoveryPage<'a> {
+    c: &'a Ctx,
+    codes: Vec<String>,
+}
+
+async fn issuer(state: &AppState, u: &User) -> String {
+    match crate::facility::store::get(&state.db, u.facility_id).await {
+        Ok(Some(f)) => format!("mamori {}", f.name),
+        _ => "mamori".to_string(),
+    }
+}
+
+async fn totp_page(State(state): State<AppState>, c: Ctx) -> Response {
+    let c = c.active("account");
+    let u = match current_user(&state, &c).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if u.has_totp() {
+        return Redirect::to("/account").into_response();
+    }
+    let secret = match two_factor::pending_secret(&state.db, &u).await {
+        Ok(s) => s,
+        Err(e) => return fail(&c, e),
+    };
+    render(
+        &c,
+        &TotpPage {
+            c: &c,
+            secret,
+            account: u.login.clone(),
+            error: String::new(),
+        },
+    )
+}
+
+/// The QR code of the pending secret, as an SVG image (never cached).
+async fn totp_qr(State(state): State<AppState>, c: Ctx) -> Response {
+    let u = match current_user(&state, &c).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Some(secret) = u.totp_pending_secret.clone() else {
+        return status_page(&c, WebError::NotFound);
+    };
+    let issuer = issuer(&state, &u).await;
+    let Some(svg) =
+        secrets::totp_url(&secret, &issuer, &u.login).and_then(|url| secrets::qr_svg(&url))
+    else {
+        return fail(&c, "the QR code could not be made");
+    };
+    let mut response = svg.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    response
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn totp_confirm(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let c = c.active("account");
+    match two_factor::confirm(&state.db, &c.actor(), &form.code).await {
+        Ok(codes) => render(&c, &RecoveryPage { c: &c, codes }),
+        Err(UserError::Invalid { key, .. }) => {
+            let u = match current_user(&state, &c).await {
+                Ok(u) => u,
+                Err(r) => return r,
+            };
+            let page = TotpPage {
+                c: &c,
+                secret: u.totp_pending_secret.clone().unwrap_or_default(),
+                account: u.login.clone(),
+                error: c.t(key),
+            };
+            let mut response = render(&c, &page);
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
+        Err(e) => fail(&c, e),
+    }
+}

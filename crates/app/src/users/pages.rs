@@ -1,0 +1,322 @@
+//! User administration (administrators only): list, create, disable/enable, reset password,
+//! reset 2FA, change role, and the "2FA required for everyone" setting.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::model::Role;
+use super::store::{self, NewUser, User, UserError};
+use crate::web::ctx::FieldErrors;
+use crate::web::errors::{WebError, fail, render, status_page};
+use crate::web::{Access, AppState, Ctx, RouteTable};
+
+pub fn routes(table: RouteTable) -> RouteTable {
+    let table = table
+        .get("/admin/users", Access::Admin, list)
+        .get("/admin/users/new", Access::Admin, new_page)
+        .post("/admin/users", Access::Admin, create)
+        .post("/admin/users/require-2fa", Access::Admin, require_totp)
+        .get("/admin/users/{id}", Access::Admin, detail)
+        .post("/admin/users/{id}/disable", Access::Admin, disable)
+        .post("/admin/users/{id}/enable", Access::Admin, enable)
+        .post("/admin/users/{id}/password", Access::Admin, reset_password)
+        .post("/admin/users/{id}/reset-2fa", Access::Admin, reset_totp)
+        .post("/admin/users/{id}/role", Access::Admin, change_role);
+    super::account::routes(table)
+}
+
+#[derive(Template)]
+#[template(path = "users/list.html")]
+struct ListPage<'a> {
+    c: &'a Ctx,
+    users: Vec<User>,
+    require_totp: bool,
+    message: String,
+}
+
+#[derive(Deserialize, Default)]
+struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+fn done_message(c: &Ctx, done: &str) -> String {
+    match done {
+        "created" => c.t("user-created"),
+        "saved" => c.t("saved"),
+        "password" => c.t("user-password-reset-done"),
+        "2fa" => c.t("user-2fa-reset-done"),
+        _ => String::new(),
+    }
+}
+
+async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<DoneQuery>) -> Response {
+    let c = c.active("users");
+    let actor = c.actor();
+    let Some(facility_id) = actor.facility_id else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let users = match store::list(&state.db, facility_id).await {
+        Ok(u) => u,
+        Err(e) => return fail(&c, e),
+    };
+    let require_totp = match crate::facility::store::get(&state.db, facility_id).await {
+        Ok(f) => f.is_some_and(|f| f.require_totp),
+        Err(e) => return fail(&c, e),
+    };
+    let message = done_message(&c, &q.done);
+    render(
+        &c,
+        &ListPage {
+            c: &c,
+            users,
+            require_totp,
+            message,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "users/new.html")]
+struct NewPage<'a> {
+    c: &'a Ctx,
+    form: NewUserForm,
+    errors: FieldErrors,
+    roles: Vec<(&'static str, String)>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct NewUserForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    vendor_name: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn role_options(c: &Ctx) -> Vec<(&'static str, String)> {
+    Role::ALL
+        .iter()
+        .map(|r| (r.as_str(), c.t(r.label_key())))
+        .collect()
+}
+
+async fn new_page(c: Ctx) -> Response {
+    let c = c.active("users");
+    let roles = role_options(&c);
+    render(
+        &c,
+        &NewPage {
+            c: &c,
+            form: NewUserForm {
+                role: "staff".into(),
+                ..Default::default()
+            },
+            errors: FieldErrors::default(),
+            roles,
+        },
+    )
+}
+
+async fn create(State(state): State<AppState>, c: Ctx, Form(form): Form<NewUserForm>) -> Response {
+    let c = c.active("users");
+    let new = NewUser {
+        login: form.login.clone(),
+        display_name: form.display_name.clone(),
+        role: form.role.clone(),
+        vendor_name: form.vendor_name.clone(),
+        password: form.password.clone(),
+    };
+    let problems = store::validate_new(&new);
+    let problems = if problems.is_empty() {
+        match store::create(&state.db, &c.actor(), &new).await {
+            Ok(_) => return Redirect::to("/admin/users?done=created").into_response(),
+            Err(UserError::Invalid { field, key }) => vec![(field, key)],
+            Err(UserError::Forbidden(_)) => return status_page(&c, WebError::Forbidden),
+            Err(e) => return fail(&c, e),
+        }
+    } else {
+        problems
+    };
+    let roles = role_options(&c);
+    let page = NewPage {
+        c: &c,
+        form: NewUserForm {
+            password: String::new(),
+            ..form
+        },
+        errors: FieldErrors::from_keys(&c.tr, &problems),
+        roles,
+    };
+    let mut response = render(&c, &page);
+    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    response
+}
+
+#[derive(Template)]
+#[template(path = "users/detail.html")]
+struct DetailPage<'a> {
+    c: &'a Ctx,
+    u: User,
+    roles: Vec<(&'static str, String)>,
+    errors: FieldErrors,
+    message: String,
+}
+
+async fn load_user(state: &AppState, c: &Ctx, id: i64) -> Result<User, Response> {
+    match store::by_id(&state.db, id).await {
+        Ok(Some(u)) if Some(u.facility_id) == c.actor().facility_id => Ok(u),
+        Ok(_) => Err(status_page(c, WebError::NotFound)),
+        Err(e) => Err(fail(c, e)),
+    }
+}
+
+async fn detail_response(
+    state: &AppState,
+    c: &Ctx,
+    id: i64,
+    errors: FieldErrors,
+    message: String,
+) -> Response {
+    let u = match load_user(state, c, id).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let failed = errors.any();
+    let roles = role_options(c)
+        .into_iter()
+        .filter(|(r, _)| *r != "vendor")
+        .collect();
+    let mut response = render(
+        c,
+        &DetailPage {
+            c,
+            u,
+            roles,
+            errors,
+            message,
+        },
+    );
+    if failed {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let c = c.active("users");
+    let message = done_message(&c, &q.done);
+    detail_response(&state, &c, id, FieldErrors::default(), message).await
+}
+
+/// Runs a change and shows the user's page again, with the error next to its field if refused.
+async fn after_change(
+    state: &AppState,
+    c: &Ctx,
+    id: i64,
+    result: Result<(), UserError>,
+    done: &str,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/admin/users/{id}?done={done}")).into_response(),
+        Err(UserError::Invalid { field, key }) => {
+            let errors = FieldErrors::from_keys(&c.tr, &[(field, key)]);
+            detail_response(state, c, id, errors, String::new()).await
+        }
+        Err(UserError::NotFound) => status_page(c, WebError::NotFound),
+        Err(UserError::Forbidden(_)) => status_page(c, WebError::Forbidden),
+        Err(e) => fail(c, e),
+    }
+}
+
+async fn disable(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+    let c = c.active("users");
+    let result = store::set_disabled(&state.db, &c.actor(), id, true).await;
+    after_change(&state, &c, id, result, "saved").await
+}
+
+async fn enable(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+    let c = c.active("users");
+    let result = store::set_disabled(&state.db, &c.actor(), id, false).await;
+    after_change(&state, &c, id, result, "saved").await
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let c = c.active("users");
+    let result = store::reset_password(&state.db, &c.actor(), id, &form.password).await;
+    after_change(&state, &c, id, result, "password").await
+}
+
+async fn reset_totp(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+    let c = c.active("users");
+    let result = store::reset_totp(&state.db, &c.actor(), id).await;
+    after_change(&state, &c, id, result, "2fa").await
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+async fn change_role(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<RoleForm>,
+) -> Response {
+    let c = c.active("users");
+    let result = match Role::parse(&form.role) {
+        Some(role) => store::set_role(&state.db, &c.actor(), id, role).await,
+        None => Err(UserError::Invalid {
+            field: "role",
+            key: crate::mkey!("field-required"),
+        }),
+    };
+    after_change(&state, &c, id, result, "saved").await
+}
+
+#[derive(Deserialize)]
+struct RequireForm {
+    #[serde(default)]
+    required: String,
+}
+
+async fn require_totp(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(form): Form<RequireForm>,
+) -> Response {
+    let required = form.required == "1";
+    match crate::facility::store::set_require_totp(&state.db, &c.actor(), required).await {
+        Ok(()) => Redirect::to("/admin/users?done=saved").into_response(),
+        Err(crate::facility::store::FacilityError::Forbidden(_)) => {
+            status_page(&c, WebError::Forbidden)
+        }
+        Err(e) => fail(&c, e),
+    }
+}

@@ -1,0 +1,506 @@
+//! Users in the database. Every change writes its audit event in the same transaction.
+//! Service functions take the acting user and check its permission themselves, so the web
+//! pages and the CLI go through the same rule.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::model::{Actor, Permission, Role, check_login, check_password};
+use crate::auth::secrets;
+use crate::db::audit::{self, Event};
+use crate::db::{Db, DbError, WriteTx, now_text};
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub facility_id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub vendor_id: Option<i64>,
+    pub vendor_name: Option<String>,
+    pub password_hash: String,
+    pub totp_secret: Option<String>,
+    pub totp_pending_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub disabled: bool,
+    pub language: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl User {
+    pub fn has_totp(&self) -> bool {
+        self.totp_secret.is_some()
+    }
+
+    pub fn actor(&self, ip: &str) -> Actor {
+        Actor {
+            user_id: Some(self.id),
+            facility_id: Some(self.facility_id),
+            name: self.login.clone(),
+            ip: ip.to_string(),
+            role: self.role,
+            vendor_id: self.vendor_id,
+        }
+    }
+}
+
+pub const USER_COLUMNS: &str = "u.id, u.facility_id, u.login, u.display_name, u.role, u.vendor_id, v.name AS vendor_name, u.password_hash, u.totp_secret, u.totp_pending_secret, u.totp_last_step, u.disabled, u.language, u.created_at, u.updated_at";
+const USER_FROM: &str = "FROM users u LEFT JOIN vendors v ON v.id = u.vendor_id";
+
+pub fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        facility_id: row.try_get("facility_id")?,
+        login: row.try_get("login")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::parse(&role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role}").into()))?,
+        vendor_id: row.try_get("vendor_id")?,
+        vendor_name: row.try_get("vendor_name")?,
+        password_hash: row.try_get("password_hash")?,
+        totp_secret: row.try_get("totp_secret")?,
+        totp_pending_secret: row.try_get("totp_pending_secret")?,
+        totp_last_step: row.try_get("totp_last_step")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        language: row.try_get("language")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Why a user change was refused: a message key for the field it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("{field}: {key}")]
+    Invalid {
+        field: &'static str,
+        key: &'static str,
+    },
+    #[error("forbidden: {0}")]
+    Forbidden(#[from] super::model::Forbidden),
+    #[error("user not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for UserError {
+    fn from(e: sqlx::Error) -> Self {
+        UserError::Db(DbError::Sql(e))
+    }
+}
+
+fn invalid(field: &'static str, key: &'static str) -> UserError {
+    UserError::Invalid { field, key }
+}
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} {USER_FROM} WHERE u.id = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+}
+
+pub async fn by_login(db: &Db, login: &str) -> Result<Option<User>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} {USER_FROM} WHERE u.login = $1");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(login.to_string())
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+}
+
+pub async fn list(db: &Db, facility_id: i64) -> Result<Vec<User>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} {USER_FROM} WHERE u.facility_id = $1 ORDER BY u.disabled, u.login"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(facility_id)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(user_from_row)
+        .collect()
+}
+
+pub async fn count_all(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(db.pool())
+        .await
+}
+
+/// What an administrator fills in to create a user.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub login: String,
+    pub display_name: String,
+    pub role: String,
+    pub vendor_name: String,
+    pub password: String,
+}
+
+/// Checks a new user's fields; every problem is returned so the form can show them all.
+pub fn validate_new(new: &NewUser) -> Vec<(&'static str, &'static str)> {
+    let mut problems = Vec::new();
+    if let Err(key) = check_login(new.login.trim()) {
+        problems.push(("login", key));
+    }
+    let name = new.display_name.trim();
+    if name.is_empty() {
+        problems.push(("display_name", crate::mkey!("field-required")));
+    } else if name.chars().count() > 100 {
+        problems.push(("display_name", crate::mkey!("field-too-long")));
+    }
+    match Role::parse(&new.role) {
+        None => problems.push(("role", crate::mkey!("field-required"))),
+        Some(Role::Vendor) if new.vendor_name.trim().is_empty() => {
+            problems.push(("vendor_name", crate::mkey!("vendor-name-required")));
+        }
+        Some(_) => {}
+    }
+    if new.vendor_name.trim().chars().count() > 200 {
+        problems.push(("vendor_name", crate::mkey!("field-too-long")));
+    }
+    if let Err(p) = check_password(&new.password, false) {
+        problems.push(("password", p.message_key()));
+    }
+    problems
+}
+
+/// Inserts a user inside an open transaction (setup and user creation share it).
+pub async fn insert(
+    w: &mut WriteTx,
+    actor: &Actor,
+    facility_id: i64,
+    new: &NewUser,
+    password_hash: &str,
+) -> Result<i64, UserError> {
+    let login = new.login.trim().to_string();
+    let role = Role::parse(&new.role).ok_or_else(|| invalid("role", "field-required"))?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
+        .bind(login.clone())
+        .fetch_optional(&mut *w.tx)
+        .await?;
+    if exists.is_some() {
+        return Err(invalid("login", crate::mkey!("login-taken")));
+    }
+    let vendor_id = if role == Role::Vendor {
+        Some(vendor_for_name(w, actor, facility_id, new.vendor_name.trim()).await?)
+    } else {
+        None
+    };
+    let now = now_text();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (facility_id, login, display_name, role, vendor_id, password_hash, disabled, language, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, '', $7, $8) RETURNING id",
+    )
+    .bind(facility_id)
+    .bind(login.clone())
+    .bind(new.display_name.trim().to_string())
+    .bind(role.as_str())
+    .bind(vendor_id)
+    .bind(password_hash.to_string())
+    .bind(now.clone())
+    .bind(now)
+    .fetch_one(&mut *w.tx)
+    .await?;
+    let mut event = Event::new("create", "user", id)
+        .label(login.clone())
+        .change("login", "", login)
+        .change("display_name", "", new.display_name.trim())
+        .change("role", "", role.as_str())
+        .change("password", "", "(set)");
+    if role == Role::Vendor {
+        event = event.change("vendor", "", new.vendor_name.trim());
+    }
+    audit::append(w, actor, event).await?;
+    Ok(id)
+}
+
+/// The vendor record a vendor user is tied to, created on first use of its name.
+async fn vendor_for_name(
+    w: &mut WriteTx,
+    actor: &Actor,
+    facility_id: i64,
+    name: &str,
+) -> Result<i64, UserError> {
+    let existing: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM vendors WHERE facility_id = $1 AND name = $2")
+            .bind(facility_id)
+            .bind(name.to_string())
+            .fetch_optional(&mut *w.tx)
+            .await?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO vendors (facility_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(facility_id)
+    .bind(name.to_string())
+    .bind(now_text())
+    .fetch_one(&mut *w.tx)
+    .await?;
+    audit::append(
+        w,
+        actor,
+        Event::new("create", "vendor", id)
+            .label(name)
+            .change("name", "", name),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Creates a user (administrators only).
+pub async fn create(db: &Db, actor: &Actor, new: &NewUser) -> Result<i64, UserError> {
+    actor.require(Permission::Administer)?;
+    if let Some((field, key)) = validate_new(new).into_iter().next() {
+        return Err(invalid(field, key));
+    }
+    let facility_id = actor
+        .facility_id
+        .ok_or_else(|| invalid("facility", crate::mkey!("setup-not-done")))?;
+    let hash = secrets::hash_password_blocking(new.password.clone())
+        .await
+        .map_err(|_| invalid("password", crate::mkey!("password-too-long")))?;
+    let mut w = db.write().await?;
+    let id = insert(&mut w, actor, facility_id, new, &hash).await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+async fn load_for_change(db: &Db, actor: &Actor, id: i64) -> Result<User, UserError> {
+    actor.require(Permission::Administer)?;
+    let user = by_id(db, id).await?.ok_or(UserError::NotFound)?;
+    if Some(user.facility_id) != actor.facility_id && actor.user_id.is_some() {
+        return Err(UserError::NotFound);
+    }
+    Ok(user)
+}
+
+async fn end_sessions(w: &mut WriteTx, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *w.tx)
+        .await?;
+    Ok(())
+}
+
+/// Disables or re-enables a user. Users are never deleted: the audit trail refers to them.
+pub async fn set_disabled(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    disabled: bool,
+) -> Result<(), UserError> {
+    let user = load_for_change(db, actor, id).await?;
+    if disabled && actor.user_id == Some(id) {
+        return Err(invalid("disabled", crate::mkey!("cannot-disable-self")));
+    }
+    if user.disabled == disabled {
+        return Ok(());
+    }
+    let mut w = db.write().await?;
+    if disabled && user.role == Role::Admin {
+        let admins: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *w.tx)
+        .await?;
+        if admins == 0 {
+            return Err(invalid("disabled", crate::mkey!("last-admin")));
+        }
+    }
+    sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(disabled))
+        .bind(now_text())
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+    if disabled {
+        end_sessions(&mut w, id).await?;
+    }
+    let action = if disabled { "disable" } else { "enable" };
+    audit::append(
+        &mut w,
+        actor,
+        Event::new(action, "user", id)
+            .label(user.login.clone())
+            .change("disabled", bool_text(user.disabled), bool_text(disabled)),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}
+
+fn bool_text(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// Sets a new password chosen by an administrator and signs the user out everywhere.
+pub async fn reset_password(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    password: &str,
+) -> Result<(), UserError> {
+    let user = load_for_change(db, actor, id).await?;
+    if let Err(p) = check_password(password, user.has_totp()) {
+        return Err(invalid("password", p.message_key()));
+    }
+    let hash = secrets::hash_password_blocking(password.to_string())
+        .await
+        .map_err(|_| invalid("password", crate::mkey!("password-too-long")))?;
+    let mut w = db.write().await?;
+    write_password(&mut w, id, &hash).await?;
+    end_sessions(&mut w, id).await?;
+    audit::append(
+        &mut w,
+        actor,
+        Event::new("reset_password", "user", id)
+            .label(user.login)
+            .change("password", "", "(reset)"),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}
+
+async fn write_password(w: &mut WriteTx, id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash.to_string())
+        .bind(now_text())
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+    Ok(())
+}
+
+/// A user changes their own password after proving the current one.
+pub async fn change_own_password(
+    db: &Db,
+    actor: &Actor,
+    current: &str,
+    new_password: &str,
+) -> Result<(), UserError> {
+    let id = actor.user_id.ok_or(UserError::NotFound)?;
+    let user = by_id(db, id).await?.ok_or(UserError::NotFound)?;
+    if !secrets::verify_password_blocking(current.to_string(), user.password_hash.clone()).await {
+        return Err(invalid("current_password", crate::mkey!("password-wrong")));
+    }
+    if let Err(p) = check_password(new_password, user.has_totp()) {
+        return Err(invalid("new_password", p.message_key()));
+    }
+    let hash = secrets::hash_password_blocking(new_password.to_string())
+        .await
+        .map_err(|_| invalid("new_password", crate::mkey!("password-too-long")))?;
+    let mut w = db.write().await?;
+    write_password(&mut w, id, &hash).await?;
+    audit::append(
+        &mut w,
+        actor,
+        Event::new("change_password", "user", id)
+            .label(user.login)
+            .change("password", "", "(changed)"),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// Removes a user's 2FA (lost phone): they enrol again at next sign-in.
+pub async fn reset_totp(db: &Db, actor: &Actor, id: i64) -> Result<(), UserError> {
+    let user = load_for_change(db, actor, id).await?;
+    let mut w = db.write().await?;
+    sqlx::query(
+        "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL, updated_at = $1 WHERE id = $2",
+    )
+    .bind(now_text())
+    .bind(id)
+    .execute(&mut *w.tx)
+    .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+    end_sessions(&mut w, id).await?;
+    audit::append(
+        &mut w,
+        actor,
+        Event::new("reset_2fa", "user", id)
+            .label(user.login.clone())
+            .change("two_factor", bool_text(user.has_totp()), bool_text(false)),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// Changes a user's role (not for vendor users, whose role ties them to a vendor record).
+pub async fn set_role(db: &Db, actor: &Actor, id: i64, role: Role) -> Result<(), UserError> {
+    let user = load_for_change(db, actor, id).await?;
+    if user.role == role {
+        return Ok(());
+    }
+    if user.role == Role::Vendor || role == Role::Vendor {
+        return Err(invalid("role", crate::mkey!("role-vendor-fixed")));
+    }
+    if actor.user_id == Some(id) {
+        return Err(invalid("role", crate::mkey!("cannot-change-own-role")));
+    }
+    let mut w = db.write().await?;
+    sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
+        .bind(role.as_str())
+        .bind(now_text())
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+    // A new role means new rights: make the user sign in again.
+    end_sessions(&mut w, id).await?;
+    audit::append(
+        &mut w,
+        actor,
+        Event::new("change_role", "user", id)
+            .label(user.login)
+            .change("role", user.role.as_str(), role.as_str()),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// Remembers the language a user chose.
+pub async fn set_language(db: &Db, actor: &Actor, lang: &str) -> Result<(), UserError> {
+    let id = actor.user_id.ok_or(UserError::NotFound)?;
+    let user = by_id(db, id).await?.ok_or(UserError::NotFound)?;
+    if user.language == lang {
+        return Ok(());
+    }
+    let mut w = db.write().await?;
+    sqlx::query("UPDATE users SET language = $1, updated_at = $2 WHERE id = $3")
+        .bind(lang.to_string())
+        .bind(now_text())
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+    audit::append(
+        &mut w,
+        actor,
+        Event::new("update", "user", id)
+            .label(user.login)
+            .change("language", user.language, lang),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! Error pages in the visitor's language, and the error type handlers return.
+
+use askama::Template;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::ctx::Ctx;
+use super::session::Visitor;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    c: &'a Ctx,
+    status: u16,
+    title: String,
+    message: String,
+}
+
+pub fn render_error(visitor: &Visitor, status: StatusCode) -> Response {
+    let c = Ctx::from_visitor(visitor.clone(), "");
+    let (title, message) = match status {
+        StatusCode::FORBIDDEN => (c.t("error-forbidden-title"), c.t("error-forbidden")),
+        StatusCode::NOT_FOUND => (c.t("error-not-found-title"), c.t("error-not-found")),
+        StatusCode::UNAUTHORIZED => (c.t("error-signin-title"), c.t("error-signin")),
+        StatusCode::CONFLICT => (c.t("error-conflict-title"), c.t("error-conflict")),
+        _ => (c.t("error-internal-title"), c.t("error-internal")),
+    };
+    let page = ErrorPage {
+        c: &c,
+        status: status.as_u16(),
+        title,
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => status.into_response(),
+    }
+}
+
+pub async fn not_found(req: Request) -> Response {
+    match req.extensions().get::<Visitor>() {
+        Some(visitor) => render_error(visitor, StatusCode::NOT_FOUND),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// What a handler can fail with. Details are logged; people see a plain page.
+#[derive(Debug)]
+pub enum WebError {
+    NotFound,
+    Forbidden,
+    Conflict,
+}
+
+/// Renders a template into a response, or an error page if rendering fails.
+pub fn render(c: &Ctx, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => fail(c, e),
+    }
+}
+
+/// An unexpected failure: logged with its detail, shown as a plain error page.
+pub fn fail(c: &Ctx, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, path = c.path, "page failed");
+    render_error(&c.visitor, StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+pub fn status_page(c: &Ctx, e: WebError) -> Response {
+    let status = match e {
+        WebError::NotFound => StatusCode::NOT_FOUND,
+        WebError::Forbidden => StatusCode::FORBIDDEN,
+        WebError::Conflict => StatusCode::CONFLICT,
+    };
+    render_error(&c.visitor, status)
+}

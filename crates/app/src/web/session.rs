@@ -1,0 +1,316 @@
+//! Per-request visitor: session cookie, language, CSRF token (checked on every POST), the setup
+//! gate, and the role check that every route declares.
+
+use std::net::SocketAddr;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use hmac::{KeyInit, Mac};
+
+use super::{Access, AppState};
+use crate::auth::secrets;
+use crate::auth::sessions::{self, Session, Stage};
+use crate::db::{Db, DbResult};
+use crate::i18n::Lang;
+use crate::users::model::Actor;
+use crate::users::store::User;
+
+pub const LANG_COOKIE: &str = "mamori_lang";
+const PRE_COOKIE: &str = "mamori_pre";
+/// The largest form body accepted. Larger uploads (imports) will get their own limit.
+const FORM_LIMIT: usize = 1024 * 1024;
+
+/// Everything the pages need to know about who is asking.
+#[derive(Clone)]
+pub struct Visitor {
+    pub ip: String,
+    pub lang: Lang,
+    pub session: Option<Session>,
+    pub csrf: String,
+    pub require_totp: bool,
+}
+
+impl Visitor {
+    /// The fully signed-in user, if any.
+    pub fn user(&self) -> Option<&User> {
+        self.session
+            .as_ref()
+            .filter(|s| s.stage == Stage::Full)
+            .map(|s| &s.user)
+    }
+
+    pub fn actor(&self) -> Option<Actor> {
+        self.user().map(|u| u.actor(&self.ip))
+    }
+
+    /// Signed in, but the hospital requires 2FA and this user has not enrolled yet.
+    pub fn must_enrol_totp(&self) -> bool {
+        self.require_totp && self.user().is_some_and(|u| !u.has_totp())
+    }
+}
+
+pub async fn load_or_create_csrf_key(db: &Db) -> DbResult<Vec<u8>> {
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'csrf_key'")
+            .fetch_optional(db.pool())
+            .await?;
+    if let Some(key) = existing.and_then(|k| data_encoding::HEXLOWER.decode(k.as_bytes()).ok()) {
+        return Ok(key);
+    }
+    let mut key = vec![0u8; 32];
+    secrets::fill_random(&mut key);
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('csrf_key', $1)")
+        .bind(data_encoding::HEXLOWER.encode(&key))
+        .execute(db.pool())
+        .await?;
+    Ok(key)
+}
+
+fn anonymous_csrf(key: &[u8], pre: &str) -> String {
+    match hmac::Hmac::<sha2::Sha256>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(b"mamori-anonymous-csrf:");
+            mac.update(pre.as_bytes());
+            data_encoding::BASE64URL_NOPAD.encode(&mac.finalize().into_bytes())
+        }
+        Err(_) => secrets::random_token(),
+    }
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+}
+
+pub fn session_cookie_name(tls: bool) -> &'static str {
+    if tls {
+        "__Host-mamori_session"
+    } else {
+        "mamori_session"
+    }
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, whole site; Secure under TLS.
+pub fn set_cookie(name: &str, value: &str, tls: bool, max_age_seconds: Option<i64>) -> HeaderValue {
+    let mut text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    if tls {
+        text.push_str("; Secure");
+    }
+    if let Some(age) = max_age_seconds {
+        text.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+fn client_ip(req: &Request) -> String {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Paths reachable before setup is finished.
+fn open_before_setup(path: &str) -> bool {
+    path == "/setup" || path == "/healthz" || path == "/language" || path.starts_with("/static/")
+}
+
+pub async fn visit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match visit_inner(state, req, next).await {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::error!(error = %e, "request failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "500: internal error / 内部エラー",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn visit_inner(state: AppState, req: Request, next: Next) -> DbResult<Response> {
+    let tls = state.config.tls();
+    if !state.setup_done() && !open_before_setup(req.uri().path()) {
+        return Ok(Redirect::to("/setup").into_response());
+    }
+    let ip = client_ip(&req);
+    let headers = req.headers().clone();
+    let session = match cookie(&headers, session_cookie_name(tls)) {
+        Some(token) => sessions::find(&state.db, &token, state.config.session_idle_minutes).await?,
+        None => None,
+    };
+    if let Some(s) = &session {
+        sessions::touch(&state.db, s).await?;
+    }
+    let mut new_pre = None;
+    let csrf = match &session {
+        Some(s) => s.csrf_token.clone(),
+        None => {
+            let pre = cookie(&headers, PRE_COOKIE).unwrap_or_else(|| {
+                let fresh = secrets::random_token();
+                new_pre = Some(fresh.clone());
+                fresh
+            });
+            anonymous_csrf(&state.csrf_key, &pre)
+        }
+    };
+    let lang = session
+        .as_ref()
+        .and_then(|s| Lang::parse(&s.user.language))
+        .or_else(|| cookie(&headers, LANG_COOKIE).and_then(|c| Lang::parse(&c)))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default();
+    let require_totp = match &session {
+        Some(s) => crate::facility::store::get(&state.db, s.user.facility_id)
+            .await?
+            .is_some_and(|f| f.require_totp),
+        None => false,
+    };
+    let visitor = Visitor {
+        ip,
+        lang,
+        session,
+        csrf,
+        require_totp,
+    };
+    let req = if *req.method() == Method::POST {
+        match check_csrf(req, &visitor.csrf).await {
+            Ok(req) => req,
+            Err(response) => return Ok(response),
+        }
+    } else {
+        req
+    };
+    let mut req = req;
+    req.extensions_mut().insert(visitor);
+    let mut response = next.run(req).await;
+    if let Some(pre) = new_pre {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, set_cookie(PRE_COOKIE, &pre, tls, None));
+    }
+    Ok(response)
+}
+
+/// Compares the token from the `X-CSRF-Token` header or the `_csrf` form field with the
+/// visitor's; the body is read and put back for the handler.
+async fn check_csrf(req: Request, expected: &str) -> Result<Request, Response> {
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, FORM_LIMIT).await.map_err(|_| {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "413: the form is too large / フォームが大きすぎます",
+        )
+            .into_response()
+    })?;
+    let from_header = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let presented = from_header.or_else(|| {
+        url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.into_owned())
+    });
+    match presented {
+        Some(token) if secrets::constant_time_eq(&token, expected) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
+        _ => Err((
+            StatusCode::FORBIDDEN,
+            "403: the form has expired or did not come from mamori. Go back, reload the page and try again. / フォームの有効期限が切れたか、mamori 以外から送信されました。戻ってページを再読み込みし、もう一度お試しください。",
+        )
+            .into_response()),
+    }
+}
+
+/// The role check of one route (see [`Access`]).
+pub async fn enforce_access(access: Access, req: Request, next: Next) -> Response {
+    if access == Access::Public {
+        return next.run(req).await;
+    }
+    let Some(visitor) = req.extensions().get::<Visitor>().cloned() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Some(user) = visitor.user() else {
+        if *req.method() == Method::GET {
+            let target = req.uri().path();
+            return Redirect::to(&format!(
+                "/login?next={}",
+                url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
+            ))
+            .into_response();
+        }
+        return super::errors::render_error(&visitor, StatusCode::UNAUTHORIZED);
+    };
+    if !access.allows(user.role) {
+        return super::errors::render_error(&visitor, StatusCode::FORBIDDEN);
+    }
+    // When the hospital requires 2FA, a user without it may only enrol (or sign out).
+    if visitor.must_enrol_totp() && access != Access::SignedIn {
+        if *req.method() == Method::GET {
+            return Redirect::to("/account/2fa").into_response();
+        }
+        return super::errors::render_error(&visitor, StatusCode::FORBIDDEN);
+    }
+    next.run(req).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct LanguageForm {
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Switches the interface language: remembered in a cookie, and for signed-in users in their profile.
+pub async fn switch_language(
+    State(state): State<AppState>,
+    axum::Extension(visitor): axum::Extension<Visitor>,
+    axum::Form(form): axum::Form<LanguageForm>,
+) -> Response {
+    let Some(lang) = Lang::parse(&form.lang) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    if let Some(actor) = visitor.actor()
+        && let Err(e) = crate::users::store::set_language(&state.db, &actor, lang.code()).await
+    {
+        tracing::error!(error = %e, "saving the language failed");
+    }
+    // Only local paths, so the form cannot be used to send people elsewhere.
+    let back = if form.back.starts_with('/')
+        && !form.back.starts_with("//")
+        && !form.back.contains('\\')
+    {
+        form.back
+    } else {
+        "/".to_string()
+    };
+    let mut response = Redirect::to(&back).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            state.config.tls(),
+            Some(365 * 24 * 3600),
+        ),
+    );
+    response
+}

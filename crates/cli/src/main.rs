@@ -1,0 +1,544 @@
+//! The `mamori` command: the web server and the operator's commands.
+
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mamori_app::auth::setup::{self, SetupError, SetupForm};
+use mamori_app::config::{CONFIG_FILE, Config, ConfigError, FileConfig, Overrides};
+use mamori_app::db::{Backend, Db, OpenMode, audit};
+use mamori_app::users::model::{Actor, Role};
+use mamori_app::users::store::{self as users, NewUser, UserError};
+
+#[derive(Parser)]
+#[command(
+    name = "mamori",
+    version,
+    about = "mamori (守り): cyber-resilience for small and medium hospitals",
+    long_about = "mamori (守り): cyber-resilience for small and medium hospitals.\n\nSettings come from mamori.toml, then MAMORI_* environment variables, then flags."
+)]
+struct Cli {
+    /// Settings file (default: ./mamori.toml if it exists)
+    #[arg(long, global = true, env = "MAMORI_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data folder holding the embedded SQLite database (default: ./mamori-data)
+    #[arg(long, global = true, env = "MAMORI_DATA")]
+    data: Option<PathBuf>,
+    /// Use this database instead of the embedded one (postgres://user@host/db)
+    #[arg(
+        long,
+        global = true,
+        env = "MAMORI_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (prints a one-time setup link on first start)
+    Serve {
+        /// Address and port to listen on (default 127.0.0.1:8080: this computer only)
+        #[arg(long, env = "MAMORI_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// TLS certificate (PEM) to serve HTTPS
+        #[arg(long, env = "MAMORI_TLS_CERT")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM) to serve HTTPS
+        #[arg(long, env = "MAMORI_TLS_KEY")]
+        tls_key: Option<PathBuf>,
+    },
+    /// Create or update the database schema, then exit
+    Migrate,
+    /// Copy the SQLite database to FILE while the server runs, and check the copy
+    Backup { file: PathBuf },
+    /// Replace the SQLite database with a checked backup (the server must be stopped)
+    Restore { file: PathBuf },
+    /// Audit trail commands
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Manage users without the web interface
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Make TLS certificates
+    Tls {
+        #[command(subcommand)]
+        command: TlsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit trail's hash chain; exit 1 naming the first bad row
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user (prints a generated password unless --password-stdin is given)
+    Add {
+        #[arg(long)]
+        login: String,
+        /// Display name (氏名)
+        #[arg(long)]
+        name: String,
+        /// admin, staff, viewer or vendor
+        #[arg(long, default_value = "staff")]
+        role: String,
+        /// Vendor company, for --role vendor
+        #[arg(long, default_value = "")]
+        vendor: String,
+        /// Read the password from the first line of standard input
+        #[arg(long)]
+        password_stdin: bool,
+        /// Hospital name, to set mamori up without the setup link (first admin only)
+        #[arg(long)]
+        facility_name: Option<String>,
+    },
+    /// List users
+    List,
+    /// Disable a user (users are never deleted)
+    Disable { login: String },
+    /// Enable a disabled user again
+    Enable { login: String },
+    /// Set a new password (prints a generated one unless --password-stdin is given)
+    ResetPassword {
+        login: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove a user's two-factor authentication so they enrol again
+    Reset2fa { login: String },
+}
+
+#[derive(Subcommand)]
+enum TlsCommand {
+    /// Make a self-signed certificate for a LAN host name
+    SelfSigned {
+        /// Host name the browsers use, e.g. mamori.hospital.local
+        #[arg(long)]
+        host: String,
+        /// Folder to write NAME.crt and NAME.key into (default: <data>/tls)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// A failure: the message to print and the exit code (2 for bad settings, 1 otherwise).
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn new(message: impl std::fmt::Display) -> Failure {
+        Failure {
+            code: 1,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure {
+            code: 2,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(matches!(cli.command, Command::Serve { .. }));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mamori: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("mamori: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn init_logging(serving: bool) {
+    let default = if serving { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MAMORI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn load_config(cli: &Cli, serve_flags: Overrides) -> Result<Config, Failure> {
+    let (path, explicit) = match &cli.config {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from(CONFIG_FILE), false),
+    };
+    let file = FileConfig::load(&path, explicit)?;
+    let flags = Overrides {
+        data: cli.data.clone(),
+        database_url: cli.database_url.clone(),
+        ..serve_flags
+    };
+    Ok(Config::resolve(file, flags)?)
+}
+
+async fn open(config: &Config, mode: OpenMode) -> Result<Db, Failure> {
+    Db::open(&config.database_url(), mode)
+        .await
+        .map_err(Failure::new)
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+        } => {
+            let config = load_config(
+                &cli,
+                Overrides {
+                    listen: *listen,
+                    tls_cert: tls_cert.clone(),
+                    tls_key: tls_key.clone(),
+                    ..Default::default()
+                },
+            )?;
+            serve(config).await
+        }
+        Command::Migrate => {
+            let config = load_config(&cli, Overrides::default())?;
+            let db = open(&config, OpenMode::CreateAndMigrate).await?;
+            println!(
+                "The database {} is at schema version {}.",
+                db.target(),
+                db.schema_version()
+            );
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let config = load_config(&cli, Overrides::default())?;
+            let url = config.database_url();
+            if mamori_app::db::backend_of(&url) == Some(Backend::Postgres) {
+                return Err(Failure::new(mamori_app::backup::BackupError::UsePgDump(
+                    mamori_app::backup::pg_dump_command(&url, file),
+                )));
+            }
+            let db = open(&config, OpenMode::ExistingAndMigrate).await?;
+            let checked = mamori_app::backup::backup(&db, &url, file)
+                .await
+                .map_err(Failure::new)?;
+            println!(
+                "Backup written to {} ({} bytes) and checked: integrity ok, audit trail ok ({} entries).",
+                file.display(),
+                checked.bytes,
+                checked.audit_rows
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let config = load_config(&cli, Overrides::default())?;
+            if config.database_url.is_some() {
+                return Err(Failure::new(
+                    "restore replaces the embedded SQLite database; for PostgreSQL use pg_restore",
+                ));
+            }
+            let restored = mamori_app::backup::restore(&config.data_dir, file)
+                .await
+                .map_err(Failure::new)?;
+            println!(
+                "Restored {} into {} (audit trail ok, {} entries).",
+                file.display(),
+                config.data_dir.display(),
+                restored.checked.audit_rows
+            );
+            if let Some(previous) = restored.previous {
+                println!(
+                    "The database it replaced was kept as {}.",
+                    previous.display()
+                );
+            }
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let config = load_config(&cli, Overrides::default())?;
+            let db = open(&config, OpenMode::Inspect).await?;
+            let verification = audit::verify(&db).await.map_err(Failure::new)?;
+            match verification.problem {
+                None => {
+                    println!(
+                        "Audit trail ok: {} entries, hash chain intact.",
+                        verification.rows
+                    );
+                    Ok(())
+                }
+                Some(problem) => Err(Failure::new(format!(
+                    "AUDIT TRAIL BROKEN at row {}: {}. Keep this database as evidence and restore the latest good backup.",
+                    problem.seq, problem.reason
+                ))),
+            }
+        }
+        Command::User { command } => {
+            let config = load_config(&cli, Overrides::default())?;
+            let db = open(&config, OpenMode::CreateAndMigrate).await?;
+            user_command(&db, command).await
+        }
+        Command::Tls {
+            command: TlsCommand::SelfSigned { host, out },
+        } => {
+            let config = load_config(&cli, Overrides::default())?;
+            let dir = out.clone().unwrap_or_else(|| config.data_dir.join("tls"));
+            let made = mamori_app::tls::self_signed(host, &dir).map_err(Failure::new)?;
+            println!("Certificate: {}", made.cert.display());
+            println!("Private key: {} (keep it secret)", made.key.display());
+            println!("SHA-256 fingerprint: {}", made.sha256);
+            println!(
+                "Start with: mamori serve --listen 0.0.0.0:8443 --tls-cert {} --tls-key {}",
+                made.cert.display(),
+                made.key.display()
+            );
+            println!(
+                "Browsers will warn until the certificate is trusted; compare the fingerprint when they ask."
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), Failure> {
+    let _lock = if config.database_url.is_none() {
+        Some(mamori_app::server::lock_data_dir(&config.data_dir).map_err(Failure::new)?)
+    } else {
+        None
+    };
+    let db = open(&config, OpenMode::CreateAndMigrate).await?;
+    if config.listens_beyond_loopback() && !config.tls() {
+        eprintln!(
+            "WARNING: listening on {} without TLS: passwords and hospital data cross the network unencrypted. Use --tls-cert/--tls-key (see `mamori tls self-signed`).",
+            config.listen
+        );
+    }
+    let running = mamori_app::server::start(db, config.clone(), true)
+        .await
+        .map_err(Failure::new)?;
+    let scheme = if config.tls() { "https" } else { "http" };
+    println!(
+        "mamori {} is running at {scheme}://{}/ (database: {})",
+        mamori_app::VERSION,
+        running.addr,
+        running.state.db.target()
+    );
+    if let Some(link) = mamori_app::server::setup_link(&running.state, running.addr)
+        .await
+        .map_err(Failure::new)?
+    {
+        println!();
+        println!(
+            "First start: open this one-time setup link within 1 hour to register the hospital and the first administrator:"
+        );
+        println!();
+        println!("    {link}");
+        println!();
+        println!(
+            "初期設定: 1 時間以内に上のリンクを開き、病院名と最初の管理者を登録してください。"
+        );
+    }
+    running.wait().await.map_err(Failure::new)
+}
+
+fn read_password(from_stdin: bool) -> Result<(String, bool), Failure> {
+    if from_stdin {
+        if std::io::stdin().is_terminal() {
+            eprintln!("Type the password and press Enter (it will be shown):");
+        }
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+            Failure::new(format!("cannot read the password from standard input: {e}"))
+        })?;
+        let password = line.trim_end_matches(['\r', '\n']).to_string();
+        Ok((password, false))
+    } else {
+        Ok((generated_password(), true))
+    }
+}
+
+/// A 20-character password from an unambiguous alphabet.
+fn generated_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 20];
+    mamori_app::auth::secrets::fill_random(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+fn user_error(e: UserError) -> Failure {
+    match e {
+        UserError::Invalid { field, key } => {
+            let tr = mamori_app::i18n::Tr::new(mamori_app::i18n::Lang::En);
+            Failure::new(format!("{field}: {}", tr.t(key)))
+        }
+        other => Failure::new(other),
+    }
+}
+
+async fn find_user(db: &Db, login: &str) -> Result<users::User, Failure> {
+    users::by_login(db, login)
+        .await
+        .map_err(Failure::new)?
+        .ok_or_else(|| {
+            Failure::new(format!(
+                "no user with the login `{login}` (see `mamori user list`)"
+            ))
+        })
+}
+
+async fn user_command(db: &Db, command: &UserCommand) -> Result<(), Failure> {
+    let facility = mamori_app::facility::store::first(db)
+        .await
+        .map_err(Failure::new)?;
+    let actor = Actor::command_line(facility.as_ref().map(|f| f.id));
+    match command {
+        UserCommand::Add {
+            login,
+            name,
+            role,
+            vendor,
+            password_stdin,
+            facility_name,
+        } => {
+            let (password, generated) = read_password(*password_stdin)?;
+            let new = NewUser {
+                login: login.clone(),
+                display_name: name.clone(),
+                role: role.clone(),
+                vendor_name: vendor.clone(),
+                password: password.clone(),
+            };
+            if facility.is_none() {
+                let Some(facility_name) = facility_name else {
+                    return Err(Failure::new(
+                        "mamori is not set up yet: open the setup link printed by `mamori serve`, or pass --facility-name to create the hospital and its first administrator here",
+                    ));
+                };
+                if Role::parse(role) != Some(Role::Admin) {
+                    return Err(Failure::new(
+                        "the first user must be an administrator: use --role admin",
+                    ));
+                }
+                let form = SetupForm {
+                    facility_name: facility_name.clone(),
+                    user: new,
+                    password_confirm: password.clone(),
+                };
+                setup::complete(db, None, &form, "local")
+                    .await
+                    .map_err(|e| match e {
+                        SetupError::Invalid(problems) => {
+                            let tr = mamori_app::i18n::Tr::new(mamori_app::i18n::Lang::En);
+                            Failure::new(
+                                problems
+                                    .iter()
+                                    .map(|(field, key)| format!("{field}: {}", tr.t(key)))
+                                    .collect::<Vec<_>>()
+                                    .join("; "),
+                            )
+                        }
+                        SetupError::AlreadyDone => Failure::new("mamori is already set up"),
+                        SetupError::BadToken => Failure::new("the setup link is not valid"),
+                        SetupError::Failed(e) => user_error(e),
+                    })?;
+            } else {
+                users::create(db, &actor, &new).await.map_err(user_error)?;
+            }
+            println!("Added user {login} ({role}).");
+            if generated {
+                println!("Password (shown once, give it to the user safely): {password}");
+            }
+            Ok(())
+        }
+        UserCommand::List => {
+            let Some(facility) = facility else {
+                println!("No users yet: mamori is not set up.");
+                return Ok(());
+            };
+            let list = users::list(db, facility.id).await.map_err(Failure::new)?;
+            println!(
+                "{:<24} {:<8} {:<4} {:<9} NAME",
+                "LOGIN", "ROLE", "2FA", "STATUS"
+            );
+            for u in list {
+                let vendor = u
+                    .vendor_name
+                    .as_ref()
+                    .map(|v| format!(" [{v}]"))
+                    .unwrap_or_default();
+                println!(
+                    "{:<24} {:<8} {:<4} {:<9} {}{}",
+                    u.login,
+                    u.role.as_str(),
+                    if u.has_totp() { "yes" } else { "no" },
+                    if u.disabled { "disabled" } else { "active" },
+                    u.display_name,
+                    vendor
+                );
+            }
+            Ok(())
+        }
+        UserCommand::Disable { login } | UserCommand::Enable { login } => {
+            let disable = matches!(command, UserCommand::Disable { .. });
+            let user = find_user(db, login).await?;
+            users::set_disabled(db, &actor, user.id, disable)
+                .await
+                .map_err(user_error)?;
+            println!("{} {login}.", if disable { "Disabled" } else { "Enabled" });
+            Ok(())
+        }
+        UserCommand::ResetPassword {
+            login,
+            password_stdin,
+        } => {
+            let user = find_user(db, login).await?;
+            let (password, generated) = read_password(*password_stdin)?;
+            users::reset_password(db, &actor, user.id, &password)
+                .await
+                .map_err(user_error)?;
+            println!("New password set for {login}; their sessions were ended.");
+            if generated {
+                println!("Password (shown once, give it to the user safely): {password}");
+            }
+            Ok(())
+        }
+        UserCommand::Reset2fa { login } => {
+            let user = find_user(db, login).await?;
+            users::reset_totp(db, &actor, user.id)
+                .await
+                .map_err(user_error)?;
+            println!("Two-factor authentication removed for {login}; they will enrol again.");
+            Ok(())
+        }
+    }
+}
