@@ -116,6 +116,7 @@ enum UserCommand {
         password_stdin: bool,
     },
     /// Remove a user's two-factor authentication so they enrol again
+    #[command(name = "reset-2fa")]
     Reset2fa { login: String },
 }
 

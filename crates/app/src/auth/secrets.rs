@@ -113,6 +113,15 @@ pub fn current_totp_code(secret_base32: &str) -> Option<String> {
     )
 }
 
+/// The code for a secret at a given Unix time.
+pub fn totp_code_at(secret_base32: &str, unix_seconds: u64) -> Option<String> {
+    Some(
+        totp(secret_base32, "mamori", "user")?
+            .generate(unix_seconds)
+            .to_string(),
+    )
+}
+
 /// The QR code of an otpauth URL as an SVG document.
 pub fn qr_svg(text: &str) -> Option<String> {
     let code = qrcode::QrCode::new(text.as_bytes()).ok()?;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::{Any, AnyPool, ConnectOptions, Executor, Row, Transaction};
+use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Row, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -146,6 +146,15 @@ impl Db {
             target: target.clone(),
             reason: "the URL must start with sqlite:// or postgres://".into(),
         })?;
+        if create_sqlite
+            && let Some(parent) = sqlite_path(url).as_deref().and_then(Path::parent)
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| DbError::Unreachable {
+                target: target.clone(),
+                reason: format!("cannot create the folder {}: {e}", parent.display()),
+            })?;
+        }
         let mut connect_url = url.to_string();
         if backend == Backend::Sqlite && !connect_url.contains("mode=") {
             let sep = if connect_url.contains('?') { '&' } else { '?' };
@@ -158,6 +167,24 @@ impl Db {
                 reason: e.to_string(),
             })?
             .disable_statement_logging();
+        // One plain connection first, so an unreachable server or a file that is not a database
+        // gives its real reason at once instead of pool retries.
+        let mut probe = options.connect().await.map_err(|e| DbError::Unreachable {
+            target: target.clone(),
+            reason: describe_connect_error(&e),
+        })?;
+        let probe_sql = match backend {
+            Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master",
+            Backend::Postgres => "SELECT 1",
+        };
+        probe
+            .execute(probe_sql)
+            .await
+            .map_err(|e| DbError::Unreachable {
+                target: target.clone(),
+                reason: describe_connect_error(&e),
+            })?;
+        let _ = probe.close().await;
         let max = if backend == Backend::Sqlite { 8 } else { 10 };
         let pool = AnyPoolOptions::new()
             .max_connections(max)

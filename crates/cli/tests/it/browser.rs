@@ -1,0 +1,269 @@
+//! The whole first-day walk in real headless Chromium: setup link → create admin → sign in →
+//! enrol TOTP (the test computes the code) → edit the facility profile → see the change in the
+//! audit trail → sign out. Screenshots go to target/screenshots for a person to look at.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::kit::{Backend, TestServer, next_totp_code};
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find(program: &str, candidates: &[&str]) -> Option<PathBuf> {
+    if let Ok(path) = std::env::var(program) {
+        return Some(PathBuf::from(path));
+    }
+    candidates.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+/// Starts chromedriver, or returns None (skipping) when it is missing outside CI.
+async fn browser() -> Option<(Driver, Client)> {
+    let driver = find("MAMORI_TEST_CHROMEDRIVER", &["/usr/bin/chromedriver"]);
+    let chromium = find(
+        "MAMORI_TEST_CHROMIUM",
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+    );
+    let (Some(driver), Some(chromium)) = (driver, chromium) else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!(
+                "CI=true but chromium/chromedriver are missing: the browser test must run in CI (apt-get install chromium chromium-driver)"
+            );
+        }
+        eprintln!(
+            "SKIPPED: browser test needs chromium and chromium-driver (apt-get install chromium chromium-driver)"
+        );
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let guard = Driver(child);
+    let profile = tempfile::tempdir().unwrap().keep();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-quic", "--window-size=1280,1000", "--lang=ja",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+            "prefs": {"intl.accept_languages": "ja"}
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let mut last_error = String::new();
+    for _ in 0..50 {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return Some((guard, client)),
+            Err(e) => {
+                last_error = e.to_string();
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    panic!("could not start a Chromium session: {last_error}");
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+async fn fill(client: &Client, id: &str, value: &str) {
+    let field = client.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+/// Clicks a form's submit button and waits until the next page has loaded.
+async fn submit(client: &Client, form_action: &str) {
+    let button = client
+        .find(Locator::Css(&format!(
+            "form[action=\"{form_action}\"] button[type=submit]"
+        )))
+        .await
+        .unwrap();
+    click_and_wait(client, button).await;
+}
+
+async fn click_and_wait(client: &Client, element: fantoccini::elements::Element) {
+    client
+        .execute("window.__mamoriOldPage = true;", vec![])
+        .await
+        .unwrap();
+    element.click().await.unwrap();
+    for _ in 0..100 {
+        let loaded = client
+            .execute(
+                "return window.__mamoriOldPage === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        if let Ok(serde_json::Value::Bool(true)) = loaded {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the page did not load after the click");
+}
+
+async fn text(client: &Client) -> String {
+    client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn first_day_walk_in_chromium() {
+    let Some((_driver, c)) = browser().await else {
+        return;
+    };
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let link = server.setup_link().await;
+
+    c.goto(&link).await.unwrap();
+    screenshot(&c, "01-setup").await;
+    fill(&c, "facility_name", "半田テスト病院").await;
+    fill(&c, "login", "kanri").await;
+    fill(&c, "display_name", "管理 花子").await;
+    fill(&c, "password", "a-long-enough-passphrase").await;
+    fill(&c, "password_confirm", "a-long-enough-passphrase").await;
+    submit(&c, "/setup").await;
+    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
+    assert!(text(&c).await.contains("初期設定が完了しました"));
+
+    fill(&c, "login", "kanri").await;
+    fill(&c, "password", "a-long-enough-passphrase").await;
+    submit(&c, "/login").await;
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        "/",
+        "{}",
+        text(&c).await
+    );
+    assert!(
+        text(&c)
+            .await
+            .contains("医療情報システム安全管理責任者が未登録です。")
+    );
+    screenshot(&c, "02-dashboard").await;
+
+    c.goto(&format!("{}/account/2fa", server.base))
+        .await
+        .unwrap();
+    let secret = c
+        .find(Locator::Id("totp-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let qr_loaded = c
+        .execute(
+            "const img = document.querySelector('.qr img'); return img.complete && img.naturalWidth > 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        qr_loaded,
+        serde_json::Value::Bool(true),
+        "the QR code image loads under the CSP"
+    );
+    screenshot(&c, "03-totp").await;
+    let code = mamori_app::auth::secrets::current_totp_code(secret.trim()).unwrap();
+    fill(&c, "code", &code).await;
+    submit(&c, "/account/2fa").await;
+    let codes = c
+        .find_all(Locator::Css("#recovery-codes li"))
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 10);
+    screenshot(&c, "04-recovery-codes").await;
+
+    // Sign out and back in: now the code is asked for.
+    submit(&c, "/logout").await;
+    assert!(text(&c).await.contains("ログアウトしました。"));
+    fill(&c, "login", "kanri").await;
+    fill(&c, "password", "a-long-enough-passphrase").await;
+    submit(&c, "/login").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/login/2fa");
+    fill(&c, "code", &next_totp_code(secret.trim())).await;
+    submit(&c, "/login/2fa").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/");
+
+    c.goto(&format!("{}/facility/edit", server.base))
+        .await
+        .unwrap();
+    fill(&c, "security_manager_name", "佐藤 一郎").await;
+    fill(&c, "security_manager_role", "医事課長").await;
+    fill(&c, "security_manager_approved_by", "院長 半田").await;
+    fill(&c, "beds", "499").await;
+    screenshot(&c, "05-facility-edit").await;
+    submit(&c, "/facility").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/facility");
+    let page = text(&c).await;
+    assert!(
+        page.contains("保存しました。") && page.contains("佐藤 一郎"),
+        "{page}"
+    );
+    screenshot(&c, "06-facility").await;
+
+    c.goto(&format!("{}/audit", server.base)).await.unwrap();
+    let page = text(&c).await;
+    assert!(
+        page.contains("佐藤 一郎") && page.contains("医療機関情報") && page.contains("kanri"),
+        "{page}"
+    );
+    screenshot(&c, "07-audit").await;
+
+    // English switch.
+    let english = c
+        .find(Locator::Css("form.lang button[value=en]"))
+        .await
+        .unwrap();
+    click_and_wait(&c, english).await;
+    assert!(text(&c).await.contains("Audit trail"));
+    screenshot(&c, "08-audit-en").await;
+
+    submit(&c, "/logout").await;
+    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
+    assert!(text(&c).await.contains("You have signed out."));
+    c.goto(&format!("{}/facility", server.base)).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
+
+    c.close().await.unwrap();
+    server.stop().await;
+}

@@ -1,0 +1,494 @@
+//! The `mamori` binary: settings errors, database checks, audit verification, backup/restore,
+//! user commands, TLS, and graceful shutdown.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+use sqlx::Connection;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mamori");
+
+fn mamori(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .current_dir(dir)
+        .args(args)
+        .env_remove("MAMORI_DATABASE_URL")
+        .env_remove("MAMORI_DATA")
+        .env_remove("MAMORI_LISTEN")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn mamori_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Sets up a data folder headlessly with an admin and returns it.
+fn set_up(dir: &Path) {
+    let out = mamori_stdin(
+        dir,
+        &[
+            "user",
+            "add",
+            "--login",
+            "admin",
+            "--name",
+            "管理者",
+            "--role",
+            "admin",
+            "--facility-name",
+            "CLI病院",
+            "--password-stdin",
+        ],
+        "correct-horse-battery-staple\n",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn bad_settings_exit_2_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = mamori(dir.path(), &["serve", "--listen", "everywhere"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--listen"));
+    std::fs::write(dir.path().join("mamori.toml"), "lisen = \"0.0.0.0:1\"\n").unwrap();
+    let out = mamori(dir.path(), &["serve"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("lisen"), "{}", text(&out));
+    std::fs::remove_file(dir.path().join("mamori.toml")).unwrap();
+    let out = mamori(dir.path(), &["--database-url", "mysql://h/db", "migrate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("database-url"));
+    let out = mamori(dir.path(), &["serve", "--tls-cert", "missing.pem"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("tls-key"), "{}", text(&out));
+    let out = mamori(dir.path(), &["--config", "nope.toml", "migrate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let help = mamori(dir.path(), &["--help"]);
+    for command in [
+        "serve", "migrate", "backup", "restore", "audit", "user", "tls",
+    ] {
+        assert!(text(&help).contains(command), "help lacks {command}");
+    }
+    assert!(
+        !dir.path().join("mamori-data").exists(),
+        "nothing created on bad settings"
+    );
+}
+
+#[test]
+fn foreign_or_newer_databases_are_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("mamori-data");
+    std::fs::create_dir_all(&data).unwrap();
+    let db = data.join("mamori.db");
+    std::fs::write(
+        &db,
+        b"this is not a database at all, just some bytes to refuse....",
+    )
+    .unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let out = mamori(dir.path(), &["migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("not an SQLite database"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    std::fs::remove_file(&db).unwrap();
+    rt.block_on(async {
+        let mut conn =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", db.display()))
+                .await
+                .unwrap();
+        sqlx::query("CREATE TABLE patients (id INTEGER)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    });
+    let before = std::fs::read(&db).unwrap();
+    let out = mamori(dir.path(), &["migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("not a mamori database"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+
+    std::fs::remove_file(&db).unwrap();
+    let out = mamori(dir.path(), &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    rt.block_on(async {
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        sqlx::query("INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (99990101000000, 'future', '2030-01-01', 1, x'00', 0)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    });
+    let out = mamori(dir.path(), &["migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("newer mamori"), "{}", text(&out));
+    let out = mamori(
+        dir.path(),
+        &[
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+            "migrate",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("cannot open the database"),
+        "{}",
+        text(&out)
+    );
+}
+
+async fn tamper(db: &Path, sql: &[&str]) {
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    for statement in sql {
+        sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    conn.close().await.unwrap();
+}
+
+#[test]
+fn audit_verify_names_the_first_altered_or_removed_row() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for (case, sql, expect) in [
+        (
+            "altered",
+            "UPDATE audit_events SET actor_name = 'someone' WHERE seq = 3",
+            "row 3",
+        ),
+        ("removed", "DELETE FROM audit_events WHERE seq = 2", "row 2"),
+        (
+            "cut off",
+            "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)",
+            "removed from the end",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        set_up(dir.path());
+        let add = mamori(
+            dir.path(),
+            &[
+                "user", "add", "--login", "sato", "--name", "佐藤", "--role", "staff",
+            ],
+        );
+        assert!(add.status.success(), "{}", text(&add));
+        assert!(text(&add).contains("Password (shown once"));
+        let ok = mamori(dir.path(), &["audit", "verify"]);
+        assert!(ok.status.success(), "{}", text(&ok));
+        assert!(text(&ok).contains("hash chain intact"));
+        let db = dir.path().join("mamori-data/mamori.db");
+        rt.block_on(tamper(
+            &db,
+            &[
+                "DROP TRIGGER audit_events_no_update",
+                "DROP TRIGGER audit_events_no_delete",
+                sql,
+            ],
+        ));
+        let bad = mamori(dir.path(), &["audit", "verify"]);
+        assert_eq!(bad.status.code(), Some(1), "{case}: {}", text(&bad));
+        assert!(text(&bad).contains(expect), "{case}: {}", text(&bad));
+    }
+}
+
+#[test]
+fn user_commands_work_headless() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = mamori(
+        dir.path(),
+        &[
+            "user", "add", "--login", "a", "--name", "A", "--role", "staff",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("not set up yet"), "{}", text(&out));
+    set_up(dir.path());
+    let out = mamori_stdin(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--login",
+            "v1",
+            "--name",
+            "業者",
+            "--role",
+            "vendor",
+            "--vendor",
+            "PACS社",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("13"), "{}", text(&out));
+    let out = mamori_stdin(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--login",
+            "v1",
+            "--name",
+            "業者",
+            "--role",
+            "vendor",
+            "--vendor",
+            "PACS社",
+            "--password-stdin",
+        ],
+        "vendor-password-long\n",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let list = mamori(dir.path(), &["user", "list"]);
+    assert!(
+        text(&list).contains("v1") && text(&list).contains("[PACS社]"),
+        "{}",
+        text(&list)
+    );
+    assert!(
+        mamori(dir.path(), &["user", "disable", "v1"])
+            .status
+            .success()
+    );
+    assert!(text(&mamori(dir.path(), &["user", "list"])).contains("disabled"));
+    assert!(
+        mamori(dir.path(), &["user", "enable", "v1"])
+            .status
+            .success()
+    );
+    let reset = mamori(dir.path(), &["user", "reset-password", "v1"]);
+    assert!(reset.status.success() && text(&reset).contains("Password (shown once"));
+    assert!(
+        mamori(dir.path(), &["user", "reset-2fa", "v1"])
+            .status
+            .success()
+    );
+    let missing = mamori(dir.path(), &["user", "disable", "nobody"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let last_admin = mamori(dir.path(), &["user", "disable", "admin"]);
+    assert_eq!(last_admin.status.code(), Some(1), "{}", text(&last_admin));
+    let verify = mamori(dir.path(), &["audit", "verify"]);
+    assert!(verify.status.success(), "{}", text(&verify));
+}
+
+/// Starts `mamori serve` and returns it with its address, read from what it prints.
+fn serve(dir: &Path, extra: &[&str]) -> (Child, String) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let mut child = Command::new(BIN)
+        .current_dir(dir)
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split("running at ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+fn stop(child: &mut Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    child.wait().unwrap()
+}
+
+#[test]
+fn backup_while_running_and_restore_when_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    set_up(dir.path());
+    let (mut server, url) = serve(dir.path(), &[]);
+    let health = Command::new("curl")
+        .args(["-sf", &format!("{url}/healthz")])
+        .output();
+    if let Ok(h) = health {
+        assert_eq!(String::from_utf8_lossy(&h.stdout), "ok");
+    }
+    let second = mamori(dir.path(), &["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        text(&second).contains("already running"),
+        "{}",
+        text(&second)
+    );
+
+    let backup = dir.path().join("backups/2026-11-23.db");
+    let out = mamori(dir.path(), &["backup", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("integrity ok"));
+    let again = mamori(dir.path(), &["backup", backup.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1), "never overwrite a backup");
+
+    let refused = mamori(dir.path(), &["restore", backup.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused).contains("server is running"),
+        "{}",
+        text(&refused)
+    );
+
+    let status = stop(&mut server);
+    assert!(status.success(), "graceful shutdown on SIGTERM: {status:?}");
+
+    // A damaged file is refused before anything is replaced.
+    let broken = dir.path().join("broken.db");
+    std::fs::write(
+        &broken,
+        b"garbage garbage garbage garbage garbage garbage garbage",
+    )
+    .unwrap();
+    let out = mamori(dir.path(), &["restore", broken.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+
+    // Changes made after the backup disappear with the restore.
+    assert!(
+        mamori(
+            dir.path(),
+            &[
+                "user", "add", "--login", "late", "--name", "後", "--role", "viewer"
+            ]
+        )
+        .status
+        .success()
+    );
+    let out = mamori(dir.path(), &["restore", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("kept as"));
+    let list = mamori(dir.path(), &["user", "list"]);
+    assert!(!text(&list).contains("late"), "{}", text(&list));
+    assert!(mamori(dir.path(), &["audit", "verify"]).status.success());
+}
+
+#[test]
+fn postgres_backup_explains_pg_dump() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = mamori(
+        dir.path(),
+        &[
+            "--database-url",
+            "postgres://mamori:secret@db.local/mamori",
+            "backup",
+            "x.dump",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let t = text(&out);
+    assert!(t.contains("pg_dump --format=custom"), "{t}");
+    assert!(!t.contains("secret"), "no password printed: {t}");
+}
+
+#[test]
+fn https_with_a_self_signed_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = mamori(
+        dir.path(),
+        &[
+            "tls",
+            "self-signed",
+            "--host",
+            "mamori.test",
+            "--out",
+            "tls",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("SHA-256 fingerprint"));
+    let cert = dir.path().join("tls/mamori.test.crt");
+    let key = dir.path().join("tls/mamori.test.key");
+    let (mut server, url) = serve(
+        dir.path(),
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(url.starts_with("https://"), "{url}");
+    let addr = url.trim_start_matches("https://").to_string();
+    let pem = std::fs::read(&cert).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let response = rt.block_on(https_get(&addr, &pem, "/setup"));
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let lower = response.to_ascii_lowercase();
+    assert!(lower.contains("strict-transport-security"), "{response}");
+    assert!(
+        lower.contains("set-cookie: mamori_pre=") && lower.contains("; secure"),
+        "{response}"
+    );
+    assert!(stop(&mut server).success());
+}
+
+/// A minimal HTTPS GET that trusts exactly the given certificate.
+async fn https_get(addr: &str, cert_pem: &[u8], path: &str) -> String {
+    use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(cert_pem) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = ServerName::try_from("mamori.test").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: mamori.test\r\nConnection: close\r\n\r\n");
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    let _ = tls.read_to_end(&mut response).await;
+    String::from_utf8_lossy(&response).to_string()
+}

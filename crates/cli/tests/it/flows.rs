@@ -1,0 +1,625 @@
+//! The main flows against a real server, on SQLite and on PostgreSQL.
+
+use reqwest::StatusCode;
+
+use crate::kit::{
+    ADMIN_LOGIN, ADMIN_PASSWORD, Backend, TestServer, next_totp_code, totp_secret_from,
+};
+
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(crate::kit::Backend::Sqlite).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(crate::kit::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+on_both!(setup_login_profile_audit);
+on_both!(two_factor_enrolment_and_login);
+on_both!(user_administration);
+on_both!(login_throttling);
+on_both!(session_timeouts);
+on_both!(audit_trail_is_append_only);
+
+async fn setup_login_profile_audit(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let anonymous = server.client();
+    // Before setup, everything leads to the setup page.
+    let page = anonymous.get("/").await;
+    assert_eq!(page.location(), "/setup");
+    let page = anonymous.get("/setup").await;
+    assert!(
+        page.body.contains("初期設定のリンクが無効です"),
+        "{}",
+        page.body
+    );
+    // A wrong token is refused and creates nothing.
+    let page = anonymous
+        .post(
+            "/setup",
+            &[
+                ("token", "not-the-token"),
+                ("facility_name", "病院"),
+                ("login", "x"),
+                ("display_name", "x"),
+                ("password", ADMIN_PASSWORD),
+                ("password_confirm", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(server.count("users").await, 0);
+    assert_eq!(server.count("facilities").await, 0);
+
+    // Form errors are shown next to the field and nothing is saved.
+    let link = server.setup_link().await;
+    let token = link.split("token=").nth(1).unwrap();
+    anonymous.get_url(&link).await;
+    let page = anonymous
+        .post(
+            "/setup",
+            &[
+                ("token", token),
+                ("facility_name", ""),
+                ("login", "admin"),
+                ("display_name", "管理"),
+                ("password", "short"),
+                ("password_confirm", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.body
+            .contains("パスワードは 13 文字以上にしてください。"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("入力してください。"));
+    assert_eq!(server.count("users").await, 0);
+
+    let admin = server.with_admin().await;
+    // The link is single-use.
+    let page = server.client().get_url(&link).await;
+    assert_eq!(page.location(), "/login");
+
+    let home = admin.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        home.body
+            .contains("医療情報システム安全管理責任者が未登録です。"),
+        "{}",
+        home.body
+    );
+    assert!(home.body.contains("テスト記念病院"));
+
+    let facility = admin.get("/facility").await;
+    assert!(
+        facility
+            .body
+            .contains("医療情報システム安全管理責任者が未登録です。")
+    );
+    let edit = admin.get("/facility/edit").await;
+    let marker = "name=\"updated_at\" value=\"";
+    let start = edit.body.find(marker).unwrap() + marker.len();
+    let updated_at = edit.body[start..start + edit.body[start..].find('"').unwrap()].to_string();
+
+    // Bad input: errors next to the fields, nothing saved.
+    let bad = admin
+        .post(
+            "/facility",
+            &[
+                ("updated_at", &updated_at),
+                ("name", "テスト記念病院"),
+                ("beds", "たくさん"),
+                ("security_manager_appointed_on", "2026-02-30"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body
+            .contains("病床数は 0 から 10000 までの数字で入力してください。")
+    );
+    assert!(
+        bad.body
+            .contains("日付は 2026-04-01 の形で入力してください。")
+    );
+    let audit_rows = server.count("audit_events").await;
+
+    let saved = admin
+        .post(
+            "/facility",
+            &[
+                ("updated_at", &updated_at),
+                ("name", "テスト記念病院"),
+                ("founder", "医療法人テスト会"),
+                ("address", "愛知県半田市"),
+                ("beds", "４９９"),
+                ("director", "院長 花子"),
+                ("security_manager_name", "佐藤 看護師長"),
+                ("security_manager_role", "看護部"),
+                ("security_manager_appointed_on", "2026-04-01"),
+                ("security_manager_approved_by", "院長 花子"),
+                ("security_manager_approved_on", "2026-04-01"),
+                ("security_manager_scope", "医療情報システム全般"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(server.count("audit_events").await, audit_rows + 1);
+    let facility = admin.get("/facility").await;
+    assert!(facility.body.contains("佐藤 看護師長"));
+    assert!(facility.body.contains("2026/04/01"));
+    assert!(!facility.body.contains("未登録です"));
+
+    // Saving an old version is refused (someone else saved in between).
+    let stale = admin
+        .post(
+            "/facility",
+            &[("updated_at", &updated_at), ("name", "上書き")],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(stale.body.contains("他の人が保存しました"));
+
+    // The audit trail shows the field-level change, who made it and from where.
+    let audit = admin.get("/audit?type=facility").await;
+    assert!(audit.body.contains("安全管理責任者") || audit.body.contains("氏名"));
+    assert!(audit.body.contains("佐藤 看護師長"), "{}", audit.body);
+    assert!(audit.body.contains("<ins>499</ins>"));
+    assert!(audit.body.contains("127.0.0.1"));
+    let by_user = admin.get("/audit?user=999999").await;
+    assert!(by_user.body.contains("条件に合う記録はありません。"));
+    let by_date = admin.get("/audit?from=2000-01-01&to=2000-01-02").await;
+    assert!(by_date.body.contains("条件に合う記録はありません。"));
+
+    // English switch.
+    let switched = admin
+        .post("/language", &[("lang", "en"), ("back", "/facility")])
+        .await;
+    assert_eq!(switched.location(), "/facility");
+    let english = admin.get("/facility").await;
+    assert!(
+        english.body.contains("Facility profile"),
+        "{}",
+        english.body
+    );
+    assert!(english.body.contains("<html lang=\"en\">"));
+
+    // Sign out ends the session on the server.
+    let out = admin.post("/logout", &[]).await;
+    assert_eq!(out.location(), "/login?done=logout");
+    assert_eq!(admin.get("/").await.status, StatusCode::SEE_OTHER);
+
+    let verification = mamori_app::db::audit::verify(&server.state().db)
+        .await
+        .unwrap();
+    assert_eq!(verification.problem, None);
+    server.stop().await;
+}
+
+async fn two_factor_enrolment_and_login(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+    let page = admin.get("/account/2fa").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let secret = totp_secret_from(&page.body);
+    assert_eq!(secret.len(), 32, "160-bit base32 secret");
+    let qr = admin.get("/account/2fa/qr.svg").await;
+    assert_eq!(qr.status, StatusCode::OK);
+    assert_eq!(qr.headers["content-type"], "image/svg+xml");
+    assert!(qr.body.contains("<svg"));
+
+    // A wrong code does not enable 2FA.
+    let wrong = admin.post("/account/2fa", &[("code", "000000")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let code = mamori_app::auth::secrets::current_totp_code(&secret).unwrap();
+    let done = admin.post("/account/2fa", &[("code", &code)]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let codes: Vec<String> = done
+        .body
+        .split("<li><code>")
+        .skip(1)
+        .map(|s| s[..s.find('<').unwrap()].to_string())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    assert_eq!(server.count("recovery_codes").await, 10);
+    admin.post("/logout", &[]).await;
+
+    // Password alone is not enough any more; the session id changes at each step.
+    let client = server.client();
+    client.get("/login").await;
+    let step1 = client
+        .post(
+            "/login",
+            &[("login", ADMIN_LOGIN), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    assert_eq!(step1.location(), "/login/2fa");
+    let half_cookie = step1.set_cookies().join(";");
+    assert_eq!(client.get("/").await.location(), "/login?next=%2F");
+    client.get("/login/2fa").await;
+    let bad = client.post("/login/2fa", &[("code", "123456")]).await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    let good = client
+        .post("/login/2fa", &[("code", &next_totp_code(&secret))])
+        .await;
+    assert_eq!(good.location(), "/", "{}", good.body);
+    let full_cookie = good.set_cookies().join(";");
+    assert_ne!(half_cookie, full_cookie);
+    assert_eq!(client.get("/").await.status, StatusCode::OK);
+    client.post("/logout", &[]).await;
+
+    // A recovery code works once.
+    let client = server.client();
+    client.get("/login").await;
+    client
+        .post(
+            "/login",
+            &[("login", ADMIN_LOGIN), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    client.get("/login/2fa").await;
+    let used = client
+        .post("/login/2fa", &[("code", &codes[0].to_uppercase())])
+        .await;
+    assert_eq!(used.location(), "/");
+    client.post("/logout", &[]).await;
+    let again = server.client();
+    again.get("/login").await;
+    again
+        .post(
+            "/login",
+            &[("login", ADMIN_LOGIN), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    again.get("/login/2fa").await;
+    let reused = again.post("/login/2fa", &[("code", &codes[0])]).await;
+    assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
+
+    // Requiring 2FA for everyone: a user without it can only enrol.
+    let admin = server.client();
+    admin.get("/login").await;
+    admin
+        .post(
+            "/login",
+            &[("login", ADMIN_LOGIN), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    admin.get("/login/2fa").await;
+    admin.post("/login/2fa", &[("code", &codes[1])]).await;
+    admin.get("/admin/users").await;
+    let staff = server.user_client(&admin, "staff1", "staff").await;
+    let required = admin
+        .post("/admin/users/require-2fa", &[("required", "1")])
+        .await;
+    assert_eq!(required.status, StatusCode::SEE_OTHER);
+    assert_eq!(staff.get("/").await.location(), "/account/2fa");
+    assert_eq!(staff.get("/account/2fa").await.status, StatusCode::OK);
+    let blocked = staff.post("/facility", &[("name", "x")]).await;
+    assert_eq!(blocked.status, StatusCode::FORBIDDEN);
+    server.stop().await;
+}
+
+async fn user_administration(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+    admin.get("/admin/users/new").await;
+    // Bad input: every problem at its field; nothing created.
+    let bad = admin
+        .post(
+            "/admin/users",
+            &[
+                ("login", "佐藤"),
+                ("display_name", ""),
+                ("role", "vendor"),
+                ("vendor_name", ""),
+                ("password", "Abc123!x"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("ログインIDには半角英数字"));
+    assert!(
+        bad.body
+            .contains("事業者アカウントには事業者名が必要です。")
+    );
+    assert!(
+        bad.body
+            .contains("パスワードは 13 文字以上にしてください。")
+    );
+    assert_eq!(server.count("users").await, 1);
+
+    let vendor = server.user_client(&admin, "vendor1", "vendor").await;
+    assert_eq!(server.count("vendors").await, 1);
+    // A vendor sees only their own profile.
+    let own = vendor.get("/account").await;
+    assert!(own.body.contains("日本医療システム株式会社"));
+    assert_eq!(vendor.get("/").await.status, StatusCode::FORBIDDEN);
+
+    let taken = admin
+        .post(
+            "/admin/users",
+            &[
+                ("login", "vendor1"),
+                ("display_name", "x"),
+                ("role", "staff"),
+                ("password", "another-long-password"),
+            ],
+        )
+        .await;
+    assert!(
+        taken
+            .body
+            .contains("このログインIDはすでに使われています。")
+    );
+
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE login = 'vendor1'")
+        .fetch_one(server.pool())
+        .await
+        .unwrap();
+    let disabled = admin.post(&format!("/admin/users/{id}/disable"), &[]).await;
+    assert_eq!(disabled.status, StatusCode::SEE_OTHER);
+    // Disabling ends the user's sessions and blocks sign-in; the user is kept.
+    assert_eq!(vendor.get("/account").await.status, StatusCode::SEE_OTHER);
+    let refused = server.client();
+    refused.get("/login").await;
+    let page = refused
+        .post(
+            "/login",
+            &[
+                ("login", "vendor1"),
+                ("password", "another-long-password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(server.count("users").await, 2);
+    admin.post(&format!("/admin/users/{id}/enable"), &[]).await;
+
+    // Reset password: the rule applies; the new password works.
+    let short = admin
+        .post(
+            &format!("/admin/users/{id}/password"),
+            &[("password", "short")],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reset = admin
+        .post(
+            &format!("/admin/users/{id}/password"),
+            &[("password", "a-brand-new-password")],
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::SEE_OTHER);
+    server
+        .client()
+        .login("vendor1", "a-brand-new-password")
+        .await;
+
+    // Role changes: not to or from vendor, not one's own.
+    let staff = server.user_client(&admin, "staff2", "staff").await;
+    let staff_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE login = 'staff2'")
+        .fetch_one(server.pool())
+        .await
+        .unwrap();
+    let to_viewer = admin
+        .post(
+            &format!("/admin/users/{staff_id}/role"),
+            &[("role", "viewer")],
+        )
+        .await;
+    assert_eq!(to_viewer.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        staff.get("/").await.status,
+        StatusCode::SEE_OTHER,
+        "role change signs the user out"
+    );
+    let admin_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE login = 'admin'")
+        .fetch_one(server.pool())
+        .await
+        .unwrap();
+    let own = admin
+        .post(&format!("/admin/users/{admin_id}/disable"), &[])
+        .await;
+    assert!(own.body.contains("自分自身を無効にはできません。"));
+
+    // Own password change.
+    admin.get("/account").await;
+    let wrong = admin
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "nope"),
+                ("new_password", "x-new-long-password"),
+                ("new_password_confirm", "x-new-long-password"),
+            ],
+        )
+        .await;
+    assert!(wrong.body.contains("現在のパスワードが違います。"));
+    let changed = admin
+        .post(
+            "/account/password",
+            &[
+                ("current_password", ADMIN_PASSWORD),
+                ("new_password", "x-new-long-password"),
+                ("new_password_confirm", "x-new-long-password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.location(), "/account?done=password");
+
+    let audit = admin.get("/audit?type=user").await;
+    for action in [
+        "無効化",
+        "有効化",
+        "パスワード再設定",
+        "役割の変更",
+        "パスワード変更",
+        "作成",
+    ] {
+        assert!(audit.body.contains(action), "audit lacks {action}");
+    }
+    assert!(
+        !audit.body.contains("a-brand-new-password"),
+        "no password in the audit trail"
+    );
+    assert!(
+        !audit.body.contains("$argon2"),
+        "no hash in the audit trail"
+    );
+    server.stop().await;
+}
+
+async fn login_throttling(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+    admin.post("/logout", &[]).await;
+    let client = server.client();
+    client.get("/login").await;
+    for _ in 0..5 {
+        let page = client
+            .post(
+                "/login",
+                &[("login", ADMIN_LOGIN), ("password", "wrong-password")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+        assert!(page.body.contains("ログインIDまたはパスワードが違います。"));
+    }
+    // Locked: even the right password is refused now.
+    let page = client
+        .post(
+            "/login",
+            &[("login", ADMIN_LOGIN), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        page.body.contains("15 分間ログインを停止しています"),
+        "{}",
+        page.body
+    );
+    let failed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'login_failed'")
+            .fetch_one(server.pool())
+            .await
+            .unwrap();
+    assert_eq!(failed, 5);
+    // Per address: 20 failures across accounts lock the address.
+    for i in 0..15 {
+        let login = format!("nobody{i}");
+        client
+            .post("/login", &[("login", &login), ("password", "x")])
+            .await;
+    }
+    let page = client
+        .post("/login", &[("login", "someone-else"), ("password", "x")])
+        .await;
+    assert!(page.body.contains("15 分間ログインを停止しています"));
+    // After 15 minutes it works again.
+    sqlx::query("UPDATE login_failures SET at = '2000-01-01T00:00:00.000000Z'")
+        .execute(server.pool())
+        .await
+        .unwrap();
+    client.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
+    server.stop().await;
+}
+
+async fn session_timeouts(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+    assert_eq!(admin.get("/").await.status, StatusCode::OK);
+    // Idle for 31 minutes: the session is gone.
+    sqlx::query("UPDATE sessions SET last_seen_at = $1")
+        .bind(mamori_app::db::time_text(
+            chrono::Utc::now() - chrono::Duration::minutes(31),
+        ))
+        .execute(server.pool())
+        .await
+        .unwrap();
+    assert_eq!(admin.get("/").await.location(), "/login?next=%2F");
+    assert_eq!(server.count("sessions").await, 0);
+    // Past the absolute limit, even an active session ends.
+    admin.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
+    sqlx::query("UPDATE sessions SET absolute_expires_at = $1")
+        .bind(mamori_app::db::time_text(
+            chrono::Utc::now() - chrono::Duration::seconds(1),
+        ))
+        .execute(server.pool())
+        .await
+        .unwrap();
+    assert_eq!(admin.get("/").await.status, StatusCode::SEE_OTHER);
+    // The cookie holds a token; the database only its hash.
+    admin.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
+    let stored: String = sqlx::query_scalar("SELECT token_hash FROM sessions")
+        .fetch_one(server.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 64);
+    server.stop().await;
+}
+
+async fn audit_trail_is_append_only(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let _admin = server.with_admin().await;
+    let rows = server.count("audit_events").await;
+    assert!(rows >= 3);
+    let update = sqlx::query("UPDATE audit_events SET actor_name = 'intruder' WHERE seq = 1")
+        .execute(server.pool())
+        .await;
+    assert!(update.is_err(), "UPDATE must be refused");
+    let delete = sqlx::query("DELETE FROM audit_events WHERE seq = 1")
+        .execute(server.pool())
+        .await;
+    assert!(delete.is_err(), "DELETE must be refused");
+    if backend == Backend::Postgres {
+        let truncate = sqlx::query("TRUNCATE audit_events")
+            .execute(server.pool())
+            .await;
+        assert!(truncate.is_err(), "TRUNCATE must be refused");
+    }
+    assert_eq!(server.count("audit_events").await, rows);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn schemas_of_both_databases_match() {
+    let Some(pg) = crate::kit::TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    let lite = crate::kit::TestDb::new(Backend::Sqlite).await.unwrap();
+    let (a, b) = (lite.open().await, pg.open().await);
+    let tables_a = a.table_names().await.unwrap();
+    let tables_b = b.table_names().await.unwrap();
+    assert_eq!(tables_a, tables_b);
+    for table in tables_a {
+        assert_eq!(
+            a.column_names(&table).await.unwrap(),
+            b.column_names(&table).await.unwrap(),
+            "columns of {table} differ"
+        );
+    }
+    b.close().await;
+    pg.drop_database().await;
+}

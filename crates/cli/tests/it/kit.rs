@@ -1,0 +1,370 @@
+//! Test kit: a real mamori server on 127.0.0.1:0 against a temporary SQLite file or a fresh
+//! PostgreSQL database, and an HTTP client that keeps cookies and the CSRF token.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use mamori_app::config::Config;
+use mamori_app::db::{Db, OpenMode};
+use mamori_app::server::{self, Running};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use sqlx::{AssertSqlSafe, Connection};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server the test script started, or None (then the test says so and skips,
+/// except under CI, where a missing server is a failure).
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("MAMORI_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!(
+                    "CI=true but MAMORI_TEST_PG_URL is not set: the PostgreSQL tests must run in CI (use scripts/test.sh)"
+                );
+            }
+            eprintln!(
+                "SKIPPED: PostgreSQL tests need MAMORI_TEST_PG_URL (scripts/test.sh starts a server and sets it)"
+            );
+            None
+        }
+    }
+}
+
+fn random_suffix() -> String {
+    let mut bytes = [0u8; 6];
+    mamori_app::auth::secrets::fill_random(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Option<TestDb> {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => Some(TestDb {
+                url: format!("sqlite://{}", dir.path().join("mamori.db").display()),
+                dir,
+                pg: None,
+            }),
+            Backend::Postgres => {
+                let admin = postgres_admin_url()?;
+                sqlx::any::install_default_drivers();
+                let name = format!("mamori_test_{}", random_suffix());
+                let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+                sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                conn.close().await.unwrap();
+                let (base, _) = admin.rsplit_once('/').unwrap();
+                Some(TestDb {
+                    url: format!("{base}/{name}"),
+                    dir,
+                    pg: Some((admin, name)),
+                })
+            }
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub fn config(&self) -> Config {
+        Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: self.data_dir(),
+            database_url: Some(self.url.clone()),
+            ..Config::default()
+        }
+    }
+
+    pub async fn open(&self) -> Db {
+        Db::open(&self.url, OpenMode::CreateAndMigrate)
+            .await
+            .unwrap()
+    }
+
+    /// Drops the PostgreSQL database (SQLite files go with the temp folder).
+    pub async fn drop_database(&self) {
+        if let Some((admin, name)) = &self.pg
+            && let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await
+        {
+            let _ = sqlx::query(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+    }
+}
+
+pub struct TestServer {
+    pub db: TestDb,
+    pub running: Option<Running>,
+    pub base: String,
+}
+
+pub const ADMIN_LOGIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "correct-horse-battery-staple";
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Option<TestServer> {
+        let db = TestDb::new(backend).await?;
+        Some(Self::start_on(db).await)
+    }
+
+    pub async fn start_on(db: TestDb) -> TestServer {
+        Self::start_with(db, |_| {}).await
+    }
+
+    pub async fn start_with(db: TestDb, adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = db.config();
+        adjust(&mut config);
+        let opened = db.open().await;
+        let running = server::start(opened, config, false).await.unwrap();
+        let base = format!("http://{}", running.addr);
+        TestServer {
+            db,
+            running: Some(running),
+            base,
+        }
+    }
+
+    pub fn state(&self) -> &mamori_app::web::AppState {
+        &self.running.as_ref().unwrap().state
+    }
+
+    pub fn pool(&self) -> &sqlx::AnyPool {
+        self.state().db.pool()
+    }
+
+    pub async fn setup_link(&self) -> String {
+        let running = self.running.as_ref().unwrap();
+        server::setup_link(&running.state, running.addr)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// Runs setup through the web form and returns a client signed in as the administrator.
+    pub async fn with_admin(&self) -> Client {
+        let link = self.setup_link().await;
+        let client = self.client();
+        let page = client.get_url(&link).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let token = link.split("token=").nth(1).unwrap().to_string();
+        let done = client
+            .post(
+                "/setup",
+                &[
+                    ("token", token.as_str()),
+                    ("facility_name", "テスト記念病院"),
+                    ("login", ADMIN_LOGIN),
+                    ("display_name", "管理 太郎"),
+                    ("password", ADMIN_PASSWORD),
+                    ("password_confirm", ADMIN_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        client.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
+        client
+    }
+
+    /// Creates a user through the admin pages and returns a client signed in as them.
+    pub async fn user_client(&self, admin: &Client, login: &str, role: &str) -> Client {
+        let password = "another-long-password-1";
+        let created = admin
+            .post(
+                "/admin/users",
+                &[
+                    ("login", login),
+                    ("display_name", login),
+                    ("role", role),
+                    (
+                        "vendor_name",
+                        if role == "vendor" {
+                            "日本医療システム株式会社"
+                        } else {
+                            ""
+                        },
+                    ),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let client = self.client();
+        client.login(login, password).await;
+        client
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(self.pool())
+            .await
+            .unwrap()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+        self.db.drop_database().await;
+    }
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> String {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect()
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects, and sends the CSRF token
+/// it last saw in a page.
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    csrf: Mutex<String>,
+}
+
+pub fn extract_csrf(body: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    let end = body[start..].find('"')?;
+    Some(body[start..start + end].to_string())
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        Client {
+            base: base.to_string(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            csrf: Mutex::new(String::new()),
+        }
+    }
+
+    async fn page(&self, response: reqwest::Response) -> Page {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap();
+        if let Some(token) = extract_csrf(&body) {
+            *self.csrf.lock().unwrap() = token;
+        }
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get_url(&self, url: &str) -> Page {
+        let response = self.http.get(url).send().await.unwrap();
+        self.page(response).await
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.get_url(&format!("{}{path}", self.base)).await
+    }
+
+    pub fn csrf(&self) -> String {
+        self.csrf.lock().unwrap().clone()
+    }
+
+    /// Posts a form with the current CSRF token (fetching a page first if none is known).
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        if self.csrf().is_empty() {
+            self.get("/login").await;
+        }
+        let token = self.csrf();
+        let mut fields: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        fields.extend_from_slice(form);
+        self.post_raw(path, &fields).await
+    }
+
+    pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.page(response).await
+    }
+
+    /// Signs in with a password (no 2FA) and checks that it worked.
+    pub async fn login(&self, login: &str, password: &str) -> Page {
+        self.get("/login").await;
+        let page = self
+            .post("/login", &[("login", login), ("password", password)])
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "login failed: {}",
+            page.body
+        );
+        // Pick up the session's CSRF token.
+        self.get("/account").await;
+        page
+    }
+}
+
+/// The secret shown on the 2FA enrolment page.
+pub fn totp_secret_from(body: &str) -> String {
+    let marker = "id=\"totp-secret\">";
+    let start = body.find(marker).expect("secret on the page") + marker.len();
+    let end = body[start..].find('<').unwrap();
+    body[start..start + end].trim().to_string()
+}
+
+/// A code for the next 30-second step: valid now (±1 step) and never already used.
+pub fn next_totp_code(secret: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    mamori_app::auth::secrets::totp_code_at(secret, now + 30).unwrap()
+}

@@ -1,0 +1,9 @@
+//! All integration tests in one binary (each tests/*.rs file would be a separate, slow link).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod browser;
+mod cli;
+mod flows;
+mod kit;
+mod security;

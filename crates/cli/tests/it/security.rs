@@ -1,0 +1,252 @@
+//! Security properties, each tested: headers, CSRF, cross-origin refusal, cookies, and the role
+//! decision of every route in the router's table.
+
+use mamori_app::web::{Access, route_table};
+use reqwest::StatusCode;
+
+use crate::kit::{ADMIN_PASSWORD, Backend, Client, TestServer};
+
+#[tokio::test]
+async fn security_headers_on_every_page() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    for path in ["/", "/login", "/facility", "/no-such-page", "/healthz"] {
+        let page = admin.get(path).await;
+        let h = &page.headers;
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+    }
+    // No inline script or style in our pages, so the strict CSP costs nothing.
+    let page = admin.get("/facility").await;
+    assert!(
+        !page.body.contains("<script>")
+            && !page.body.contains("style=")
+            && !page.body.contains("onclick")
+    );
+    let css_url = page
+        .body
+        .split("href=\"/static/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let css = admin.get(&format!("/static/{css_url}")).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(
+        css.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(css.body.contains("@page"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn posts_without_a_valid_csrf_token_change_nothing() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    let before = server.count("audit_events").await;
+    let facility_name = || async {
+        sqlx::query_scalar::<_, String>("SELECT name FROM facilities")
+            .fetch_one(server.pool())
+            .await
+            .unwrap()
+    };
+    let original = facility_name().await;
+    for token in [None, Some("forged-token")] {
+        let mut form = vec![("name", "乗っ取り病院")];
+        if let Some(t) = token {
+            form.push(("_csrf", t));
+        }
+        let page = admin.post_raw("/facility", &form).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+        let page = admin
+            .post_raw("/admin/users", &[("login", "evil"), ("role", "admin")])
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+    }
+    // The anonymous login form has its token too.
+    let fresh = server.client();
+    let page = fresh
+        .post_raw(
+            "/login",
+            &[("login", "admin"), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(facility_name().await, original);
+    assert_eq!(server.count("users").await, 1);
+    assert_eq!(server.count("audit_events").await, before);
+
+    // Another site's form is refused even with a token (Origin / Fetch Metadata).
+    let token = admin.csrf();
+    let cross = admin
+        .http
+        .post(format!("{}/facility", server.base))
+        .header("origin", "http://evil.example")
+        .form(&[("_csrf", token.as_str()), ("name", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    let cross = admin
+        .http
+        .post(format!("{}/facility", server.base))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("_csrf", token.as_str()), ("name", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    assert_eq!(facility_name().await, original);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn session_cookie_is_safe_and_renewed_at_login() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    admin.post("/logout", &[]).await;
+    let client = server.client();
+    client.get("/login").await;
+    let first = client
+        .post(
+            "/login",
+            &[("login", "admin"), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    let cookie = first
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("mamori_session="))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    // Signing in again from the same browser gives a new session id and ends the old one.
+    client.get("/account").await;
+    let second = client
+        .post(
+            "/login",
+            &[("login", "admin"), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    let cookie2 = second
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("mamori_session="))
+        .unwrap();
+    assert_ne!(cookie, cookie2);
+    assert_eq!(
+        server.count("sessions").await,
+        1,
+        "the replaced session must be gone"
+    );
+    server.stop().await;
+}
+
+fn concrete(path: &str, id: i64) -> String {
+    path.replace("{id}", &id.to_string())
+        .replace("{file}", "app.css")
+}
+
+async fn expect_forbidden(client: &Client, method: &reqwest::Method, path: &str) {
+    let page = if *method == reqwest::Method::GET {
+        client.get(path).await
+    } else {
+        client
+            .post(
+                path,
+                &[
+                    ("name", "x"),
+                    ("role", "admin"),
+                    ("password", "zzzzzzzzzzzzzzzz"),
+                    ("required", "1"),
+                ],
+            )
+            .await
+    };
+    assert_eq!(
+        page.status,
+        StatusCode::FORBIDDEN,
+        "{method} {path} should be refused: {}",
+        page.body
+    );
+}
+
+/// Walks every route of the router's table: a viewer is refused on every write route, a staff
+/// member on every administrator route, and a vendor everywhere except their own profile.
+#[tokio::test]
+async fn every_route_enforces_its_role() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    let viewer = server.user_client(&admin, "viewer1", "viewer").await;
+    let staff = server.user_client(&admin, "staff1", "staff").await;
+    let vendor = server.user_client(&admin, "vendor1", "vendor").await;
+    let target: i64 = sqlx::query_scalar("SELECT id FROM users WHERE login = 'staff1'")
+        .fetch_one(server.pool())
+        .await
+        .unwrap();
+    let table = route_table();
+    let specs = table.specs();
+    assert!(
+        specs.len() >= 25,
+        "route table looks incomplete: {}",
+        specs.len()
+    );
+    let audit_before = server.count("audit_events").await;
+    let users_before = server.count("users").await;
+    let mut checked = 0;
+    for spec in specs {
+        let path = concrete(spec.path, target);
+        let method = reqwest::Method::from_bytes(spec.method.as_str().as_bytes()).unwrap();
+        if matches!(spec.access, Access::Edit | Access::Admin) {
+            expect_forbidden(&viewer, &method, &path).await;
+            checked += 1;
+        }
+        if spec.access == Access::Admin {
+            expect_forbidden(&staff, &method, &path).await;
+            checked += 1;
+        }
+        if !matches!(spec.access, Access::Public | Access::SignedIn) {
+            expect_forbidden(&vendor, &method, &path).await;
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "only {checked} refusals checked");
+    assert_eq!(
+        server.count("audit_events").await,
+        audit_before,
+        "a refused request changed something"
+    );
+    assert_eq!(server.count("users").await, users_before);
+    // And what each may do still works.
+    assert_eq!(viewer.get("/facility").await.status, StatusCode::OK);
+    assert_eq!(viewer.get("/audit").await.status, StatusCode::OK);
+    assert_eq!(vendor.get("/account").await.status, StatusCode::OK);
+    assert_eq!(staff.get("/facility/edit").await.status, StatusCode::OK);
+    // Anonymous visitors are sent to the login page.
+    let anonymous = server.client();
+    for spec in specs
+        .iter()
+        .filter(|s| s.access != Access::Public && s.method.as_str() == "GET")
+    {
+        let page = anonymous.get(&concrete(spec.path, target)).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", spec.path);
+        assert!(page.location().starts_with("/login"), "{}", spec.path);
+    }
+    server.stop().await;
+}
