@@ -51,4 +51,10 @@ elif [ "${CI:-}" = true ]; then
   exit 1
 fi
 
-cargo test --workspace --locked "$@"
+log=$(mktemp)
+if cargo test --workspace --locked "$@" 2>&1 | tee "$log"; then status=0; else status=1; fi
+# One closing line for the whole suite.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+     END { printf "all tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit $status

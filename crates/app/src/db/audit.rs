@@ -302,6 +302,8 @@ pub async fn verify(db: &Db) -> DbResult<Verification> {
 /// Filters of the audit trail page.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
+    /// Rows of this facility, plus rows tied to none (sign-in attempts with unknown login ids).
+    pub facility_id: Option<i64>,
     pub actor_id: Option<i64>,
     pub entity_type: Option<String>,
     /// Inclusive UTC lower bound, as stored text.
@@ -318,6 +320,12 @@ pub async fn search(db: &Db, filter: &Filter, limit: i64, offset: i64) -> DbResu
         n += 1;
         format!("${n}")
     };
+    if filter.facility_id.is_some() {
+        sql.push_str(&format!(
+            " AND (facility_id = {} OR facility_id IS NULL)",
+            next()
+        ));
+    }
     if filter.actor_id.is_some() {
         sql.push_str(&format!(" AND actor_id = {}", next()));
     }
@@ -336,6 +344,9 @@ pub async fn search(db: &Db, filter: &Filter, limit: i64, offset: i64) -> DbResu
         next()
     ));
     let mut query = sqlx::query(AssertSqlSafe(sql));
+    if let Some(id) = filter.facility_id {
+        query = query.bind(id);
+    }
     if let Some(id) = filter.actor_id {
         query = query.bind(id);
     }

@@ -118,6 +118,7 @@ pub async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<AuditQu
     let date_error = (!q.from.trim().is_empty() && from.is_none())
         || (!q.to.trim().is_empty() && until.is_none());
     let filter = Filter {
+        facility_id: Some(facility_id),
         actor_id: q.user.parse().ok(),
         entity_type: (!q.kind.is_empty()).then(|| q.kind.clone()),
         from,

@@ -623,3 +623,39 @@ async fn schemas_of_both_databases_match() {
     b.close().await;
     pg.drop_database().await;
 }
+
+#[tokio::test]
+async fn postgres_database_of_another_program_is_refused_untouched() {
+    let Some(pg) = crate::kit::TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&pg.url).await.unwrap();
+        sqlx::query("CREATE TABLE patients (id BIGINT)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    let refused =
+        mamori_app::db::Db::open(&pg.url, mamori_app::db::OpenMode::CreateAndMigrate).await;
+    let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("not a mamori database"), "{message}");
+    assert!(!message.contains("password"), "{message}");
+    let inspect = mamori_app::db::Db::open(&pg.url, mamori_app::db::OpenMode::Inspect).await;
+    assert!(inspect.is_err());
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&pg.url).await.unwrap();
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(tables, 1, "nothing was created");
+        conn.close().await.unwrap();
+    }
+    pg.drop_database().await;
+}

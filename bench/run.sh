@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Builds the release binary and prints the foundation's speed and memory figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo bench -p mamori --bench serve
