@@ -175,6 +175,11 @@ sm-missing-appointed = The security manager's appointment date is missing.
 sm-missing-approval = Management's approval of the security manager (name and date) is missing.
 sm-missing-scope = The security manager's scope of authority is missing.
 
+sm-short = Security manager
+value-set = (set)
+value-reset = (reset)
+value-changed = (changed)
+
 ## Dashboard
 next-step = Next step
 next-step-go = Open

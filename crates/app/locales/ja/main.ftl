@@ -175,6 +175,11 @@ sm-missing-appointed = 安全管理責任者の任命日が未入力です。
 sm-missing-approval = 安全管理責任者について、経営層の承認（氏名と日付）が未入力です。
 sm-missing-scope = 安全管理責任者の権限の範囲が未入力です。
 
+sm-short = 安全管理責任者
+value-set = （設定）
+value-reset = （再設定）
+value-changed = （変更）
+
 ## ダッシュボード
 next-step = 次にすること
 next-step-go = 開く

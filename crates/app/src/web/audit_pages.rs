@@ -89,6 +89,21 @@ fn action_key(action: &str) -> Option<&'static str> {
     })
 }
 
+/// Stored values that read better translated (roles, yes/no, password markers).
+fn value_key(field: &str, value: &str) -> Option<&'static str> {
+    if field == "role" {
+        return crate::users::model::Role::parse(value).map(|r| r.label_key());
+    }
+    Some(match value {
+        "yes" => crate::mkey!("yes"),
+        "no" => crate::mkey!("no"),
+        "(set)" => crate::mkey!("value-set"),
+        "(reset)" => crate::mkey!("value-reset"),
+        "(changed)" => crate::mkey!("value-changed"),
+        _ => return None,
+    })
+}
+
 fn field_key(entity_type: &str, field: &str) -> Option<&'static str> {
     match entity_type {
         "facility" => crate::facility::model::field_label_key(field),
@@ -141,8 +156,15 @@ pub async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<AuditQu
                 .parsed_changes()
                 .into_iter()
                 .map(|ch| {
-                    let label = translate(field_key(&record.entity_type, &ch.field), &ch.field);
-                    (label, ch.before, ch.after)
+                    let mut label = translate(field_key(&record.entity_type, &ch.field), &ch.field);
+                    if ch.field.starts_with("security_manager_") {
+                        label = format!("{}・{label}", c.t("sm-short"));
+                    }
+                    let value = |v: &str| match value_key(&ch.field, v) {
+                        Some(key) => c.t(key),
+                        None => v.to_string(),
+                    };
+                    (label, value(&ch.before), value(&ch.after))
                 })
                 .collect();
             Row {
