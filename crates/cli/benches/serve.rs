@@ -132,6 +132,11 @@ fn csrf(body: &str) -> String {
     body[start..start + body[start..].find('"').unwrap()].to_string()
 }
 
+async fn post_expecting_redirect(client: &reqwest::Client, url: &str, form: &[(&str, String)]) {
+    let response = client.post(url).form(form).send().await.unwrap();
+    assert_eq!(response.status(), 303, "{url}");
+}
+
 async fn signed_in_client(server: &Server) -> reqwest::Client {
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -158,13 +163,7 @@ async fn signed_in_client(server: &Server) -> reqwest::Client {
         ("password", password.into()),
         ("password_confirm", password.into()),
     ];
-    let r = client
-        .post(format!("{}/setup", server.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    post_expecting_redirect(&client, &format!("{}/setup", server.base), &form).await;
     let page = client
         .get(format!("{}/login", server.base))
         .send()
@@ -178,13 +177,7 @@ async fn signed_in_client(server: &Server) -> reqwest::Client {
         ("login", "admin".into()),
         ("password", password.into()),
     ];
-    let r = client
-        .post(format!("{}/login", server.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    post_expecting_redirect(&client, &format!("{}/login", server.base), &form).await;
     client
 }
 

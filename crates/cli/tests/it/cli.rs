@@ -230,6 +230,20 @@ fn audit_verify_names_the_first_altered_or_removed_row() {
     }
 }
 
+const ADD_VENDOR: &[&str] = &[
+    "user",
+    "add",
+    "--login",
+    "v1",
+    "--name",
+    "業者",
+    "--role",
+    "vendor",
+    "--vendor",
+    "PACS社",
+    "--password-stdin",
+];
+
 #[test]
 fn user_commands_work_headless() {
     let dir = tempfile::tempdir().unwrap();
@@ -242,42 +256,10 @@ fn user_commands_work_headless() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("not set up yet"), "{}", text(&out));
     set_up(dir.path());
-    let out = mamori_stdin(
-        dir.path(),
-        &[
-            "user",
-            "add",
-            "--login",
-            "v1",
-            "--name",
-            "業者",
-            "--role",
-            "vendor",
-            "--vendor",
-            "PACS社",
-            "--password-stdin",
-        ],
-        "short\n",
-    );
+    let out = mamori_stdin(dir.path(), ADD_VENDOR, "short\n");
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("13"), "{}", text(&out));
-    let out = mamori_stdin(
-        dir.path(),
-        &[
-            "user",
-            "add",
-            "--login",
-            "v1",
-            "--name",
-            "業者",
-            "--role",
-            "vendor",
-            "--vendor",
-            "PACS社",
-            "--password-stdin",
-        ],
-        "vendor-password-long\n",
-    );
+    let out = mamori_stdin(dir.path(), ADD_VENDOR, "vendor-password-long\n");
     assert!(out.status.success(), "{}", text(&out));
     let list = mamori(dir.path(), &["user", "list"]);
     assert!(

@@ -264,42 +264,22 @@ async fn two_factor_enrolment_and_login(backend: Backend) {
 
     // A recovery code works once.
     let client = server.client();
-    client.get("/login").await;
-    client
-        .post(
-            "/login",
-            &[("login", ADMIN_LOGIN), ("password", ADMIN_PASSWORD)],
-        )
-        .await;
-    client.get("/login/2fa").await;
     let used = client
-        .post("/login/2fa", &[("code", &codes[0].to_uppercase())])
+        .login_two_factor(ADMIN_LOGIN, ADMIN_PASSWORD, &codes[0].to_uppercase())
         .await;
     assert_eq!(used.location(), "/");
     client.post("/logout", &[]).await;
-    let again = server.client();
-    again.get("/login").await;
-    again
-        .post(
-            "/login",
-            &[("login", ADMIN_LOGIN), ("password", ADMIN_PASSWORD)],
-        )
+    let reused = server
+        .client()
+        .login_two_factor(ADMIN_LOGIN, ADMIN_PASSWORD, &codes[0])
         .await;
-    again.get("/login/2fa").await;
-    let reused = again.post("/login/2fa", &[("code", &codes[0])]).await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
 
     // Requiring 2FA for everyone: a user without it can only enrol.
     let admin = server.client();
-    admin.get("/login").await;
     admin
-        .post(
-            "/login",
-            &[("login", ADMIN_LOGIN), ("password", ADMIN_PASSWORD)],
-        )
+        .login_two_factor(ADMIN_LOGIN, ADMIN_PASSWORD, &codes[1])
         .await;
-    admin.get("/login/2fa").await;
-    admin.post("/login/2fa", &[("code", &codes[1])]).await;
     admin.get("/admin/users").await;
     let staff = server.user_client(&admin, "staff1", "staff").await;
     let required = admin

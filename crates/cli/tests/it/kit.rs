@@ -334,6 +334,17 @@ impl Client {
         self.page(response).await
     }
 
+    /// Signs in with password and 2FA code (or recovery code); returns the answer to the code.
+    pub async fn login_two_factor(&self, login: &str, password: &str, code: &str) -> Page {
+        self.get("/login").await;
+        let step1 = self
+            .post("/login", &[("login", login), ("password", password)])
+            .await;
+        assert_eq!(step1.location(), "/login/2fa", "{}", step1.body);
+        self.get("/login/2fa").await;
+        self.post("/login/2fa", &[("code", code)]).await
+    }
+
     /// Signs in with a password (no 2FA) and checks that it worked.
     pub async fn login(&self, login: &str, password: &str) -> Page {
         self.get("/login").await;
