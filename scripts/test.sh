@@ -10,6 +10,9 @@ need=()
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium chromium-driver)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+# A Japanese font, so screenshots and printouts of the browser test show real characters.
+fc-list 2>/dev/null | grep -qi "gothic\|cjk" || need+=(fonts-ipafont-gothic)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${need[*]} ..."

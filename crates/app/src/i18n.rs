@@ -245,11 +245,12 @@ mod tests {
             let defined = catalog_keys(lang);
             let missing: Vec<_> = used.iter().filter(|(_, k)| !defined.contains(k)).collect();
             assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
-            let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
-                ["count", "fields", "account", "total", "with"]
-                    .into_iter()
-                    .map(|name| (Cow::Borrowed(name), FluentValue::from("1")))
-                    .collect();
+            let args: HashMap<Cow<'static, str>, FluentValue<'_>> = [
+                "count", "fields", "account", "total", "with", "name", "role",
+            ]
+            .into_iter()
+            .map(|name| (Cow::Borrowed(name), FluentValue::from("1")))
+            .collect();
             for (_, key) in &used {
                 assert!(
                     LOCALES

@@ -7,6 +7,7 @@ nav-facility = Facility
 nav-audit = Audit trail
 nav-users = Users
 nav-account = My account
+signed-in-as = { $name } ({ $role })
 logout = Sign out
 back-home = Back to the dashboard
 required = required

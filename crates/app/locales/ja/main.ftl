@@ -7,6 +7,7 @@ nav-facility = 医療機関情報
 nav-audit = 監査ログ
 nav-users = ユーザー管理
 nav-account = 自分のアカウント
+signed-in-as = { $name }（{ $role }）
 logout = ログアウト
 back-home = ダッシュボードへ戻る
 required = 必須

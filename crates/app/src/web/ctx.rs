@@ -73,6 +73,17 @@ impl Ctx {
         self.tr.t1(key, name, value)
     }
 
+    /// "佐藤 花子（管理者）" in the header.
+    pub fn signed_in_as(&self, user: &User) -> String {
+        self.tr.t2(
+            crate::mkey!("signed-in-as"),
+            "name",
+            &user.display_name,
+            "role",
+            &self.role_label(),
+        )
+    }
+
     pub fn lang(&self) -> &'static str {
         self.tr.lang.code()
     }

@@ -97,6 +97,36 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
+/// Prints the page to PDF as the browser would on A4, and checks that the printout holds the
+/// page's content without the menu and buttons.
+async fn check_printout(client: &Client, name: &str) {
+    let config = fantoccini::wd::PrintConfiguration::builder()
+        .size(fantoccini::wd::PrintSize::A4)
+        .build()
+        .unwrap();
+    let pdf = client.print(config).await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&path, &pdf).unwrap();
+    let Ok(out) = Command::new("pdftotext").arg(&path).arg("-").output() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but pdftotext (poppler-utils) is missing");
+        }
+        eprintln!("SKIPPED: printout text check needs pdftotext (poppler-utils)");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("佐藤") && text.contains("医療機関情報"),
+        "printout: {text}"
+    );
+    assert!(
+        !text.contains("ログアウト") && !text.contains("印刷する"),
+        "menu or buttons printed: {text}"
+    );
+}
+
 async fn fill(client: &Client, id: &str, value: &str) {
     let field = client.find(Locator::Id(id)).await.unwrap();
     field.clear().await.unwrap();
@@ -240,6 +270,7 @@ async fn first_day_walk_in_chromium() {
         "{page}"
     );
     screenshot(&c, "06-facility").await;
+    check_printout(&c, "06-facility").await;
 
     c.goto(&format!("{}/audit", server.base)).await.unwrap();
     let page = text(&c).await;
