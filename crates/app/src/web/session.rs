@@ -314,3 +314,44 @@ pub async fn switch_language(
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_locked_down_and_secure_under_tls() {
+        assert_eq!(session_cookie_name(false), "mamori_session");
+        assert_eq!(session_cookie_name(true), "__Host-mamori_session");
+        let plain = set_cookie("mamori_session", "abc", false, None);
+        assert_eq!(
+            plain,
+            "mamori_session=abc; Path=/; HttpOnly; SameSite=Strict"
+        );
+        let tls = set_cookie("__Host-mamori_session", "abc", true, Some(0));
+        assert_eq!(
+            tls,
+            "__Host-mamori_session=abc; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=0"
+        );
+    }
+
+    #[test]
+    fn cookie_header_is_parsed() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; mamori_session=tok; mamori_lang=en"),
+        );
+        assert_eq!(cookie(&headers, "mamori_session").as_deref(), Some("tok"));
+        assert_eq!(cookie(&headers, "mamori_lang").as_deref(), Some("en"));
+        assert_eq!(cookie(&headers, "missing"), None);
+    }
+
+    #[test]
+    fn anonymous_tokens_depend_on_key_and_cookie() {
+        let a = anonymous_csrf(b"key-one", "pre");
+        assert_eq!(a, anonymous_csrf(b"key-one", "pre"));
+        assert_ne!(a, anonymous_csrf(b"key-two", "pre"));
+        assert_ne!(a, anonymous_csrf(b"key-one", "other"));
+    }
+}
