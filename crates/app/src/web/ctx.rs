@@ -33,6 +33,8 @@ pub struct Ctx {
     pub visitor: Visitor,
     pub csrf: String,
     pub path: String,
+    /// Where the language switch returns to.
+    pub back: String,
     pub active: &'static str,
 }
 
@@ -45,7 +47,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             .get::<Visitor>()
             .cloned()
             .ok_or(StatusCode::INTERNAL_SERVER_ERROR)?;
-        Ok(Ctx::from_visitor(visitor, parts.uri.path()))
+        let mut c = Ctx::from_visitor(visitor, parts.uri.path());
+        // The language switch returns to the same page, query included (the setup link's token).
+        c.back = parts
+            .uri
+            .path_and_query()
+            .map(|pq| pq.as_str().to_string())
+            .unwrap_or_else(|| c.path.clone());
+        Ok(c)
     }
 }
 
@@ -56,6 +65,7 @@ impl Ctx {
             csrf: visitor.csrf.clone(),
             visitor,
             path: path.to_string(),
+            back: path.to_string(),
             active: "",
         }
     }

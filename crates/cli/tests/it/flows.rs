@@ -87,6 +87,22 @@ async fn setup_login_profile_audit(backend: Backend) {
     assert!(page.body.contains("入力してください。"));
     assert_eq!(server.count("users").await, 0);
 
+    // Switching the language on the setup page keeps the link's token.
+    let switched = anonymous
+        .post(
+            "/language",
+            &[("lang", "en"), ("back", &format!("/setup?token={token}"))],
+        )
+        .await;
+    assert_eq!(switched.location(), format!("/setup?token={token}"));
+    let english = anonymous.get(&switched.location()).await;
+    assert!(english.body.contains("Set up mamori"), "{}", english.body);
+    assert!(
+        english
+            .body
+            .contains(&format!("name=\"back\" value=\"/setup?token={token}\""))
+    );
+
     let admin = server.with_admin().await;
     // The link is single-use.
     let page = server.client().get_url(&link).await;
