@@ -11,6 +11,7 @@ pub mod backup;
 pub mod config;
 pub mod db;
 pub mod facility;
+pub mod ledger;
 pub mod server;
 pub mod tls;
 pub mod users;

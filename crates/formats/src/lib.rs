@@ -1,4 +1,5 @@
 //! Pure parsers of outside formats: bytes in, typed values or a located error out. No file or
 //! network access, no database, no clock, and never a panic on any input (each has a fuzz target).
 
+pub mod dates;
 pub mod nmap;

@@ -63,6 +63,7 @@ pub fn entity_key(entity_type: &str) -> Option<&'static str> {
         "facility" => crate::mkey!("entity-facility"),
         "user" => crate::mkey!("entity-user"),
         "vendor" => crate::mkey!("entity-vendor"),
+        "device" => crate::mkey!("entity-device"),
         "setup" => crate::mkey!("entity-setup"),
         _ => return None,
     })
@@ -107,6 +108,7 @@ fn value_key(field: &str, value: &str) -> Option<&'static str> {
 fn field_key(entity_type: &str, field: &str) -> Option<&'static str> {
     match entity_type {
         "facility" => crate::facility::model::field_label_key(field),
+        "device" => crate::ledger::model::field_label_key(field),
         _ => Some(match field {
             "login" => crate::mkey!("user-login"),
             "display_name" => crate::mkey!("user-display-name"),

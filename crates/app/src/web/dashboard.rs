@@ -86,6 +86,37 @@ pub async fn page(State(state): State<AppState>, c: Ctx) -> Response {
         action: c.t("action-edit-facility"),
     });
 
+    let ledger = match crate::ledger::store::summary(&state.db, user.facility_id).await {
+        Ok(s) => s,
+        Err(e) => return fail(&c, e),
+    };
+    let mut ledger_gaps = Vec::new();
+    if ledger.in_use == 0 {
+        ledger_gaps.push(c.t("ledger-empty"));
+    }
+    if ledger.missing_key_fields > 0 {
+        ledger_gaps.push(c.t1("ledger-missing-fields", "count", &ledger.missing_key_fields));
+    }
+    if ledger.in_use > 0 && ledger.not_confirmed_12_months > 0 {
+        ledger_gaps.push(c.t1(
+            "ledger-not-confirmed",
+            "count",
+            &ledger.not_confirmed_12_months,
+        ));
+    }
+    cards.push(Card {
+        title: c.t("nav-ledger"),
+        ok: ledger_gaps.is_empty(),
+        summary: c.t1("ledger-count", "count", &ledger.in_use),
+        gaps: ledger_gaps,
+        href: if ledger.in_use == 0 && c.can_edit() {
+            "/ledger/new"
+        } else {
+            "/ledger"
+        },
+        action: c.t("ledger-open"),
+    });
+
     let active: Vec<_> = users.iter().filter(|u| !u.disabled).collect();
     let without_totp = active.iter().filter(|u| !u.has_totp()).count();
     let mut totp_gaps = Vec::new();

@@ -165,6 +165,7 @@ pub fn route_table() -> RouteTable {
         .get("/audit", Access::Read, audit_pages::list);
     let table = crate::auth::pages::routes(table);
     let table = crate::facility::pages::routes(table);
+    let table = crate::ledger::pages::routes(table);
     crate::users::pages::routes(table)
 }
 
@@ -173,6 +174,7 @@ pub fn nav_items(role: Role) -> Vec<ctx::NavItem> {
     let mut items = Vec::new();
     if role.can_read_hospital_data() {
         items.push(ctx::NavItem::new("home", "/", mkey!("nav-home")));
+        items.push(ctx::NavItem::new("ledger", "/ledger", mkey!("nav-ledger")));
         items.push(ctx::NavItem::new(
             "facility",
             "/facility",

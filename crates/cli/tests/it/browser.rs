@@ -272,6 +272,24 @@ async fn first_day_walk_in_chromium() {
     screenshot(&c, "06-facility").await;
     check_printout(&c, "06-facility").await;
 
+    // Register a device in the ledger.
+    c.goto(&format!("{}/ledger/new", server.base))
+        .await
+        .unwrap();
+    fill(&c, "name", "電子カルテサーバ").await;
+    fill(&c, "ip_addresses", "192.168.10.20").await;
+    fill(&c, "location", "本館2階 サーバ室").await;
+    fill(&c, "end_of_support", "R9.3.31").await;
+    submit(&c, "/ledger").await;
+    let page = text(&c).await;
+    assert!(
+        page.contains("2027/03/31") && page.contains("電子カルテサーバ"),
+        "{page}"
+    );
+    c.goto(&format!("{}/ledger", server.base)).await.unwrap();
+    assert!(text(&c).await.contains("使用中の機器 1 台"));
+    screenshot(&c, "06b-ledger").await;
+
     c.goto(&format!("{}/audit", server.base)).await.unwrap();
     let page = text(&c).await;
     assert!(

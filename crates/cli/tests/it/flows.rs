@@ -27,6 +27,7 @@ on_both!(user_administration);
 on_both!(login_throttling);
 on_both!(session_timeouts);
 on_both!(audit_trail_is_append_only);
+on_both!(ledger_devices);
 
 async fn setup_login_profile_audit(backend: Backend) {
     let Some(server) = TestServer::start(backend).await else {
@@ -654,4 +655,177 @@ async fn postgres_database_of_another_program_is_refused_untouched() {
         conn.close().await.unwrap();
     }
     pg.drop_database().await;
+}
+
+fn updated_at_of(body: &str) -> String {
+    let marker = "name=\"updated_at\" value=\"";
+    let start = body.find(marker).unwrap() + marker.len();
+    body[start..start + body[start..].find('"').unwrap()].to_string()
+}
+
+async fn ledger_devices(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+    let home = admin.get("/").await;
+    assert!(
+        home.body.contains("台帳に機器が登録されていません。"),
+        "{}",
+        home.body
+    );
+    admin.get("/ledger/new").await;
+
+    // Bad input: every problem at its field, nothing saved.
+    let bad = admin
+        .post(
+            "/ledger",
+            &[
+                ("kind", "network"),
+                ("name", ""),
+                ("ip_addresses", "192.168.10.300"),
+                ("mac_addresses", "00:11"),
+                ("end_of_support", "来年"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "入力してください。",
+        "IPアドレスの形式が正しくありません",
+        "MACアドレスの形式が正しくありません",
+        "日付として読めません。",
+    ] {
+        assert!(bad.body.contains(message), "missing {message}");
+    }
+    assert!(
+        bad.body.contains("value=\"192.168.10.300\""),
+        "typed values are kept"
+    );
+    assert_eq!(server.count("devices").await, 0);
+
+    let created = admin
+        .post(
+            "/ledger",
+            &[
+                ("kind", "network"),
+                ("name", "FortiGate 60E（保守用VPN）"),
+                ("asset_number", "NW-0001"),
+                ("maker", "Fortinet"),
+                ("os_name", "FortiOS"),
+                ("os_version", "6.0.4"),
+                ("location", "本館1階 サーバ室"),
+                ("department", "医事課"),
+                ("manager", "佐藤"),
+                ("ip_addresses", "192.168.10.1, 203.0.113.10"),
+                ("mac_addresses", "0090.0b12.3456"),
+                ("external_connection", "vpn"),
+                ("remote_maintenance", "yes"),
+                ("end_of_support", "R8.3.31"),
+                ("last_confirmed", "2026/4/1"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let location = created.location();
+    assert!(
+        location.starts_with("/ledger/") && location.ends_with("?saved=1"),
+        "{location}"
+    );
+    let view = admin.get(&location).await;
+    assert!(view.body.contains("00:90:0B:12:34:56"));
+    assert!(
+        view.body.contains("2026/03/31"),
+        "wareki date stored as a real date"
+    );
+    assert!(view.body.contains("VPN"));
+    admin
+        .post(
+            "/ledger",
+            &[
+                ("kind", "pc"),
+                ("name", "受付PC-01"),
+                ("department", "外来"),
+            ],
+        )
+        .await;
+
+    // Filters and search.
+    let list = admin.get("/ledger?kind=network").await;
+    assert!(list.body.contains("FortiGate 60E") && !list.body.contains("受付PC-01"));
+    let list = admin.get("/ledger?q=203.0.113").await;
+    assert!(list.body.contains("FortiGate 60E") && !list.body.contains("受付PC-01"));
+    let list = admin.get("/ledger?department=%E5%A4%96%E6%9D%A5").await;
+    assert!(list.body.contains("受付PC-01") && !list.body.contains("FortiGate 60E"));
+    let list = admin.get("/ledger").await;
+    assert!(list.body.contains("使用中の機器 2 台"), "{}", list.body);
+    assert!(list.body.contains("いずれかが未入力の機器が 1 台"));
+
+    // Asset numbers are unique.
+    let duplicate = admin
+        .post(
+            "/ledger",
+            &[
+                ("kind", "pc"),
+                ("name", "別のPC"),
+                ("asset_number", "NW-0001"),
+            ],
+        )
+        .await;
+    assert!(
+        duplicate
+            .body
+            .contains("この資産番号は別の機器で使われています。")
+    );
+    assert_eq!(server.count("devices").await, 2);
+
+    // Edit: field-level audit; a stale form is refused.
+    let id = location
+        .trim_start_matches("/ledger/")
+        .trim_end_matches("?saved=1")
+        .to_string();
+    let edit = admin.get(&format!("/ledger/{id}/edit")).await;
+    let seen = updated_at_of(&edit.body);
+    let mut fields: Vec<(String, String)> = vec![
+        ("kind".into(), "network".into()),
+        ("name".into(), "FortiGate 60E（保守用VPN）".into()),
+        ("asset_number".into(), "NW-0001".into()),
+        ("os_version".into(), "7.2.8".into()),
+        ("updated_at".into(), seen.clone()),
+    ];
+    let form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let saved = admin.post(&format!("/ledger/{id}"), &form).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    fields[3].1 = "7.4.0".into();
+    let form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let stale = admin.post(&format!("/ledger/{id}"), &form).await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(stale.body.contains("他の人が保存しました"));
+    let audit = admin.get("/audit?type=device").await;
+    assert!(
+        audit.body.contains("OS・ファームウェアのバージョン"),
+        "{}",
+        audit.body
+    );
+    assert!(audit.body.contains("<del>6.0.4</del>") && audit.body.contains("<ins>7.2.8</ins>"));
+
+    // A viewer reads the ledger but cannot change it.
+    let viewer = server.user_client(&admin, "viewer1", "viewer").await;
+    assert_eq!(viewer.get("/ledger").await.status, StatusCode::OK);
+    assert_eq!(
+        viewer.get(&format!("/ledger/{id}")).await.status,
+        StatusCode::OK
+    );
+    let refused = viewer
+        .post("/ledger", &[("kind", "pc"), ("name", "x")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(server.count("devices").await, 2);
+    server.stop().await;
 }

@@ -1,0 +1,6 @@
+//! Ledger room (台帳): the hospital's devices (checklist 2①). Systems, network segments,
+//! external connection points, import/export and discovery come next.
+
+pub mod model;
+pub mod pages;
+pub mod store;

@@ -1,0 +1,457 @@
+//! Devices and their rules. Plain data and checks, no I/O.
+
+use std::net::IpAddr;
+
+use mamori_formats::dates::parse_date;
+
+/// A choice stored as a short code, shown through a message key.
+pub type Choice = (&'static str, &'static str);
+
+pub const KINDS: [Choice; 5] = [
+    ("server", crate::mkey!("kind-server")),
+    ("pc", crate::mkey!("kind-pc")),
+    ("network", crate::mkey!("kind-network")),
+    ("medical", crate::mkey!("kind-medical")),
+    ("other", crate::mkey!("kind-other")),
+];
+
+pub const EXTERNAL_CONNECTIONS: [Choice; 4] = [
+    ("none", crate::mkey!("external-none")),
+    ("internet", crate::mkey!("external-internet")),
+    ("vpn", crate::mkey!("external-vpn")),
+    ("leased", crate::mkey!("external-leased")),
+];
+
+pub const REMOTE_MAINTENANCE: [Choice; 3] = [
+    ("unknown", crate::mkey!("remote-unknown")),
+    ("yes", crate::mkey!("remote-yes")),
+    ("no", crate::mkey!("remote-no")),
+];
+
+pub const STATUSES: [Choice; 4] = [
+    ("active", crate::mkey!("status-active")),
+    ("spare", crate::mkey!("status-spare")),
+    ("retiring", crate::mkey!("status-retiring")),
+    ("retired", crate::mkey!("status-retired")),
+];
+
+/// How a field is entered and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Text { max: usize, required: bool },
+    LongText,
+    Date,
+    IpList,
+    MacList,
+    Choice(&'static [Choice]),
+}
+
+/// Every device field in form order: (column, message key, type).
+pub const FIELDS: [(&str, &str, FieldType); 25] = [
+    (
+        "kind",
+        crate::mkey!("device-kind"),
+        FieldType::Choice(&KINDS),
+    ),
+    (
+        "name",
+        crate::mkey!("device-name"),
+        FieldType::Text {
+            max: 200,
+            required: true,
+        },
+    ),
+    (
+        "asset_number",
+        crate::mkey!("device-asset-number"),
+        FieldType::Text {
+            max: 100,
+            required: false,
+        },
+    ),
+    (
+        "maker",
+        crate::mkey!("device-maker"),
+        FieldType::Text {
+            max: 200,
+            required: false,
+        },
+    ),
+    (
+        "model",
+        crate::mkey!("device-model"),
+        FieldType::Text {
+            max: 200,
+            required: false,
+        },
+    ),
+    (
+        "serial_number",
+        crate::mkey!("device-serial"),
+        FieldType::Text {
+            max: 200,
+            required: false,
+        },
+    ),
+    (
+        "os_name",
+        crate::mkey!("device-os-name"),
+        FieldType::Text {
+            max: 200,
+            required: false,
+        },
+    ),
+    (
+        "os_version",
+        crate::mkey!("device-os-version"),
+        FieldType::Text {
+            max: 100,
+            required: false,
+        },
+    ),
+    (
+        "location",
+        crate::mkey!("device-location"),
+        FieldType::Text {
+            max: 200,
+            required: false,
+        },
+    ),
+    (
+        "department",
+        crate::mkey!("device-department"),
+        FieldType::Text {
+            max: 100,
+            required: false,
+        },
+    ),
+    (
+        "manager",
+        crate::mkey!("device-manager"),
+        FieldType::Text {
+            max: 100,
+            required: false,
+        },
+    ),
+    (
+        "users",
+        crate::mkey!("device-users"),
+        FieldType::Text {
+            max: 200,
+            required: false,
+        },
+    ),
+    (
+        "maintenance_vendor",
+        crate::mkey!("device-maintenance-vendor"),
+        FieldType::Text {
+            max: 200,
+            required: false,
+        },
+    ),
+    (
+        "hostname",
+        crate::mkey!("device-hostname"),
+        FieldType::Text {
+            max: 253,
+            required: false,
+        },
+    ),
+    (
+        "ip_addresses",
+        crate::mkey!("device-ip-addresses"),
+        FieldType::IpList,
+    ),
+    (
+        "mac_addresses",
+        crate::mkey!("device-mac-addresses"),
+        FieldType::MacList,
+    ),
+    (
+        "external_connection",
+        crate::mkey!("device-external-connection"),
+        FieldType::Choice(&EXTERNAL_CONNECTIONS),
+    ),
+    (
+        "remote_maintenance",
+        crate::mkey!("device-remote-maintenance"),
+        FieldType::Choice(&REMOTE_MAINTENANCE),
+    ),
+    (
+        "end_of_support",
+        crate::mkey!("device-end-of-support"),
+        FieldType::Date,
+    ),
+    (
+        "last_patched",
+        crate::mkey!("device-last-patched"),
+        FieldType::Date,
+    ),
+    (
+        "status",
+        crate::mkey!("device-status"),
+        FieldType::Choice(&STATUSES),
+    ),
+    (
+        "last_confirmed",
+        crate::mkey!("device-last-confirmed"),
+        FieldType::Date,
+    ),
+    ("notes", crate::mkey!("device-notes"), FieldType::LongText),
+    // Shown in lists and the audit trail but not typed in the form.
+    (
+        "created_at",
+        crate::mkey!("created-at"),
+        FieldType::Text {
+            max: 0,
+            required: false,
+        },
+    ),
+    (
+        "updated_at",
+        crate::mkey!("last-updated"),
+        FieldType::Text {
+            max: 0,
+            required: false,
+        },
+    ),
+];
+
+/// The fields a person edits (all but the timestamps).
+pub fn editable_fields() -> impl Iterator<Item = &'static (&'static str, &'static str, FieldType)> {
+    FIELDS.iter().filter(|(name, _, _)| !name.ends_with("_at"))
+}
+
+pub fn field_label_key(field: &str) -> Option<&'static str> {
+    FIELDS
+        .iter()
+        .find(|(f, _, _)| *f == field)
+        .map(|(_, k, _)| *k)
+}
+
+pub fn choice_label_key(choices: &[Choice], value: &str) -> Option<&'static str> {
+    choices.iter().find(|(v, _)| *v == value).map(|(_, k)| *k)
+}
+
+/// A device as stored: the editable values by field name, plus identity and timestamps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Device {
+    pub id: i64,
+    pub facility_id: i64,
+    /// Values of the editable fields, in [`FIELDS`] order.
+    pub values: Values,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Device {
+    pub fn get(&self, field: &str) -> &str {
+        self.values
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn name(&self) -> &str {
+        self.get("name")
+    }
+
+    /// The label key of a choice field's value, if it is one.
+    pub fn choice_key(&self, field: &str) -> Option<&'static str> {
+        match FIELDS.iter().find(|(f, _, _)| *f == field)?.2 {
+            FieldType::Choice(choices) => choice_label_key(choices, self.get(field)),
+            _ => None,
+        }
+    }
+
+    /// Key facts the checklist needs that are still empty, as field names.
+    pub fn missing_key_fields(&self) -> Vec<&'static str> {
+        ["os_version", "location", "manager"]
+            .into_iter()
+            .filter(|f| self.get(f).is_empty())
+            .collect()
+    }
+}
+
+/// Field values by column name, in [`FIELDS`] order.
+pub type Values = Vec<(&'static str, String)>;
+/// Problems as (field, message key).
+pub type Problems = Vec<(&'static str, &'static str)>;
+
+/// Checks typed values. Returns the cleaned values, or every problem.
+pub fn validate(input: &dyn Fn(&str) -> String) -> Result<Values, Problems> {
+    let mut values = Vec::new();
+    let mut problems = Vec::new();
+    for (field, _, kind) in editable_fields() {
+        let raw = input(field);
+        let raw = raw.trim();
+        let cleaned = match *kind {
+            FieldType::Text { max, required } => {
+                if required && raw.is_empty() {
+                    problems.push((*field, crate::mkey!("field-required")));
+                } else if raw.chars().count() > max {
+                    problems.push((*field, crate::mkey!("field-too-long")));
+                }
+                raw.to_string()
+            }
+            FieldType::LongText => {
+                if raw.chars().count() > 4000 {
+                    problems.push((*field, crate::mkey!("field-too-long")));
+                }
+                raw.to_string()
+            }
+            FieldType::Date => {
+                if raw.is_empty() {
+                    String::new()
+                } else if let Some(date) = parse_date(raw) {
+                    date.format("%Y-%m-%d").to_string()
+                } else {
+                    problems.push((*field, crate::mkey!("date-invalid-ledger")));
+                    raw.to_string()
+                }
+            }
+            FieldType::IpList => match normalize_ips(raw) {
+                Some(list) => list,
+                None => {
+                    problems.push((*field, crate::mkey!("ip-invalid")));
+                    raw.to_string()
+                }
+            },
+            FieldType::MacList => match normalize_macs(raw) {
+                Some(list) => list,
+                None => {
+                    problems.push((*field, crate::mkey!("mac-invalid")));
+                    raw.to_string()
+                }
+            },
+            FieldType::Choice(choices) => {
+                let value = if raw.is_empty() { choices[0].0 } else { raw };
+                if choice_label_key(choices, value).is_none() {
+                    problems.push((*field, crate::mkey!("choice-invalid")));
+                }
+                value.to_string()
+            }
+        };
+        values.push((*field, cleaned));
+    }
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(problems)
+    }
+}
+
+fn split_list(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(|c: char| c.is_whitespace() || matches!(c, ',' | '、' | ';' | '，'))
+        .filter(|s| !s.is_empty())
+}
+
+/// IP addresses separated by spaces, commas or 、; normalised; None if any is not an address.
+pub fn normalize_ips(raw: &str) -> Option<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in split_list(raw) {
+        let ip: IpAddr = part.parse().ok()?;
+        let text = ip.to_string();
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    Some(out.join(" "))
+}
+
+/// MAC addresses in any common notation (aa:bb:…, aa-bb-…, aabb.ccdd.eeff, aabbccddeeff),
+/// normalised to `AA:BB:CC:DD:EE:FF`; None if any is not one.
+pub fn normalize_macs(raw: &str) -> Option<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in split_list(raw) {
+        let hex: String = part
+            .chars()
+            .filter(|c| !matches!(c, ':' | '-' | '.'))
+            .collect();
+        if hex.len() != 12 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        let upper = hex.to_ascii_uppercase();
+        let text = (0..6)
+            .map(|i| &upper[i * 2..i * 2 + 2])
+            .collect::<Vec<_>>()
+            .join(":");
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    Some(out.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> impl Fn(&str) -> String {
+        let owned: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |field: &str| {
+            owned
+                .iter()
+                .find(|(k, _)| k == field)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        }
+    }
+
+    #[test]
+    fn a_device_is_cleaned() {
+        let values = validate(&form(&[
+            ("kind", "network"),
+            ("name", " FortiGate 60E "),
+            ("ip_addresses", "192.168.10.1, 10.0.0.1、192.168.10.1"),
+            ("mac_addresses", "0090.0b12.3456 aa-bb-cc-dd-ee-ff"),
+            ("end_of_support", "R8.3.31"),
+            ("remote_maintenance", "yes"),
+        ]))
+        .expect("valid");
+        let device = Device {
+            values,
+            ..Default::default()
+        };
+        assert_eq!(device.name(), "FortiGate 60E");
+        assert_eq!(device.get("ip_addresses"), "192.168.10.1 10.0.0.1");
+        assert_eq!(
+            device.get("mac_addresses"),
+            "00:90:0B:12:34:56 AA:BB:CC:DD:EE:FF"
+        );
+        assert_eq!(device.get("end_of_support"), "2026-03-31");
+        assert_eq!(device.get("status"), "active", "first choice by default");
+        assert_eq!(device.get("external_connection"), "none");
+        assert_eq!(device.choice_key("kind"), Some("kind-network"));
+        assert_eq!(
+            device.missing_key_fields(),
+            vec!["os_version", "location", "manager"]
+        );
+    }
+
+    #[test]
+    fn every_problem_is_named_by_field() {
+        let problems = validate(&form(&[
+            ("kind", "toaster"),
+            ("ip_addresses", "192.168.1.300"),
+            ("mac_addresses", "00:11:22"),
+            ("last_patched", "yesterday"),
+        ]))
+        .expect_err("invalid");
+        let fields: Vec<_> = problems.iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "kind",
+                "name",
+                "ip_addresses",
+                "mac_addresses",
+                "last_patched"
+            ]
+        );
+    }
+}
