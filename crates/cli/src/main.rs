@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use mamori_app::auth::setup::{self, SetupError, SetupForm};
 use mamori_app::config::{CONFIG_FILE, Config, ConfigError, FileConfig, Overrides};
 use mamori_app::db::{Backend, Db, OpenMode, audit};
+use mamori_app::ledger::discovery_store;
 use mamori_app::users::model::{Actor, Role};
 use mamori_app::users::store::{self as users, NewUser, UserError};
 
@@ -67,6 +68,15 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Import an nmap XML scan and print how the network differs from the ledger
+    Discover {
+        /// The scan, written by `nmap -sV -O -oX scan.xml RANGE`
+        #[arg(long, value_name = "SCAN.xml")]
+        from_xml: PathBuf,
+        /// Print a JSON object with arrays unregistered, missing, changed and risky
+        #[arg(long)]
+        json: bool,
     },
     /// Make TLS certificates
     Tls {
@@ -306,6 +316,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let db = open(&config, OpenMode::CreateAndMigrate).await?;
             user_command(&db, command).await
         }
+        Command::Discover { from_xml, json } => {
+            let config = load_config(&cli, Overrides::default())?;
+            let db = open(&config, OpenMode::ExistingAndMigrate).await?;
+            discover(&db, from_xml, *json).await
+        }
         Command::Tls {
             command: TlsCommand::SelfSigned { host, out },
         } => {
@@ -542,4 +557,80 @@ async fn user_command(db: &Db, command: &UserCommand) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+async fn discover(db: &Db, file: &std::path::Path, json: bool) -> Result<(), Failure> {
+    let facility = mamori_app::facility::store::first(db)
+        .await
+        .map_err(Failure::new)?
+        .ok_or_else(|| {
+            Failure::new(
+                "mamori is not set up yet: run `mamori serve` and open the setup link first",
+            )
+        })?;
+    let bytes = std::fs::read(file)
+        .map_err(|e| Failure::new(format!("cannot read {}: {e}", file.display())))?;
+    let actor = Actor::command_line(Some(facility.id));
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let id = discovery_store::record_scan(db, &actor, &name, &bytes)
+        .await
+        .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
+    let (_, hosts, diff) = discovery_store::diff(db, facility.id, id)
+        .await
+        .map_err(Failure::new)?;
+    let tr = mamori_app::i18n::Tr::new(mamori_app::i18n::Lang::En);
+    if json {
+        let value = serde_json::json!({
+            "scan_id": id,
+            "hosts": hosts.len(),
+            "unregistered": diff.unregistered.iter().map(|h| serde_json::json!({
+                "ip": h.ip, "mac": h.mac, "hostname": h.hostname, "os": h.os,
+                "open_ports": h.ports.iter().map(|p| serde_json::json!({"port": p.port, "protocol": p.protocol, "service": p.service, "product": p.product})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "missing": diff.missing.iter().map(|m| serde_json::json!({
+                "device_id": m.device_id, "name": m.device_name, "ips": m.ips, "last_seen": m.last_seen,
+            })).collect::<Vec<_>>(),
+            "changed": diff.changed.iter().map(|c| serde_json::json!({
+                "device_id": c.device_id, "name": c.device_name, "ip": c.ip,
+                "changes": c.changes.iter().map(|(k, d)| serde_json::json!({"what": tr.t(k), "detail": d})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "risky": diff.risky.iter().map(|r| serde_json::json!({
+                "ip": r.ip, "port": r.port, "service": r.service, "reason": tr.t(r.reason), "reason_code": r.reason, "device_id": r.device_id,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{value:#}");
+        return Ok(());
+    }
+    println!(
+        "Scan {id} recorded: {} hosts answered; {} not in the ledger, {} in the ledger but not seen, {} changed, {} risky services.",
+        hosts.len(),
+        diff.unregistered.len(),
+        diff.missing.len(),
+        diff.changed.len(),
+        diff.risky.len()
+    );
+    for r in &diff.risky {
+        println!(
+            "RISK     {}:{} {} - {}",
+            r.ip,
+            r.port,
+            r.service,
+            tr.t(r.reason)
+        );
+    }
+    for h in &diff.unregistered {
+        println!("NEW      {} {} {}", h.ip, h.mac, h.hostname);
+    }
+    for m in &diff.missing {
+        println!("MISSING  {} ({})", m.device_name, m.ips);
+    }
+    for c in &diff.changed {
+        for (k, d) in &c.changes {
+            println!("CHANGED  {} ({}): {} {}", c.device_name, c.ip, tr.t(k), d);
+        }
+    }
+    Ok(())
 }

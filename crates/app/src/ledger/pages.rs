@@ -237,9 +237,10 @@ struct FormPage<'a> {
     conflict: bool,
 }
 
-async fn new_page(c: Ctx) -> Response {
+/// The empty form, or one filled in from a discovery scan (`/ledger/new?ip_addresses=…`).
+async fn new_page(c: Ctx, Query(prefill): Query<HashMap<String, String>>) -> Response {
     let c = c.active("ledger");
-    let rows = form_rows(&c, &|_| String::new());
+    let rows = form_rows(&c, &|f| prefill.get(f).cloned().unwrap_or_default());
     let title = c.t("device-new");
     render(
         &c,

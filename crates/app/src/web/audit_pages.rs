@@ -64,6 +64,8 @@ pub fn entity_key(entity_type: &str) -> Option<&'static str> {
         "user" => crate::mkey!("entity-user"),
         "vendor" => crate::mkey!("entity-vendor"),
         "device" => crate::mkey!("entity-device"),
+        "scan" => crate::mkey!("entity-scan"),
+        "discovery" => crate::mkey!("entity-discovery"),
         "setup" => crate::mkey!("entity-setup"),
         _ => return None,
     })
@@ -72,6 +74,8 @@ pub fn entity_key(entity_type: &str) -> Option<&'static str> {
 fn action_key(action: &str) -> Option<&'static str> {
     Some(match action {
         "create" => crate::mkey!("action-create"),
+        "import" => crate::mkey!("action-import"),
+        "ignore" => crate::mkey!("action-ignore"),
         "update" => crate::mkey!("action-update"),
         "disable" => crate::mkey!("action-disable"),
         "enable" => crate::mkey!("action-enable"),
@@ -109,6 +113,11 @@ fn field_key(entity_type: &str, field: &str) -> Option<&'static str> {
     match entity_type {
         "facility" => crate::facility::model::field_label_key(field),
         "device" => crate::ledger::model::field_label_key(field),
+        "scan" => Some(match field {
+            "hosts" => crate::mkey!("scan-hosts"),
+            _ => crate::mkey!("scan-command"),
+        }),
+        "discovery" => Some(crate::mkey!("ignore-reason")),
         _ => Some(match field {
             "login" => crate::mkey!("user-login"),
             "display_name" => crate::mkey!("user-display-name"),

@@ -166,6 +166,7 @@ pub fn route_table() -> RouteTable {
     let table = crate::auth::pages::routes(table);
     let table = crate::facility::pages::routes(table);
     let table = crate::ledger::pages::routes(table);
+    let table = crate::ledger::discovery_pages::routes(table);
     crate::users::pages::routes(table)
 }
 
@@ -175,6 +176,11 @@ pub fn nav_items(role: Role) -> Vec<ctx::NavItem> {
     if role.can_read_hospital_data() {
         items.push(ctx::NavItem::new("home", "/", mkey!("nav-home")));
         items.push(ctx::NavItem::new("ledger", "/ledger", mkey!("nav-ledger")));
+        items.push(ctx::NavItem::new(
+            "discovery",
+            "/discovery",
+            mkey!("nav-discovery"),
+        ));
         items.push(ctx::NavItem::new(
             "facility",
             "/facility",
@@ -201,6 +207,8 @@ pub fn router(state: AppState) -> Router {
     route_table()
         .router
         .fallback(errors::not_found)
+        // Uploads (scans, later ledger files) may be large; plain forms are limited in `session::visit`.
+        .layer(axum::extract::DefaultBodyLimit::max(session::UPLOAD_LIMIT))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::visit,

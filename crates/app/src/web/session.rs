@@ -20,8 +20,10 @@ use crate::users::store::User;
 
 pub const LANG_COOKIE: &str = "mamori_lang";
 const PRE_COOKIE: &str = "mamori_pre";
-/// The largest form body accepted. Larger uploads (imports) will get their own limit.
+/// The largest plain form accepted.
 const FORM_LIMIT: usize = 1024 * 1024;
+/// The largest file upload (multipart form) accepted: an nmap scan of a /16 fits easily.
+pub const UPLOAD_LIMIT: usize = 128 * 1024 * 1024;
 
 /// Everything the pages need to know about who is asking.
 #[derive(Clone)]
@@ -211,7 +213,13 @@ async fn visit_inner(state: AppState, req: Request, next: Next) -> DbResult<Resp
 /// visitor's; the body is read and put back for the handler.
 async fn check_csrf(req: Request, expected: &str) -> Result<Request, Response> {
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, FORM_LIMIT).await.map_err(|_| {
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    let limit = if multipart { UPLOAD_LIMIT } else { FORM_LIMIT };
+    let bytes = to_bytes(body, limit).await.map_err(|_| {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
             "413: the form is too large / フォームが大きすぎます",
@@ -224,9 +232,13 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, Response> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let presented = from_header.or_else(|| {
-        url::form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.into_owned())
+        if multipart {
+            multipart_csrf(&bytes)
+        } else {
+            url::form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "_csrf")
+                .map(|(_, v)| v.into_owned())
+        }
     });
     match presented {
         Some(token) if secrets::constant_time_eq(&token, expected) => {
@@ -238,6 +250,16 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, Response> {
         )
             .into_response()),
     }
+}
+
+/// The `_csrf` part of a multipart form (our forms put it first, before any file).
+fn multipart_csrf(body: &[u8]) -> Option<String> {
+    let marker = b"name=\"_csrf\"\r\n\r\n";
+    let head = &body[..body.len().min(64 * 1024)];
+    let start = head.windows(marker.len()).position(|w| w == marker)? + marker.len();
+    let rest = &head[start..];
+    let end = rest.windows(2).position(|w| w == b"\r\n")?;
+    std::str::from_utf8(&rest[..end]).ok().map(str::to_string)
 }
 
 /// The role check of one route (see [`Access`]).

@@ -290,6 +290,25 @@ async fn first_day_walk_in_chromium() {
     assert!(text(&c).await.contains("使用中の機器 1 台"));
     screenshot(&c, "06b-ledger").await;
 
+    // Import a real nmap scan and see the differences.
+    if let Some(data) = crate::kit::shared_data("nmap/python-libnmap") {
+        c.goto(&format!("{}/discovery", server.base)).await.unwrap();
+        let file = data.join("full_sudo6.xml").canonicalize().unwrap();
+        c.find(Locator::Id("scan"))
+            .await
+            .unwrap()
+            .send_keys(file.to_str().unwrap())
+            .await
+            .unwrap();
+        submit(&c, "/discovery").await;
+        let page = text(&c).await;
+        assert!(
+            page.contains("台帳未登録の機器 (4)") && page.contains("危険なサービス"),
+            "{page}"
+        );
+        screenshot(&c, "06c-scan").await;
+    }
+
     c.goto(&format!("{}/audit", server.base)).await.unwrap();
     let page = text(&c).await;
     assert!(

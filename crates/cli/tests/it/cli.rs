@@ -474,3 +474,51 @@ async fn https_get(addr: &str, cert_pem: &[u8], path: &str) -> String {
     let _ = tls.read_to_end(&mut response).await;
     String::from_utf8_lossy(&response).to_string()
 }
+
+#[test]
+fn discover_prints_the_diff_as_json() {
+    let Some(data) = crate::kit::shared_data("nmap/python-libnmap") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let scan = data.join("full_sudo6.xml");
+    let out = mamori(
+        dir.path(),
+        &["discover", "--from-xml", scan.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1), "not set up yet: {}", text(&out));
+    set_up(dir.path());
+    let out = mamori(
+        dir.path(),
+        &["discover", "--from-xml", scan.to_str().unwrap(), "--json"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["unregistered"].as_array().unwrap().len(), 4);
+    assert_eq!(value["missing"].as_array().unwrap().len(), 0);
+    let risky = value["risky"].as_array().unwrap();
+    assert!(risky.iter().any(|r| r["ip"] == "192.168.1.3"
+        && r["port"] == 3389
+        && r["reason"].as_str().unwrap().contains("RDP")));
+    for r in risky {
+        for key in ["ip", "port", "service", "reason"] {
+            assert!(!r[key].is_null(), "{key} missing in {r}");
+        }
+    }
+    let xxe = data.join("defused_et_local_includer.xml");
+    let out = mamori(
+        dir.path(),
+        &["discover", "--from-xml", xxe.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("DTD"), "{}", text(&out));
+    let text_out = mamori(
+        dir.path(),
+        &["discover", "--from-xml", scan.to_str().unwrap()],
+    );
+    assert!(
+        text(&text_out).contains("RISK     192.168.1.3:3389"),
+        "{}",
+        text(&text_out)
+    );
+}

@@ -28,6 +28,7 @@ on_both!(login_throttling);
 on_both!(session_timeouts);
 on_both!(audit_trail_is_append_only);
 on_both!(ledger_devices);
+on_both!(discovery_against_a_real_scan);
 
 async fn setup_login_profile_audit(backend: Backend) {
     let Some(server) = TestServer::start(backend).await else {
@@ -827,5 +828,110 @@ async fn ledger_devices(backend: Backend) {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(server.count("devices").await, 2);
+    server.stop().await;
+}
+
+async fn discovery_against_a_real_scan(backend: Backend) {
+    let Some(dir) = crate::kit::shared_data("nmap/python-libnmap") else {
+        return;
+    };
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+    admin.get("/ledger/new").await;
+    for (kind, name, ip, mac) in [
+        ("network", "ルータ", "192.168.1.1", "6C:2E:85:19:AF:00"),
+        ("pc", "病棟PC-50", "192.168.1.50", ""),
+        ("pc", "別ネットワークのPC", "10.0.0.1", ""),
+    ] {
+        let page = admin
+            .post(
+                "/ledger",
+                &[
+                    ("kind", kind),
+                    ("name", name),
+                    ("ip_addresses", ip),
+                    ("mac_addresses", mac),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+    let page = admin.get("/discovery").await;
+    assert!(page.body.contains("まだスキャンが取り込まれていません。"));
+
+    // Unsafe files are refused and nothing is recorded; so is an upload without the token.
+    let xxe = std::fs::read(dir.join("defused_et_local_includer.xml")).unwrap();
+    let refused = admin
+        .upload("/discovery", "scan", "evil.xml", xxe, true)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("DTD"), "{}", refused.body);
+    let scan = std::fs::read(dir.join("full_sudo6.xml")).unwrap();
+    let forged = admin
+        .upload("/discovery", "scan", "full_sudo6.xml", scan.clone(), false)
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(server.count("scans").await, 0);
+
+    let done = admin
+        .upload("/discovery", "scan", "full_sudo6.xml", scan.clone(), true)
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let result = admin.get(&done.location()).await;
+    let body = &result.body;
+    assert!(body.contains("台帳未登録の機器 (3)"), "{body}");
+    assert!(body.contains("台帳にあるのに見つからなかった機器 (1)") && body.contains("病棟PC-50"));
+    assert!(
+        !body.contains("別ネットワークのPC"),
+        "outside the scanned range"
+    );
+    assert!(body.contains("リモートデスクトップ（RDP）が開いています"));
+    assert!(body.contains("VNC（画面共有）が開いています"));
+    assert!(body.contains("Telnet が開いています"));
+    assert!(body.contains("/ledger/new?name="), "one click to register");
+
+    // Mark one host as known; the next scan no longer lists it, and the history keeps both scans.
+    let scan_id = done
+        .location()
+        .trim_start_matches("/discovery/")
+        .to_string();
+    let ignored = admin
+        .post(
+            "/discovery/ignore",
+            &[
+                ("address", "192.168.1.2"),
+                ("reason", "職員用無線AP"),
+                ("scan", &scan_id),
+            ],
+        )
+        .await;
+    assert_eq!(
+        ignored.location(),
+        format!("/discovery/{scan_id}?done=ignored")
+    );
+    let no_reason = admin
+        .post(
+            "/discovery/ignore",
+            &[("address", "192.168.1.5"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    admin.get("/discovery").await;
+    let again = admin
+        .upload("/discovery", "scan", "full_sudo6.xml", scan, true)
+        .await;
+    let result = admin.get(&again.location()).await;
+    assert!(
+        result.body.contains("台帳未登録の機器 (2)"),
+        "{}",
+        result.body
+    );
+    assert!(result.body.contains("既知として除外: 1 台"));
+    let history = admin.get("/discovery").await;
+    assert_eq!(history.body.matches("<a href=\"/discovery/").count(), 2);
+    let audit = admin.get("/audit?type=scan").await;
+    assert!(audit.body.contains("取り込み"));
     server.stop().await;
 }

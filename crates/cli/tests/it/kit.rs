@@ -38,6 +38,24 @@ pub fn postgres_admin_url() -> Option<String> {
     }
 }
 
+/// A folder of ../shared/data, or None (skipping, with a message) when it is absent outside CI.
+pub fn shared_data(sub: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(sub);
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true but {} is missing", dir.display());
+    }
+    eprintln!(
+        "SKIPPED: {} is absent (shared data sits beside the project)",
+        dir.display()
+    );
+    None
+}
+
 fn random_suffix() -> String {
     let mut bytes = [0u8; 6];
     mamori_app::auth::secrets::fill_random(&mut bytes);
@@ -321,6 +339,33 @@ impl Client {
         let mut fields: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
         fields.extend_from_slice(form);
         self.post_raw(path, &fields).await
+    }
+
+    /// Uploads a file as a multipart form (with the CSRF token unless `csrf` is false).
+    pub async fn upload(
+        &self,
+        path: &str,
+        field: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        csrf: bool,
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        if csrf {
+            form = form.text("_csrf", self.csrf());
+        }
+        let form = form.part(
+            field.to_string(),
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.page(response).await
     }
 
     pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Page {

@@ -1,0 +1,255 @@
+//! 検出 (discovery) pages: upload an nmap scan, see what is on the network but not in the ledger,
+//! what is in the ledger but was not seen, what changed, and which services are risky.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::discovery::{Diff, SeenHost};
+use super::discovery_store::{self as store, DiscoveryError, Ignore, ScanInfo};
+use crate::web::errors::{WebError, fail, render, status_page};
+use crate::web::{Access, AppState, Ctx, RouteTable};
+
+pub fn routes(table: RouteTable) -> RouteTable {
+    table
+        .get("/discovery", Access::Read, index)
+        .post("/discovery", Access::Edit, upload)
+        .post("/discovery/ignore", Access::Edit, ignore)
+        .get("/discovery/{id}", Access::Read, show)
+}
+
+#[derive(Template)]
+#[template(path = "ledger/discovery.html")]
+struct IndexPage<'a> {
+    c: &'a Ctx,
+    scans: Vec<ScanInfo>,
+    ignores: Vec<Ignore>,
+    error: String,
+}
+
+fn facility(c: &Ctx) -> Option<i64> {
+    c.user().map(|u| u.facility_id)
+}
+
+async fn index_page(state: &AppState, c: &Ctx, error: String) -> Response {
+    let Some(facility_id) = facility(c) else {
+        return status_page(c, WebError::Forbidden);
+    };
+    let (scans, ignores) = match tokio::try_join!(
+        store::scans(&state.db, facility_id),
+        store::ignores(&state.db, facility_id)
+    ) {
+        Ok(found) => found,
+        Err(e) => return fail(c, e),
+    };
+    let failed = !error.is_empty();
+    let mut response = render(
+        c,
+        &IndexPage {
+            c,
+            scans,
+            ignores,
+            error,
+        },
+    );
+    if failed {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+async fn index(State(state): State<AppState>, c: Ctx) -> Response {
+    let c = c.active("discovery");
+    index_page(&state, &c, String::new()).await
+}
+
+async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart) -> Response {
+    let c = c.active("discovery");
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("scan") => {
+                let name = field.file_name().unwrap_or("scan.xml").to_string();
+                match field.bytes().await {
+                    Ok(bytes) => file = Some((name, bytes.to_vec())),
+                    Err(e) => {
+                        return index_page(
+                            &state,
+                            &c,
+                            format!("{}: {e}", c.t("scan-upload-failed")),
+                        )
+                        .await;
+                    }
+                }
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => {
+                return index_page(&state, &c, format!("{}: {e}", c.t("scan-upload-failed"))).await;
+            }
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return index_page(&state, &c, c.t("scan-file-required")).await;
+    };
+    match store::record_scan(&state.db, &c.actor(), &name, &bytes).await {
+        Ok(id) => Redirect::to(&format!("/discovery/{id}")).into_response(),
+        Err(DiscoveryError::Parse(e)) => {
+            index_page(&state, &c, format!("{}: {name}: {e}", c.t("scan-refused"))).await
+        }
+        Err(DiscoveryError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
+        Err(e) => fail(&c, e),
+    }
+}
+
+pub struct RiskRow {
+    pub ip: String,
+    pub port: u16,
+    pub service: String,
+    pub reason: String,
+    pub device_id: Option<i64>,
+}
+
+pub struct ChangeRow {
+    pub device_id: i64,
+    pub device_name: String,
+    pub ip: String,
+    pub changes: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "ledger/scan.html")]
+struct ScanPage<'a> {
+    c: &'a Ctx,
+    scan: ScanInfo,
+    diff: Diff,
+    risks: Vec<RiskRow>,
+    changes: Vec<ChangeRow>,
+    hosts: usize,
+    message: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ScanQuery {
+    #[serde(default)]
+    done: String,
+}
+
+impl ScanPage<'_> {
+    /// The ledger form, filled in from what the scan saw.
+    fn register_link(&self, host: &SeenHost) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        let name = if host.hostname.is_empty() {
+            host.ip.as_str()
+        } else {
+            host.hostname.as_str()
+        };
+        s.append_pair("name", name)
+            .append_pair("hostname", &host.hostname)
+            .append_pair("ip_addresses", &host.ip)
+            .append_pair("mac_addresses", &host.mac)
+            .append_pair("maker", &host.mac_vendor)
+            .append_pair("os_name", &host.os);
+        format!("/ledger/new?{}", s.finish())
+    }
+
+    fn ports_text(&self, host: &SeenHost) -> String {
+        host.ports
+            .iter()
+            .map(|p| {
+                if p.service.is_empty() {
+                    format!("{}/{}", p.port, p.protocol)
+                } else {
+                    format!("{}/{} {}", p.port, p.protocol, p.service)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ScanQuery>,
+) -> Response {
+    let c = c.active("discovery");
+    let Some(facility_id) = facility(&c) else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let (scan, hosts, diff) = match store::diff(&state.db, facility_id, id).await {
+        Ok(found) => found,
+        Err(DiscoveryError::NotFound) => return status_page(&c, WebError::NotFound),
+        Err(e) => return fail(&c, e),
+    };
+    let risks = diff
+        .risky
+        .iter()
+        .map(|r| RiskRow {
+            ip: r.ip.clone(),
+            port: r.port,
+            service: r.service.clone(),
+            reason: c.t(r.reason),
+            device_id: r.device_id,
+        })
+        .collect();
+    let changes = diff
+        .changed
+        .iter()
+        .map(|ch| ChangeRow {
+            device_id: ch.device_id,
+            device_name: ch.device_name.clone(),
+            ip: ch.ip.clone(),
+            changes: ch
+                .changes
+                .iter()
+                .map(|(k, d)| (c.t(k), d.clone()))
+                .collect(),
+        })
+        .collect();
+    let message = if q.done == "ignored" {
+        c.t("ignore-done")
+    } else {
+        String::new()
+    };
+    render(
+        &c,
+        &ScanPage {
+            c: &c,
+            scan,
+            risks,
+            changes,
+            hosts: hosts.len(),
+            diff,
+            message,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct IgnoreForm {
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    scan: String,
+}
+
+async fn ignore(State(state): State<AppState>, c: Ctx, Form(form): Form<IgnoreForm>) -> Response {
+    let c = c.active("discovery");
+    let back = form
+        .scan
+        .parse::<i64>()
+        .map(|id| format!("/discovery/{id}"))
+        .unwrap_or_else(|_| "/discovery".to_string());
+    match store::add_ignore(&state.db, &c.actor(), &form.address, &form.reason).await {
+        Ok(()) => Redirect::to(&format!("{back}?done=ignored")).into_response(),
+        Err(DiscoveryError::Invalid { key, .. }) => index_page(&state, &c, c.t(key)).await,
+        Err(DiscoveryError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
+        Err(e) => fail(&c, e),
+    }
+}
