@@ -217,34 +217,96 @@ pub const FIELDS: [(&str, &str, FieldType); 25] = [
     ),
 ];
 
-/// The fields a person edits (all but the timestamps).
-pub fn editable_fields() -> impl Iterator<Item = &'static (&'static str, &'static str, FieldType)> {
-    FIELDS.iter().filter(|(name, _, _)| !name.ends_with("_at"))
+/// One field: (column, message key, type).
+pub type Field = (&'static str, &'static str, FieldType);
+
+/// A kind of ledger record: its table, its name in the audit trail, and its fields.
+#[derive(Debug)]
+pub struct RecordKind {
+    pub table: &'static str,
+    pub entity: &'static str,
+    pub fields: &'static [Field],
+    /// A field whose non-empty values must be unique within the facility.
+    pub unique: Option<&'static str>,
+}
+
+pub static DEVICES: RecordKind = RecordKind {
+    table: "devices",
+    entity: "device",
+    fields: &FIELDS,
+    unique: Some("asset_number"),
+};
+
+impl RecordKind {
+    /// The fields a person edits (all but the timestamps).
+    pub fn editable(&self) -> impl Iterator<Item = &'static Field> + use<> {
+        self.fields
+            .iter()
+            .filter(|(name, _, _)| !name.ends_with("_at"))
+    }
+
+    pub fn label_key(&self, field: &str) -> Option<&'static str> {
+        self.fields
+            .iter()
+            .find(|(f, _, _)| *f == field)
+            .map(|(_, k, _)| *k)
+    }
+
+    /// Checks typed values. Returns the cleaned values, or every problem.
+    pub fn validate(&self, input: &dyn Fn(&str) -> String) -> Result<Values, Problems> {
+        validate_fields(self.editable(), input)
+    }
+}
+
+/// The device fields a person edits (all but the timestamps).
+pub fn editable_fields() -> impl Iterator<Item = &'static Field> {
+    DEVICES.editable()
 }
 
 pub fn field_label_key(field: &str) -> Option<&'static str> {
-    FIELDS
-        .iter()
-        .find(|(f, _, _)| *f == field)
-        .map(|(_, k, _)| *k)
+    DEVICES.label_key(field)
 }
 
 pub fn choice_label_key(choices: &[Choice], value: &str) -> Option<&'static str> {
     choices.iter().find(|(v, _)| *v == value).map(|(_, k)| *k)
 }
 
-/// A device as stored: the editable values by field name, plus identity and timestamps.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Device {
+/// A ledger record as stored: the editable values by field name, plus identity and timestamps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
     pub id: i64,
     pub facility_id: i64,
-    /// Values of the editable fields, in [`FIELDS`] order.
+    pub kind: &'static RecordKind,
+    /// Values of the editable fields, in field order.
     pub values: Values,
     pub created_at: String,
     pub updated_at: String,
 }
 
-impl Device {
+impl PartialEq for RecordKind {
+    fn eq(&self, other: &Self) -> bool {
+        self.table == other.table
+    }
+}
+impl Eq for RecordKind {}
+
+/// Devices are the ledger's main records.
+pub type Device = Record;
+
+impl Default for Record {
+    fn default() -> Self {
+        Record {
+            id: 0,
+            facility_id: 0,
+            kind: &DEVICES,
+            values: Values::new(),
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+}
+
+impl Record {
     pub fn get(&self, field: &str) -> &str {
         self.values
             .iter()
@@ -259,7 +321,7 @@ impl Device {
 
     /// The label key of a choice field's value, if it is one.
     pub fn choice_key(&self, field: &str) -> Option<&'static str> {
-        match FIELDS.iter().find(|(f, _, _)| *f == field)?.2 {
+        match self.kind.fields.iter().find(|(f, _, _)| *f == field)?.2 {
             FieldType::Choice(choices) => choice_label_key(choices, self.get(field)),
             _ => None,
         }
@@ -274,16 +336,23 @@ impl Device {
     }
 }
 
-/// Field values by column name, in [`FIELDS`] order.
+/// Field values by column name, in field order.
 pub type Values = Vec<(&'static str, String)>;
 /// Problems as (field, message key).
 pub type Problems = Vec<(&'static str, &'static str)>;
 
-/// Checks typed values. Returns the cleaned values, or every problem.
+/// Checks typed device values. Returns the cleaned values, or every problem.
 pub fn validate(input: &dyn Fn(&str) -> String) -> Result<Values, Problems> {
+    DEVICES.validate(input)
+}
+
+fn validate_fields(
+    fields: impl Iterator<Item = &'static Field>,
+    input: &dyn Fn(&str) -> String,
+) -> Result<Values, Problems> {
     let mut values = Vec::new();
     let mut problems = Vec::new();
-    for (field, _, kind) in editable_fields() {
+    for (field, _, kind) in fields {
         let raw = input(field);
         let raw = raw.trim();
         let cleaned = match *kind {

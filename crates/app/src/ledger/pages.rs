@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-use super::model::{self, Device, FieldType, KINDS, STATUSES};
+use super::model::{self, DEVICES, FieldType, KINDS, Record, RecordKind, STATUSES};
 use super::store::{self, Filter, LedgerError};
 use crate::web::ctx::FieldErrors;
 use crate::web::errors::{WebError, fail, render, status_page};
@@ -21,6 +21,12 @@ pub fn routes(table: RouteTable) -> RouteTable {
         .get("/ledger/{id}", Access::Read, view)
         .get("/ledger/{id}/edit", Access::Edit, edit_page)
         .post("/ledger/{id}", Access::Edit, save)
+        .get("/connections", Access::Read, super::connections::list)
+        .get("/connections/new", Access::Edit, new_connection)
+        .post("/connections", Access::Edit, create_connection)
+        .get("/connections/{id}", Access::Read, view_connection)
+        .get("/connections/{id}/edit", Access::Edit, edit_connection)
+        .post("/connections/{id}", Access::Edit, save_connection)
 }
 
 /// One input of the device form, ready for the template.
@@ -34,8 +40,8 @@ pub struct FormRow {
     pub hint: String,
 }
 
-fn form_rows(c: &Ctx, value: &dyn Fn(&str) -> String) -> Vec<FormRow> {
-    model::editable_fields()
+fn form_rows(c: &Ctx, kind: &'static RecordKind, value: &dyn Fn(&str) -> String) -> Vec<FormRow> {
+    kind.editable()
         .map(|(name, key, kind)| {
             let (input, options, required, hint) = match kind {
                 FieldType::Text { required, .. } => ("text", Vec::new(), *required, String::new()),
@@ -105,11 +111,11 @@ struct ListPage<'a> {
     q: ListQuery,
 }
 
-fn facility(c: &Ctx) -> Option<i64> {
+pub fn facility(c: &Ctx) -> Option<i64> {
     c.user().map(|u| u.facility_id)
 }
 
-fn choice_label(c: &Ctx, device: &Device, field: &str) -> String {
+pub fn choice_label(c: &Ctx, device: &Record, field: &str) -> String {
     device
         .choice_key(field)
         .map(|k| c.t(k))
@@ -171,32 +177,56 @@ async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>)
     )
 }
 
+/// Where a kind of record lives in the UI.
+pub struct Section {
+    pub kind: &'static RecordKind,
+    pub base: &'static str,
+    pub nav: &'static str,
+    pub list_key: &'static str,
+    pub new_key: &'static str,
+    pub edit_key: &'static str,
+}
+
+pub static DEVICE_PAGES: Section = Section {
+    kind: &DEVICES,
+    base: "/ledger",
+    nav: "ledger",
+    list_key: crate::mkey!("ledger-title"),
+    new_key: crate::mkey!("device-new"),
+    edit_key: crate::mkey!("device-edit"),
+};
+
 #[derive(Template)]
 #[template(path = "ledger/view.html")]
 struct ViewPage<'a> {
     c: &'a Ctx,
-    d: Device,
+    d: Record,
+    base: &'static str,
+    back_label: String,
     rows: Vec<(String, String)>,
     saved: bool,
     missing: Vec<String>,
 }
 
-async fn view(
-    State(state): State<AppState>,
+pub async fn view_record(
+    state: &AppState,
     c: Ctx,
-    Path(id): Path<i64>,
-    Query(q): Query<ListQuery>,
+    section: &Section,
+    id: i64,
+    saved: bool,
 ) -> Response {
-    let c = c.active("ledger");
+    let c = c.active(section.nav);
     let Some(facility_id) = facility(&c) else {
         return status_page(&c, WebError::Forbidden);
     };
-    let d = match store::get(&state.db, facility_id, id).await {
+    let d = match store::get_record(&state.db, section.kind, facility_id, id).await {
         Ok(d) => d,
         Err(LedgerError::NotFound) => return status_page(&c, WebError::NotFound),
         Err(e) => return fail(&c, e),
     };
-    let rows = model::editable_fields()
+    let rows = section
+        .kind
+        .editable()
         .map(|(field, key, kind)| {
             let value = match kind {
                 FieldType::Choice(_) => choice_label(&c, &d, field),
@@ -206,30 +236,46 @@ async fn view(
             (c.t(key), value)
         })
         .collect();
-    let missing = d
-        .missing_key_fields()
-        .into_iter()
-        .filter_map(model::field_label_key)
-        .map(|k| c.t(k))
-        .collect();
+    let missing = if section.kind == &DEVICES {
+        d.missing_key_fields()
+            .into_iter()
+            .filter_map(model::field_label_key)
+            .map(|k| c.t(k))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let back_label = c.t(section.list_key);
     render(
         &c,
         &ViewPage {
             c: &c,
             d,
+            base: section.base,
+            back_label,
             rows,
-            saved: q.saved == "1",
+            saved,
             missing,
         },
     )
+}
+
+async fn view(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    view_record(&state, c, &DEVICE_PAGES, id, q.saved == "1").await
 }
 
 #[derive(Template)]
 #[template(path = "ledger/form.html")]
 struct FormPage<'a> {
     c: &'a Ctx,
-    /// None when registering a new device.
+    /// None when registering a new record.
     id: Option<i64>,
+    base: &'static str,
     title: String,
     rows: Vec<FormRow>,
     updated_at: String,
@@ -237,122 +283,127 @@ struct FormPage<'a> {
     conflict: bool,
 }
 
-/// The empty form, or one filled in from a discovery scan (`/ledger/new?ip_addresses=…`).
-async fn new_page(c: Ctx, Query(prefill): Query<HashMap<String, String>>) -> Response {
-    let c = c.active("ledger");
-    let rows = form_rows(&c, &|f| prefill.get(f).cloned().unwrap_or_default());
-    let title = c.t("device-new");
-    render(
-        &c,
+type Submitted = HashMap<String, String>;
+
+fn form_page(
+    c: &Ctx,
+    section: &Section,
+    id: Option<i64>,
+    values: &dyn Fn(&str) -> String,
+    updated_at: String,
+    errors: FieldErrors,
+    conflict: bool,
+) -> Response {
+    let rows = form_rows(c, section.kind, values);
+    let title = match id {
+        Some(_) => c.t1(section.edit_key, "name", &values("name")),
+        None => c.t(section.new_key),
+    };
+    let failed = errors.any() || conflict;
+    let mut response = render(
+        c,
         &FormPage {
-            c: &c,
-            id: None,
+            c,
+            id,
+            base: section.base,
             title,
             rows,
-            updated_at: String::new(),
-            errors: FieldErrors::default(),
-            conflict: false,
+            updated_at,
+            errors,
+            conflict,
         },
+    );
+    if failed {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+/// The empty form, or one filled in from the query (a discovery scan fills the device form).
+pub fn new_record_page(c: Ctx, section: &Section, prefill: &HashMap<String, String>) -> Response {
+    let c = c.active(section.nav);
+    form_page(
+        &c,
+        section,
+        None,
+        &|f| prefill.get(f).cloned().unwrap_or_default(),
+        String::new(),
+        FieldErrors::default(),
+        false,
     )
 }
 
-async fn edit_page(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
-    let c = c.active("ledger");
+async fn new_page(c: Ctx, Query(prefill): Query<HashMap<String, String>>) -> Response {
+    new_record_page(c, &DEVICE_PAGES, &prefill)
+}
+
+pub async fn edit_record_page(state: &AppState, c: Ctx, section: &Section, id: i64) -> Response {
+    let c = c.active(section.nav);
     let Some(facility_id) = facility(&c) else {
         return status_page(&c, WebError::Forbidden);
     };
-    let d = match store::get(&state.db, facility_id, id).await {
+    let d = match store::get_record(&state.db, section.kind, facility_id, id).await {
         Ok(d) => d,
         Err(LedgerError::NotFound) => return status_page(&c, WebError::NotFound),
         Err(e) => return fail(&c, e),
     };
-    let rows = form_rows(&c, &|f| d.get(f).to_string());
-    let title = c.t1("device-edit", "name", &d.name());
-    render(
+    form_page(
         &c,
-        &FormPage {
-            c: &c,
-            id: Some(id),
-            title,
-            rows,
-            updated_at: d.updated_at.clone(),
-            errors: FieldErrors::default(),
-            conflict: false,
-        },
+        section,
+        Some(id),
+        &|f| d.get(f).to_string(),
+        d.updated_at.clone(),
+        FieldErrors::default(),
+        false,
     )
 }
 
-type Submitted = HashMap<String, String>;
-
-fn redisplay(
-    c: &Ctx,
-    id: Option<i64>,
-    form: &Submitted,
-    errors: FieldErrors,
-    conflict: bool,
-) -> Response {
-    let rows = form_rows(c, &|f| form.get(f).cloned().unwrap_or_default());
-    let title = if id.is_some() {
-        c.t1(
-            "device-edit",
-            "name",
-            &form.get("name").cloned().unwrap_or_default(),
-        )
-    } else {
-        c.t("device-new")
-    };
-    let page = FormPage {
-        c,
-        id,
-        title,
-        rows,
-        updated_at: form.get("updated_at").cloned().unwrap_or_default(),
-        errors,
-        conflict,
-    };
-    let mut response = render(c, &page);
-    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    response
+async fn edit_page(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+    edit_record_page(&state, c, &DEVICE_PAGES, id).await
 }
 
-fn outcome(
-    c: &Ctx,
+/// Creates (id None) or saves (id Some) a record from a submitted form.
+pub async fn submit_record(
+    state: &AppState,
+    c: Ctx,
+    section: &Section,
     id: Option<i64>,
     form: &Submitted,
-    result: Result<i64, LedgerError>,
 ) -> Response {
+    let c = c.active(section.nav);
+    let typed = |f: &str| form.get(f).cloned().unwrap_or_default();
+    let seen = typed("updated_at");
+    let values = match section.kind.validate(&typed) {
+        Ok(v) => v,
+        Err(problems) => {
+            let errors = FieldErrors::from_keys(&c.tr, &problems);
+            return form_page(&c, section, id, &typed, seen, errors, false);
+        }
+    };
+    let actor = c.actor();
+    let result = match id {
+        None => store::create_record(&state.db, &actor, section.kind, &values).await,
+        Some(id) => store::update_record(&state.db, &actor, section.kind, id, &values, &seen)
+            .await
+            .map(|_| id),
+    };
     match result {
-        Ok(id) => Redirect::to(&format!("/ledger/{id}?saved=1")).into_response(),
-        Err(LedgerError::Invalid { field, key }) => redisplay(
-            c,
-            id,
-            form,
-            FieldErrors::from_keys(&c.tr, &[(field, key)]),
-            false,
-        ),
-        Err(LedgerError::Conflict) => redisplay(c, id, form, FieldErrors::default(), true),
-        Err(LedgerError::NotFound) => status_page(c, WebError::NotFound),
-        Err(LedgerError::Forbidden(_)) => status_page(c, WebError::Forbidden),
-        Err(e) => fail(c, e),
+        Ok(id) => Redirect::to(&format!("{}/{id}?saved=1", section.base)).into_response(),
+        Err(LedgerError::Invalid { field, key }) => {
+            let errors = FieldErrors::from_keys(&c.tr, &[(field, key)]);
+            form_page(&c, section, id, &typed, seen, errors, false)
+        }
+        Err(LedgerError::Conflict) => {
+            form_page(&c, section, id, &typed, seen, FieldErrors::default(), true)
+        }
+        Err(LedgerError::NotFound) => status_page(&c, WebError::NotFound),
+        Err(LedgerError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
+        Err(e) => fail(&c, e),
     }
 }
 
 async fn create(State(state): State<AppState>, c: Ctx, Form(form): Form<Submitted>) -> Response {
-    let c = c.active("ledger");
-    let values = match model::validate(&|f| form.get(f).cloned().unwrap_or_default()) {
-        Ok(v) => v,
-        Err(problems) => {
-            return redisplay(
-                &c,
-                None,
-                &form,
-                FieldErrors::from_keys(&c.tr, &problems),
-                false,
-            );
-        }
-    };
-    let result = store::create(&state.db, &c.actor(), &values).await;
-    outcome(&c, None, &form, result)
+    submit_record(&state, c, &DEVICE_PAGES, None, &form).await
 }
 
 async fn save(
@@ -361,22 +412,41 @@ async fn save(
     Path(id): Path<i64>,
     Form(form): Form<Submitted>,
 ) -> Response {
-    let c = c.active("ledger");
-    let values = match model::validate(&|f| form.get(f).cloned().unwrap_or_default()) {
-        Ok(v) => v,
-        Err(problems) => {
-            return redisplay(
-                &c,
-                Some(id),
-                &form,
-                FieldErrors::from_keys(&c.tr, &problems),
-                false,
-            );
-        }
-    };
-    let seen = form.get("updated_at").cloned().unwrap_or_default();
-    let result = store::update(&state.db, &c.actor(), id, &values, &seen)
-        .await
-        .map(|_| id);
-    outcome(&c, Some(id), &form, result)
+    submit_record(&state, c, &DEVICE_PAGES, Some(id), &form).await
+}
+
+use super::connections::PAGES as CONNECTION_PAGES;
+
+async fn new_connection(c: Ctx, Query(prefill): Query<HashMap<String, String>>) -> Response {
+    new_record_page(c, &CONNECTION_PAGES, &prefill)
+}
+
+async fn create_connection(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(form): Form<Submitted>,
+) -> Response {
+    submit_record(&state, c, &CONNECTION_PAGES, None, &form).await
+}
+
+async fn view_connection(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    view_record(&state, c, &CONNECTION_PAGES, id, q.saved == "1").await
+}
+
+async fn edit_connection(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+    edit_record_page(&state, c, &CONNECTION_PAGES, id).await
+}
+
+async fn save_connection(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<Submitted>,
+) -> Response {
+    submit_record(&state, c, &CONNECTION_PAGES, Some(id), &form).await
 }

@@ -1,11 +1,12 @@
-//! Devices in the database; every change is audited field by field.
+//! Ledger records in the database (devices, external connection points, …); every change is
+//! audited field by field.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::model::{Device, editable_fields};
+use super::model::{DEVICES, Device, Record, RecordKind, Values};
 use crate::db::audit::{self, Event, diff};
-use crate::db::{Db, DbError, now_text};
+use crate::db::{Db, DbError, WriteTx, now_text};
 use crate::users::model::{Actor, Forbidden, Permission};
 
 #[derive(Debug, thiserror::Error)]
@@ -17,9 +18,9 @@ pub enum LedgerError {
     },
     #[error(transparent)]
     Forbidden(#[from] Forbidden),
-    #[error("the device was changed by someone else meanwhile")]
+    #[error("the record was changed by someone else meanwhile")]
     Conflict,
-    #[error("device not found")]
+    #[error("record not found")]
     NotFound,
     #[error(transparent)]
     Db(#[from] DbError),
@@ -31,29 +32,30 @@ impl From<sqlx::Error> for LedgerError {
     }
 }
 
-fn columns() -> String {
-    let editable: Vec<&str> = editable_fields().map(|(f, _, _)| *f).collect();
+fn columns(kind: &RecordKind) -> String {
+    let editable: Vec<&str> = kind.editable().map(|(f, _, _)| *f).collect();
     format!(
         "id, facility_id, {}, created_at, updated_at",
         editable.join(", ")
     )
 }
 
-fn from_row(row: &AnyRow) -> Result<Device, sqlx::Error> {
+fn from_row(kind: &'static RecordKind, row: &AnyRow) -> Result<Record, sqlx::Error> {
     let mut values = Vec::new();
-    for (field, _, _) in editable_fields() {
+    for (field, _, _) in kind.editable() {
         values.push((*field, row.try_get::<String, _>(*field)?));
     }
-    Ok(Device {
+    Ok(Record {
         id: row.try_get("id")?,
         facility_id: row.try_get("facility_id")?,
+        kind,
         values,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
 }
 
-/// List filters; empty strings mean "any".
+/// Device list filters; empty strings mean "any".
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub kind: String,
@@ -64,7 +66,10 @@ pub struct Filter {
 }
 
 pub async fn list(db: &Db, facility_id: i64, filter: &Filter) -> Result<Vec<Device>, LedgerError> {
-    let mut sql = format!("SELECT {} FROM devices WHERE facility_id = $1", columns());
+    let mut sql = format!(
+        "SELECT {} FROM devices WHERE facility_id = $1",
+        columns(&DEVICES)
+    );
     let mut binds: Vec<String> = Vec::new();
     for (column, value) in [
         ("kind", &filter.kind),
@@ -89,13 +94,47 @@ pub async fn list(db: &Db, facility_id: i64, filter: &Filter) -> Result<Vec<Devi
         query = query.bind(b);
     }
     let rows = query.fetch_all(db.pool()).await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    Ok(rows
+        .iter()
+        .map(|r| from_row(&DEVICES, r))
+        .collect::<Result<_, _>>()?)
+}
+
+/// Every record of a kind, by name.
+pub async fn list_all(
+    db: &Db,
+    kind: &'static RecordKind,
+    facility_id: i64,
+) -> Result<Vec<Record>, LedgerError> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE facility_id = $1 ORDER BY name, id",
+        columns(kind),
+        kind.table
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(facility_id)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| from_row(kind, r))
+        .collect::<Result<_, _>>()?)
 }
 
 pub async fn get(db: &Db, facility_id: i64, id: i64) -> Result<Device, LedgerError> {
+    get_record(db, &DEVICES, facility_id, id).await
+}
+
+pub async fn get_record(
+    db: &Db,
+    kind: &'static RecordKind,
+    facility_id: i64,
+    id: i64,
+) -> Result<Record, LedgerError> {
     let sql = format!(
-        "SELECT {} FROM devices WHERE id = $1 AND facility_id = $2",
-        columns()
+        "SELECT {} FROM {} WHERE id = $1 AND facility_id = $2",
+        columns(kind),
+        kind.table
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
@@ -103,7 +142,7 @@ pub async fn get(db: &Db, facility_id: i64, id: i64) -> Result<Device, LedgerErr
         .fetch_optional(db.pool())
         .await?
         .ok_or(LedgerError::NotFound)?;
-    Ok(from_row(&row)?)
+    Ok(from_row(kind, &row)?)
 }
 
 /// Departments in use, for the filter menu.
@@ -116,24 +155,38 @@ pub async fn departments(db: &Db, facility_id: i64) -> Result<Vec<String>, Ledge
     .await?)
 }
 
-async fn asset_number_taken(
-    w: &mut crate::db::WriteTx,
+/// Refuses a value of the kind's unique field that another record already has.
+async fn check_unique(
+    w: &mut WriteTx,
+    kind: &RecordKind,
     facility_id: i64,
-    asset_number: &str,
+    record: &Record,
     except: i64,
-) -> Result<bool, sqlx::Error> {
-    if asset_number.is_empty() {
-        return Ok(false);
+) -> Result<(), LedgerError> {
+    let Some(field) = kind.unique else {
+        return Ok(());
+    };
+    let value = record.get(field);
+    if value.is_empty() {
+        return Ok(());
     }
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM devices WHERE facility_id = $1 AND asset_number = $2 AND id <> $3",
-    )
-    .bind(facility_id)
-    .bind(asset_number.to_string())
-    .bind(except)
-    .fetch_optional(&mut *w.tx)
-    .await?;
-    Ok(found.is_some())
+    let sql = format!(
+        "SELECT id FROM {} WHERE facility_id = $1 AND {field} = $2 AND id <> $3",
+        kind.table
+    );
+    let found: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(facility_id)
+        .bind(value.to_string())
+        .bind(except)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+    if found.is_some() {
+        return Err(LedgerError::Invalid {
+            field,
+            key: crate::mkey!("asset-number-taken"),
+        });
+    }
+    Ok(())
 }
 
 fn facility_of(actor: &Actor) -> Result<i64, LedgerError> {
@@ -146,25 +199,32 @@ pub async fn create(
     actor: &Actor,
     values: &[(&'static str, String)],
 ) -> Result<i64, LedgerError> {
+    create_record(db, actor, &DEVICES, values).await
+}
+
+/// Registers a record of any kind from cleaned values (see [`RecordKind::validate`]).
+pub async fn create_record(
+    db: &Db,
+    actor: &Actor,
+    kind: &'static RecordKind,
+    values: &[(&'static str, String)],
+) -> Result<i64, LedgerError> {
     actor.require(Permission::Edit)?;
     let facility_id = facility_of(actor)?;
-    let device = Device {
+    let record = Record {
+        kind,
         values: values.to_vec(),
-        ..Device::default()
+        ..Record::default()
     };
     let mut w = db.write().await?;
-    if asset_number_taken(&mut w, facility_id, device.get("asset_number"), 0).await? {
-        return Err(LedgerError::Invalid {
-            field: "asset_number",
-            key: crate::mkey!("asset-number-taken"),
-        });
-    }
+    check_unique(&mut w, kind, facility_id, &record, 0).await?;
     let names: Vec<&str> = values.iter().map(|(f, _)| *f).collect();
     let placeholders: Vec<String> = (0..values.len() + 3)
         .map(|i| format!("${}", i + 1))
         .collect();
     let sql = format!(
-        "INSERT INTO devices (facility_id, {}, created_at, updated_at) VALUES ({}) RETURNING id",
+        "INSERT INTO {} (facility_id, {}, created_at, updated_at) VALUES ({}) RETURNING id",
+        kind.table,
         names.join(", "),
         placeholders.join(", ")
     );
@@ -178,25 +238,36 @@ pub async fn create(
         .bind(now)
         .fetch_one(&mut *w.tx)
         .await?;
-    let empty: Vec<(&str, String)> = Vec::new();
-    let changes = diff(&empty, values);
+    let empty: Values = Vec::new();
     audit::append(
         &mut w,
         actor,
-        Event::new("create", "device", id)
-            .label(device.name())
-            .changes(changes),
+        Event::new("create", kind.entity, id)
+            .label(record.name())
+            .changes(diff(&empty, values)),
     )
     .await?;
     w.commit().await?;
     Ok(id)
 }
 
-/// Saves edits. `seen_updated_at` is the version the user edited; a newer save in between is a
-/// conflict and nothing is written.
+/// Saves device edits (see [`update_record`]).
 pub async fn update(
     db: &Db,
     actor: &Actor,
+    id: i64,
+    values: &[(&'static str, String)],
+    seen_updated_at: &str,
+) -> Result<bool, LedgerError> {
+    update_record(db, actor, &DEVICES, id, values, seen_updated_at).await
+}
+
+/// Saves edits. `seen_updated_at` is the version the user edited; a newer save in between is a
+/// conflict and nothing is written.
+pub async fn update_record(
+    db: &Db,
+    actor: &Actor,
+    kind: &'static RecordKind,
     id: i64,
     values: &[(&'static str, String)],
     seen_updated_at: &str,
@@ -205,8 +276,9 @@ pub async fn update(
     let facility_id = facility_of(actor)?;
     let mut w = db.write().await?;
     let sql = format!(
-        "SELECT {} FROM devices WHERE id = $1 AND facility_id = $2",
-        columns()
+        "SELECT {} FROM {} WHERE id = $1 AND facility_id = $2",
+        columns(kind),
+        kind.table
     );
     let current = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
@@ -214,22 +286,18 @@ pub async fn update(
         .fetch_optional(&mut *w.tx)
         .await?
         .as_ref()
-        .map(from_row)
+        .map(|r| from_row(kind, r))
         .transpose()?
         .ok_or(LedgerError::NotFound)?;
     if current.updated_at != seen_updated_at {
         return Err(LedgerError::Conflict);
     }
-    let new = Device {
+    let new = Record {
+        kind,
         values: values.to_vec(),
-        ..Device::default()
+        ..Record::default()
     };
-    if asset_number_taken(&mut w, facility_id, new.get("asset_number"), id).await? {
-        return Err(LedgerError::Invalid {
-            field: "asset_number",
-            key: crate::mkey!("asset-number-taken"),
-        });
-    }
+    check_unique(&mut w, kind, facility_id, &new, id).await?;
     let changes = diff(&current.values, values);
     if changes.is_empty() {
         return Ok(false);
@@ -241,7 +309,8 @@ pub async fn update(
         .collect();
     let n = values.len();
     let sql = format!(
-        "UPDATE devices SET {}, updated_at = ${} WHERE id = ${} AND facility_id = ${}",
+        "UPDATE {} SET {}, updated_at = ${} WHERE id = ${} AND facility_id = ${}",
+        kind.table,
         sets.join(", "),
         n + 1,
         n + 2,
@@ -260,7 +329,7 @@ pub async fn update(
     audit::append(
         &mut w,
         actor,
-        Event::new("update", "device", id)
+        Event::new("update", kind.entity, id)
             .label(new.name())
             .changes(changes),
     )

@@ -65,6 +65,7 @@ pub fn entity_key(entity_type: &str) -> Option<&'static str> {
         "vendor" => crate::mkey!("entity-vendor"),
         "device" => crate::mkey!("entity-device"),
         "scan" => crate::mkey!("entity-scan"),
+        "connection" => crate::mkey!("entity-connection"),
         "discovery" => crate::mkey!("entity-discovery"),
         "setup" => crate::mkey!("entity-setup"),
         _ => return None,
@@ -94,6 +95,21 @@ fn action_key(action: &str) -> Option<&'static str> {
     })
 }
 
+/// The label of a choice field's stored code in a ledger record (e.g. `no` → なし).
+fn choice_value_key(entity_type: &str, field: &str, value: &str) -> Option<&'static str> {
+    let kind = match entity_type {
+        "device" => &crate::ledger::model::DEVICES,
+        "connection" => &crate::ledger::connections::CONNECTIONS,
+        _ => return None,
+    };
+    match kind.fields.iter().find(|(f, _, _)| *f == field)?.2 {
+        crate::ledger::model::FieldType::Choice(choices) => {
+            crate::ledger::model::choice_label_key(choices, value)
+        }
+        _ => None,
+    }
+}
+
 /// Stored values that read better translated (roles, yes/no, password markers).
 fn value_key(field: &str, value: &str) -> Option<&'static str> {
     if field == "role" {
@@ -113,6 +129,7 @@ fn field_key(entity_type: &str, field: &str) -> Option<&'static str> {
     match entity_type {
         "facility" => crate::facility::model::field_label_key(field),
         "device" => crate::ledger::model::field_label_key(field),
+        "connection" => crate::ledger::connections::CONNECTIONS.label_key(field),
         "scan" => Some(match field {
             "hosts" => crate::mkey!("scan-hosts"),
             _ => crate::mkey!("scan-command"),
@@ -171,7 +188,9 @@ pub async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<AuditQu
                     if ch.field.starts_with("security_manager_") {
                         label = format!("{}・{label}", c.t("sm-short"));
                     }
-                    let value = |v: &str| match value_key(&ch.field, v) {
+                    let value = |v: &str| match choice_value_key(&record.entity_type, &ch.field, v)
+                        .or_else(|| value_key(&ch.field, v))
+                    {
                         Some(key) => c.t(key),
                         None => v.to_string(),
                     };

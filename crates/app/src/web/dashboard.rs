@@ -117,6 +117,30 @@ pub async fn page(State(state): State<AppState>, c: Ctx) -> Response {
         action: c.t("ledger-open"),
     });
 
+    let (points, unrestricted, unconfirmed) =
+        match crate::ledger::connections::open_issues(&state, user.facility_id).await {
+            Ok(found) => found,
+            Err(e) => return fail(&c, e),
+        };
+    let mut connection_gaps = Vec::new();
+    if points == 0 {
+        connection_gaps.push(c.t("conn-empty"));
+    }
+    if unrestricted > 0 {
+        connection_gaps.push(c.t1("conn-unrestricted-count", "count", &unrestricted));
+    }
+    if unconfirmed > 0 {
+        connection_gaps.push(c.t1("conn-unconfirmed-count", "count", &unconfirmed));
+    }
+    cards.push(Card {
+        title: c.t("conn-title"),
+        ok: connection_gaps.is_empty(),
+        summary: c.t1("conn-count", "count", &points),
+        gaps: connection_gaps,
+        href: "/connections",
+        action: c.t("conn-open"),
+    });
+
     let active: Vec<_> = users.iter().filter(|u| !u.disabled).collect();
     let without_totp = active.iter().filter(|u| !u.has_totp()).count();
     let mut totp_gaps = Vec::new();

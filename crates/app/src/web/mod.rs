@@ -177,6 +177,11 @@ pub fn nav_items(role: Role) -> Vec<ctx::NavItem> {
         items.push(ctx::NavItem::new("home", "/", mkey!("nav-home")));
         items.push(ctx::NavItem::new("ledger", "/ledger", mkey!("nav-ledger")));
         items.push(ctx::NavItem::new(
+            "connections",
+            "/connections",
+            mkey!("nav-connections"),
+        ));
+        items.push(ctx::NavItem::new(
             "discovery",
             "/discovery",
             mkey!("nav-discovery"),

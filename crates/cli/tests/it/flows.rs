@@ -29,6 +29,7 @@ on_both!(session_timeouts);
 on_both!(audit_trail_is_append_only);
 on_both!(ledger_devices);
 on_both!(discovery_against_a_real_scan);
+on_both!(external_connection_points);
 
 async fn setup_login_profile_audit(backend: Backend) {
     let Some(server) = TestServer::start(backend).await else {
@@ -933,5 +934,99 @@ async fn discovery_against_a_real_scan(backend: Backend) {
     assert_eq!(history.body.matches("<a href=\"/discovery/").count(), 2);
     let audit = admin.get("/audit?type=scan").await;
     assert!(audit.body.contains("取り込み"));
+    server.stop().await;
+}
+
+async fn external_connection_points(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+    let home = admin.get("/").await;
+    assert!(home.body.contains("外部接続点が登録されていません。"));
+    let empty = admin.get("/connections").await;
+    assert!(empty.body.contains("保守事業者に"));
+    admin.get("/connections/new").await;
+    let bad = admin
+        .post(
+            "/connections",
+            &[
+                ("name", ""),
+                ("connection_kind", "telepathy"),
+                ("confirmed_on", "先月"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("入力してください。") && bad.body.contains("一覧から選んでください。")
+    );
+    assert!(bad.body.contains("日付として読めません。"));
+    assert_eq!(server.count("connection_points").await, 0);
+
+    let created = admin
+        .post(
+            "/connections",
+            &[
+                ("name", "給食業者の保守用 VPN"),
+                ("connection_kind", "ssl-vpn"),
+                ("purpose", "remote-maintenance"),
+                ("equipment", "FortiGate 60E"),
+                ("installed_by", "○○給食サービス"),
+                ("source_restricted", "no"),
+                ("authentication", "password"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let list = admin.get("/connections").await;
+    assert!(
+        list.body.contains("class=\"bad\""),
+        "no source restriction is shown in red"
+    );
+    assert!(list.body.contains("接続元制限がありません。"));
+    assert!(list.body.contains("ID・パスワードだけで入れます。"));
+    let home = admin.get("/").await;
+    assert!(
+        home.body
+            .contains("接続元制限がない（または不明な）外部接続点が 1 か所あります。")
+    );
+
+    // Fixing it clears the warning; the audit trail keeps the before and after.
+    let location = created.location();
+    let id = location
+        .trim_start_matches("/connections/")
+        .trim_end_matches("?saved=1");
+    let edit = admin.get(&format!("/connections/{id}/edit")).await;
+    let seen = updated_at_of(&edit.body);
+    let saved = admin
+        .post(
+            &format!("/connections/{id}"),
+            &[
+                ("name", "給食業者の保守用 VPN"),
+                ("connection_kind", "ssl-vpn"),
+                ("purpose", "remote-maintenance"),
+                ("source_restricted", "yes"),
+                ("allowed_sources", "203.0.113.10"),
+                ("authentication", "two-factor"),
+                ("availability", "on-demand"),
+                ("log_destination", "syslog サーバ（本館2階）"),
+                ("confirmed_on", "R8.11.1"),
+                ("confirmed_with", "○○給食サービス 田中"),
+                ("updated_at", &seen),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let list = admin.get("/connections").await;
+    assert!(!list.body.contains("class=\"bad\"") && list.body.contains("203.0.113.10"));
+    assert!(!list.body.contains("確認が必要な外部接続点"));
+    let audit = admin.get("/audit?type=connection").await;
+    assert!(
+        audit.body.contains("接続元制限")
+            && audit.body.contains("<del>なし</del> → <ins>あり</ins>"),
+        "{}",
+        audit.body
+    );
     server.stop().await;
 }
