@@ -69,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The ledger (台帳)
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// Import an nmap XML scan and print how the network differs from the ledger
     Discover {
         /// The scan, written by `nmap -sV -O -oX scan.xml RANGE`
@@ -82,6 +87,15 @@ enum Command {
     Tls {
         #[command(subcommand)]
         command: TlsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// List the devices (tab-separated, or every field with --json)
+    List {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -315,6 +329,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let config = load_config(&cli, Overrides::default())?;
             let db = open(&config, OpenMode::CreateAndMigrate).await?;
             user_command(&db, command).await
+        }
+        Command::Ledger {
+            command: LedgerCommand::List { json },
+        } => {
+            let config = load_config(&cli, Overrides::default())?;
+            let db = open(&config, OpenMode::ExistingAndMigrate).await?;
+            ledger_list(&db, *json).await
         }
         Command::Discover { from_xml, json } => {
             let config = load_config(&cli, Overrides::default())?;
@@ -631,6 +652,49 @@ async fn discover(db: &Db, file: &std::path::Path, json: bool) -> Result<(), Fai
         for (k, d) in &c.changes {
             println!("CHANGED  {} ({}): {} {}", c.device_name, c.ip, tr.t(k), d);
         }
+    }
+    Ok(())
+}
+
+async fn ledger_list(db: &Db, json: bool) -> Result<(), Failure> {
+    let Some(facility) = mamori_app::facility::store::first(db)
+        .await
+        .map_err(Failure::new)?
+    else {
+        return Err(Failure::new(
+            "mamori is not set up yet: run `mamori serve` and open the setup link first",
+        ));
+    };
+    let devices = mamori_app::ledger::store::list(db, facility.id, &Default::default())
+        .await
+        .map_err(Failure::new)?;
+    if json {
+        let list: Vec<serde_json::Value> = devices
+            .iter()
+            .map(|d| {
+                let mut object = serde_json::Map::new();
+                object.insert("id".into(), d.id.into());
+                for (field, value) in &d.values {
+                    object.insert(field.to_string(), value.clone().into());
+                }
+                object.insert("updated_at".into(), d.updated_at.clone().into());
+                serde_json::Value::Object(object)
+            })
+            .collect();
+        println!("{:#}", serde_json::Value::Array(list));
+        return Ok(());
+    }
+    println!("ID\tKIND\tNAME\tIP\tLOCATION\tSTATUS");
+    for d in &devices {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            d.id,
+            d.get("kind"),
+            d.name(),
+            d.get("ip_addresses"),
+            d.get("location"),
+            d.get("status")
+        );
     }
     Ok(())
 }

@@ -829,6 +829,30 @@ async fn ledger_devices(backend: Backend) {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(server.count("devices").await, 2);
+
+    // The same ledger from the command line, on the same database.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(["--database-url", &server.db.url, "ledger", "list", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(
+        listed
+            .iter()
+            .any(|d| d["asset_number"] == "NW-0001" && d["os_version"] == "7.2.8")
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|d| d["name"] == "受付PC-01" && d["department"] == "外来")
+    );
     server.stop().await;
 }
 
