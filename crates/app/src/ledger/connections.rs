@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::model::{Choice, Field, FieldType, Record, RecordKind};
-use super::pages::{Section, choice_label, facility};
+use super::pages::{Section, choice_label};
 use super::store;
 use crate::web::errors::{WebError, fail, render, status_page};
 use crate::web::{AppState, Ctx};
@@ -196,7 +196,7 @@ struct ListPage<'a> {
 
 pub async fn list(State(state): State<AppState>, c: Ctx) -> Response {
     let c = c.active("connections");
-    let Some(facility_id) = facility(&c) else {
+    let Some(facility_id) = c.facility_id() else {
         return status_page(&c, WebError::Forbidden);
     };
     let records = match store::list_all(&state.db, &CONNECTIONS, facility_id).await {

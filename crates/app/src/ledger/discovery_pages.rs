@@ -29,12 +29,8 @@ struct IndexPage<'a> {
     error: String,
 }
 
-fn facility(c: &Ctx) -> Option<i64> {
-    c.user().map(|u| u.facility_id)
-}
-
 async fn index_page(state: &AppState, c: &Ctx, error: String) -> Response {
-    let Some(facility_id) = facility(c) else {
+    let Some(facility_id) = c.facility_id() else {
         return status_page(c, WebError::Forbidden);
     };
     let (scans, ignores) = match tokio::try_join!(
@@ -177,7 +173,7 @@ async fn show(
     Query(q): Query<ScanQuery>,
 ) -> Response {
     let c = c.active("discovery");
-    let Some(facility_id) = facility(&c) else {
+    let Some(facility_id) = c.facility_id() else {
         return status_page(&c, WebError::Forbidden);
     };
     let (scan, hosts, diff) = match store::diff(&state.db, facility_id, id).await {

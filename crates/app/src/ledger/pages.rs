@@ -111,10 +111,6 @@ struct ListPage<'a> {
     q: ListQuery,
 }
 
-pub fn facility(c: &Ctx) -> Option<i64> {
-    c.user().map(|u| u.facility_id)
-}
-
 pub fn choice_label(c: &Ctx, device: &Record, field: &str) -> String {
     device
         .choice_key(field)
@@ -124,7 +120,7 @@ pub fn choice_label(c: &Ctx, device: &Record, field: &str) -> String {
 
 async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>) -> Response {
     let c = c.active("ledger");
-    let Some(facility_id) = facility(&c) else {
+    let Some(facility_id) = c.facility_id() else {
         return status_page(&c, WebError::Forbidden);
     };
     let filter = Filter {
@@ -216,7 +212,7 @@ pub async fn view_record(
     saved: bool,
 ) -> Response {
     let c = c.active(section.nav);
-    let Some(facility_id) = facility(&c) else {
+    let Some(facility_id) = c.facility_id() else {
         return status_page(&c, WebError::Forbidden);
     };
     let d = match store::get_record(&state.db, section.kind, facility_id, id).await {
@@ -339,7 +335,7 @@ async fn new_page(c: Ctx, Query(prefill): Query<HashMap<String, String>>) -> Res
 
 pub async fn edit_record_page(state: &AppState, c: Ctx, section: &Section, id: i64) -> Response {
     let c = c.active(section.nav);
-    let Some(facility_id) = facility(&c) else {
+    let Some(facility_id) = c.facility_id() else {
         return status_page(&c, WebError::Forbidden);
     };
     let d = match store::get_record(&state.db, section.kind, facility_id, id).await {

@@ -113,6 +113,11 @@ impl Ctx {
             .unwrap_or_else(|| Actor::anonymous("anonymous", &self.visitor.ip, None))
     }
 
+    /// The signed-in user's facility; every record a page shows belongs to it.
+    pub fn facility_id(&self) -> Option<i64> {
+        self.user().map(|u| u.facility_id)
+    }
+
     pub fn role(&self) -> Option<Role> {
         self.user().map(|u| u.role)
     }
