@@ -62,7 +62,7 @@ const TEXT: FieldType = FieldType::Text {
     required: false,
 };
 
-pub const FIELDS: [Field; 16] = [
+pub const FIELDS: [Field; 17] = [
     (
         "name",
         crate::mkey!("conn-name"),
@@ -80,6 +80,14 @@ pub const FIELDS: [Field; 16] = [
         "purpose",
         crate::mkey!("conn-purpose"),
         FieldType::Choice(&PURPOSES),
+    ),
+    (
+        "device",
+        crate::mkey!("conn-device"),
+        FieldType::Ref {
+            table: "devices",
+            multiple: false,
+        },
     ),
     ("equipment", crate::mkey!("conn-equipment"), TEXT),
     ("installed_by", crate::mkey!("conn-installed-by"), TEXT),

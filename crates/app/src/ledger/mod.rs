@@ -1,5 +1,6 @@
-//! Ledger room (台帳): the hospital's devices (checklist 2①). Systems, network segments,
-//! external connection points, import/export and discovery come next.
+//! Ledger room (台帳): the hospital's devices, medical information systems, network segments and
+//! external connection points (checklist 2①②), with discovery, import/export, the network
+//! diagram and the yearly stocktake.
 
 pub mod connections;
 pub mod discovery;
@@ -8,3 +9,4 @@ pub mod discovery_store;
 pub mod model;
 pub mod pages;
 pub mod store;
+pub mod systems;

@@ -38,16 +38,26 @@ pub const STATUSES: [Choice; 4] = [
 /// How a field is entered and checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
-    Text { max: usize, required: bool },
+    Text {
+        max: usize,
+        required: bool,
+    },
     LongText,
     Date,
     IpList,
     MacList,
+    /// Network ranges such as `192.168.10.0/24`, normalised to the network address.
+    CidrList,
     Choice(&'static [Choice]),
+    /// Links to other records, stored as space-separated ids of the named table.
+    Ref {
+        table: &'static str,
+        multiple: bool,
+    },
 }
 
 /// Every device field in form order: (column, message key, type).
-pub const FIELDS: [(&str, &str, FieldType); 25] = [
+pub const FIELDS: [(&str, &str, FieldType); 27] = [
     (
         "kind",
         crate::mkey!("device-kind"),
@@ -126,6 +136,14 @@ pub const FIELDS: [(&str, &str, FieldType); 25] = [
         },
     ),
     (
+        "systems",
+        crate::mkey!("device-systems"),
+        FieldType::Ref {
+            table: "systems",
+            multiple: true,
+        },
+    ),
+    (
         "manager",
         crate::mkey!("device-manager"),
         FieldType::Text {
@@ -166,6 +184,14 @@ pub const FIELDS: [(&str, &str, FieldType); 25] = [
         "mac_addresses",
         crate::mkey!("device-mac-addresses"),
         FieldType::MacList,
+    ),
+    (
+        "segment",
+        crate::mkey!("device-segment"),
+        FieldType::Ref {
+            table: "segments",
+            multiple: false,
+        },
     ),
     (
         "external_connection",
@@ -245,6 +271,18 @@ impl RecordKind {
             .filter(|(name, _, _)| !name.ends_with("_at"))
     }
 
+    pub fn field(&self, name: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|(f, _, _)| *f == name)
+    }
+
+    /// The reference fields: (field, target table, multiple).
+    pub fn refs(&self) -> impl Iterator<Item = (&'static str, &'static str, bool)> + use<> {
+        self.fields.iter().filter_map(|(f, _, t)| match t {
+            FieldType::Ref { table, multiple } => Some((*f, *table, *multiple)),
+            _ => None,
+        })
+    }
+
     pub fn label_key(&self, field: &str) -> Option<&'static str> {
         self.fields
             .iter()
@@ -256,6 +294,24 @@ impl RecordKind {
     pub fn validate(&self, input: &dyn Fn(&str) -> String) -> Result<Values, Problems> {
         validate_fields(self.editable(), input)
     }
+}
+
+/// Every kind of ledger record.
+pub fn kinds() -> [&'static RecordKind; 4] {
+    [
+        &DEVICES,
+        &super::systems::SYSTEMS,
+        &super::systems::SEGMENTS,
+        &super::connections::CONNECTIONS,
+    ]
+}
+
+pub fn kind_by_table(table: &str) -> Option<&'static RecordKind> {
+    kinds().into_iter().find(|k| k.table == table)
+}
+
+pub fn kind_by_entity(entity: &str) -> Option<&'static RecordKind> {
+    kinds().into_iter().find(|k| k.entity == entity)
 }
 
 /// The device fields a person edits (all but the timestamps).
@@ -394,6 +450,32 @@ fn validate_fields(
                     raw.to_string()
                 }
             },
+            FieldType::CidrList => match normalize_cidrs(raw) {
+                Some(list) => list,
+                None => {
+                    problems.push((*field, crate::mkey!("cidr-invalid")));
+                    raw.to_string()
+                }
+            },
+            FieldType::Ref { multiple, .. } => {
+                let ids: Vec<&str> = split_list(raw).collect();
+                if ids
+                    .iter()
+                    .any(|id| id.parse::<i64>().map_or(true, |n| n <= 0))
+                    || (!multiple && ids.len() > 1)
+                {
+                    problems.push((*field, crate::mkey!("ref-unknown")));
+                    raw.to_string()
+                } else {
+                    let mut unique: Vec<&str> = Vec::new();
+                    for id in ids {
+                        if !unique.contains(&id) {
+                            unique.push(id);
+                        }
+                    }
+                    unique.join(" ")
+                }
+            }
             FieldType::Choice(choices) => {
                 let value = if raw.is_empty() { choices[0].0 } else { raw };
                 if choice_label_key(choices, value).is_none() {
@@ -427,6 +509,62 @@ pub fn normalize_ips(raw: &str) -> Option<String> {
         }
     }
     Some(out.join(" "))
+}
+
+/// Network ranges (`192.168.10.0/24`, `10.0.0.0/8`, or a single address meaning /32 or /128),
+/// normalised to the network address; None if any is not one.
+pub fn normalize_cidrs(raw: &str) -> Option<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in split_list(raw) {
+        let net = Cidr::parse(part)?;
+        let text = net.to_string();
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    Some(out.join(" "))
+}
+
+/// A network range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    pub network: IpAddr,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> Option<Cidr> {
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (text.parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        if prefix > max {
+            return None;
+        }
+        let network = match addr {
+            IpAddr::V4(v4) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+                IpAddr::V4((u32::from(v4) & mask).into())
+            }
+            IpAddr::V6(v6) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+                IpAddr::V6((u128::from(v6) & mask).into())
+            }
+        };
+        Some(Cidr { network, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        Cidr::parse(&format!("{ip}/{}", self.prefix)).is_some_and(|c| c == *self)
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
 }
 
 /// MAC addresses in any common notation (aa:bb:…, aa-bb-…, aabb.ccdd.eeff, aabbccddeeff),
@@ -500,6 +638,22 @@ mod tests {
             device.missing_key_fields(),
             vec!["os_version", "location", "manager"]
         );
+    }
+
+    #[test]
+    fn ranges_are_normalised_and_matched() {
+        assert_eq!(
+            normalize_cidrs("192.168.10.7/24, 10.0.0.0/8 192.168.10.0/24").as_deref(),
+            Some("192.168.10.0/24 10.0.0.0/8")
+        );
+        assert_eq!(normalize_cidrs("10.1.2.3").as_deref(), Some("10.1.2.3/32"));
+        assert_eq!(normalize_cidrs("10.0.0.0/33"), None);
+        assert_eq!(normalize_cidrs("fd00::1/64").as_deref(), Some("fd00::/64"));
+        let net = Cidr::parse("192.168.10.0/24").expect("range");
+        assert!(net.contains("192.168.10.200".parse().expect("ip")));
+        assert!(!net.contains("192.168.11.1".parse().expect("ip")));
+        let all = Cidr::parse("0.0.0.0/0").expect("range");
+        assert!(all.contains("8.8.8.8".parse().expect("ip")));
     }
 
     #[test]

@@ -14,33 +14,56 @@ use crate::web::errors::{WebError, fail, render, status_page};
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
-    table
+    use super::systems::{list_segments, list_systems};
+    let table = table
         .get("/ledger", Access::Read, list)
-        .get("/ledger/new", Access::Edit, new_page)
-        .post("/ledger", Access::Edit, create)
-        .get("/ledger/{id}", Access::Read, view)
-        .get("/ledger/{id}/edit", Access::Edit, edit_page)
-        .post("/ledger/{id}", Access::Edit, save)
         .get("/connections", Access::Read, super::connections::list)
-        .get("/connections/new", Access::Edit, new_connection)
-        .post("/connections", Access::Edit, create_connection)
-        .get("/connections/{id}", Access::Read, view_connection)
-        .get("/connections/{id}/edit", Access::Edit, edit_connection)
-        .post("/connections/{id}", Access::Edit, save_connection)
+        .get("/systems", Access::Read, list_systems)
+        .get("/segments", Access::Read, list_segments);
+    macro_rules! record_routes {
+        ($table:expr, $base:literal, $handlers:ident) => {
+            $table
+                .get(concat!($base, "/new"), Access::Edit, $handlers::new)
+                .post($base, Access::Edit, $handlers::create)
+                .get(concat!($base, "/{id}"), Access::Read, $handlers::view)
+                .get(concat!($base, "/{id}/edit"), Access::Edit, $handlers::edit)
+                .post(concat!($base, "/{id}"), Access::Edit, $handlers::save)
+        };
+    }
+    let table = record_routes!(table, "/ledger", device_handlers);
+    let table = record_routes!(table, "/connections", connection_handlers);
+    let table = record_routes!(table, "/systems", system_handlers);
+    record_routes!(table, "/segments", segment_handlers)
 }
 
-/// One input of the device form, ready for the template.
+/// One input of the record form, ready for the template.
 pub struct FormRow {
     pub name: &'static str,
     pub label: String,
+    /// text, textarea, select or checkboxes.
     pub input: &'static str,
     pub value: String,
-    pub options: Vec<(&'static str, String)>,
+    pub options: Vec<(String, String)>,
     pub required: bool,
     pub hint: String,
 }
 
-fn form_rows(c: &Ctx, kind: &'static RecordKind, value: &dyn Fn(&str) -> String) -> Vec<FormRow> {
+impl FormRow {
+    /// Whether an option is chosen; checkbox lists hold several space-separated values.
+    pub fn chosen(&self, option: &str) -> bool {
+        self.value.split(' ').any(|v| v == option)
+    }
+}
+
+/// The records each reference field can point to, by table.
+pub type RefOptions = Vec<(&'static str, Vec<Record>)>;
+
+fn form_rows(
+    c: &Ctx,
+    kind: &'static RecordKind,
+    refs: &RefOptions,
+    value: &dyn Fn(&str) -> String,
+) -> Vec<FormRow> {
     kind.editable()
         .map(|(name, key, kind)| {
             let (input, options, required, hint) = match kind {
@@ -49,12 +72,35 @@ fn form_rows(c: &Ctx, kind: &'static RecordKind, value: &dyn Fn(&str) -> String)
                 FieldType::Date => ("text", Vec::new(), false, c.t("date-hint-ledger")),
                 FieldType::IpList => ("text", Vec::new(), false, c.t("ip-hint")),
                 FieldType::MacList => ("text", Vec::new(), false, c.t("mac-hint")),
+                FieldType::CidrList => ("text", Vec::new(), false, c.t("cidr-hint")),
                 FieldType::Choice(choices) => (
                     "select",
-                    choices.iter().map(|(v, k)| (*v, c.t(k))).collect(),
+                    choices
+                        .iter()
+                        .map(|(v, k)| (v.to_string(), c.t(k)))
+                        .collect(),
                     false,
                     String::new(),
                 ),
+                FieldType::Ref { table, multiple } => {
+                    let mut options: Vec<(String, String)> = refs
+                        .iter()
+                        .filter(|(t, _)| t == table)
+                        .flat_map(|(_, records)| records.iter())
+                        .map(|r| (r.id.to_string(), r.name().to_string()))
+                        .collect();
+                    let hint = if options.is_empty() {
+                        c.t("ref-none-yet")
+                    } else {
+                        String::new()
+                    };
+                    if *multiple {
+                        ("checkboxes", options, false, hint)
+                    } else {
+                        options.insert(0, (String::new(), c.t("ref-not-set")));
+                        ("select", options, false, hint)
+                    }
+                }
             };
             FormRow {
                 name,
@@ -192,6 +238,19 @@ pub static DEVICE_PAGES: Section = Section {
     edit_key: crate::mkey!("device-edit"),
 };
 
+/// One line of a record page; links when the value names other records.
+pub struct ViewRow {
+    pub label: String,
+    pub value: String,
+    pub links: Vec<(String, String)>,
+}
+
+/// Records that point at this one (a system's devices, a device's connection points).
+pub struct Related {
+    pub title: String,
+    pub links: Vec<(String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "ledger/view.html")]
 struct ViewPage<'a> {
@@ -199,9 +258,68 @@ struct ViewPage<'a> {
     d: Record,
     base: &'static str,
     back_label: String,
-    rows: Vec<(String, String)>,
+    rows: Vec<ViewRow>,
+    related: Vec<Related>,
     saved: bool,
     missing: Vec<String>,
+}
+
+fn base_of(table: &str) -> &'static str {
+    match table {
+        "systems" => "/systems",
+        "segments" => "/segments",
+        "connection_points" => "/connections",
+        _ => "/ledger",
+    }
+}
+
+async fn related(
+    state: &AppState,
+    c: &Ctx,
+    d: &Record,
+    facility_id: i64,
+) -> Result<Vec<Related>, LedgerError> {
+    use super::systems::{SEGMENTS, SYSTEMS, links_to, segment_of};
+    let link = |base: &str, r: &Record| (format!("{base}/{}", r.id), r.name().to_string());
+    let mut out = Vec::new();
+    if d.kind == &SYSTEMS || d.kind == &SEGMENTS {
+        let devices = store::list_all(&state.db, &DEVICES, facility_id).await?;
+        let segments = if d.kind == &SEGMENTS {
+            store::list_all(&state.db, &SEGMENTS, facility_id).await?
+        } else {
+            Vec::new()
+        };
+        let links = devices
+            .iter()
+            .filter(|x| {
+                if d.kind == &SYSTEMS {
+                    links_to(x, "systems", d.id)
+                } else {
+                    segment_of(x, &segments) == Some(d.id)
+                }
+            })
+            .map(|x| link("/ledger", x))
+            .collect();
+        out.push(Related {
+            title: c.t("related-devices"),
+            links,
+        });
+    }
+    if d.kind == &DEVICES {
+        let points = store::list_all(&state.db, &super::connections::CONNECTIONS, facility_id)
+            .await?
+            .into_iter()
+            .filter(|p| links_to(p, "device", d.id))
+            .map(|p| link("/connections", &p))
+            .collect::<Vec<_>>();
+        if !points.is_empty() {
+            out.push(Related {
+                title: c.t("related-connections"),
+                links: points,
+            });
+        }
+    }
+    Ok(out)
 }
 
 pub async fn view_record(
@@ -220,16 +338,41 @@ pub async fn view_record(
         Err(LedgerError::NotFound) => return status_page(&c, WebError::NotFound),
         Err(e) => return fail(&c, e),
     };
+    let (refs, related) = match tokio::try_join!(
+        store::ref_names(&state.db, section.kind, facility_id),
+        related(state, &c, &d, facility_id),
+    ) {
+        Ok(found) => found,
+        Err(e) => return fail(&c, e),
+    };
     let rows = section
         .kind
         .editable()
         .map(|(field, key, kind)| {
+            let mut links = Vec::new();
             let value = match kind {
                 FieldType::Choice(_) => choice_label(&c, &d, field),
                 FieldType::Date => c.date(d.get(field)),
+                FieldType::Ref { table, .. } => {
+                    let names = refs
+                        .iter()
+                        .find(|(t, _)| t == table)
+                        .map(|(_, records)| store::Names::of(records))
+                        .unwrap_or_default();
+                    links = names
+                        .links(d.get(field))
+                        .into_iter()
+                        .map(|(id, name)| (format!("{}/{id}", base_of(table)), name))
+                        .collect();
+                    String::new()
+                }
                 _ => d.get(field).to_string(),
             };
-            (c.t(key), value)
+            ViewRow {
+                label: c.t(key),
+                value,
+                links,
+            }
         })
         .collect();
     let missing = if section.kind == &DEVICES {
@@ -250,19 +393,11 @@ pub async fn view_record(
             base: section.base,
             back_label,
             rows,
+            related,
             saved,
             missing,
         },
     )
-}
-
-async fn view(
-    State(state): State<AppState>,
-    c: Ctx,
-    Path(id): Path<i64>,
-    Query(q): Query<ListQuery>,
-) -> Response {
-    view_record(&state, c, &DEVICE_PAGES, id, q.saved == "1").await
 }
 
 #[derive(Template)]
@@ -279,34 +414,50 @@ struct FormPage<'a> {
     conflict: bool,
 }
 
-type Submitted = HashMap<String, String>;
+/// A submitted form: repeated names (checkbox lists) keep every value.
+type Submitted = Vec<(String, String)>;
 
-fn form_page(
-    c: &Ctx,
-    section: &Section,
+fn submitted_value(form: &Submitted, field: &str) -> String {
+    form.iter()
+        .filter(|(k, _)| k == field)
+        .map(|(_, v)| v.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+struct FormState<'a> {
     id: Option<i64>,
-    values: &dyn Fn(&str) -> String,
+    values: &'a (dyn Fn(&str) -> String + Sync),
     updated_at: String,
     errors: FieldErrors,
     conflict: bool,
-) -> Response {
-    let rows = form_rows(c, section.kind, values);
-    let title = match id {
-        Some(_) => c.t1(section.edit_key, "name", &values("name")),
+}
+
+async fn form_page(state: &AppState, c: &Ctx, section: &Section, f: FormState<'_>) -> Response {
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(c, WebError::Forbidden);
+    };
+    let refs = match store::ref_names(&state.db, section.kind, facility_id).await {
+        Ok(r) => r,
+        Err(e) => return fail(c, e),
+    };
+    let rows = form_rows(c, section.kind, &refs, f.values);
+    let title = match f.id {
+        Some(_) => c.t1(section.edit_key, "name", &(f.values)("name")),
         None => c.t(section.new_key),
     };
-    let failed = errors.any() || conflict;
+    let failed = f.errors.any() || f.conflict;
     let mut response = render(
         c,
         &FormPage {
             c,
-            id,
+            id: f.id,
             base: section.base,
             title,
             rows,
-            updated_at,
-            errors,
-            conflict,
+            updated_at: f.updated_at,
+            errors: f.errors,
+            conflict: f.conflict,
         },
     );
     if failed {
@@ -316,24 +467,25 @@ fn form_page(
 }
 
 /// The empty form, or one filled in from the query (a discovery scan fills the device form).
-pub fn new_record_page(c: Ctx, section: &Section, prefill: &HashMap<String, String>) -> Response {
+async fn new_record_page(
+    state: &AppState,
+    c: Ctx,
+    section: &Section,
+    prefill: &HashMap<String, String>,
+) -> Response {
     let c = c.active(section.nav);
-    form_page(
-        &c,
-        section,
-        None,
-        &|f| prefill.get(f).cloned().unwrap_or_default(),
-        String::new(),
-        FieldErrors::default(),
-        false,
-    )
+    let values = |f: &str| prefill.get(f).cloned().unwrap_or_default();
+    let form = FormState {
+        id: None,
+        values: &values,
+        updated_at: String::new(),
+        errors: FieldErrors::default(),
+        conflict: false,
+    };
+    form_page(state, &c, section, form).await
 }
 
-async fn new_page(c: Ctx, Query(prefill): Query<HashMap<String, String>>) -> Response {
-    new_record_page(c, &DEVICE_PAGES, &prefill)
-}
-
-pub async fn edit_record_page(state: &AppState, c: Ctx, section: &Section, id: i64) -> Response {
+async fn edit_record_page(state: &AppState, c: Ctx, section: &Section, id: i64) -> Response {
     let c = c.active(section.nav);
     let Some(facility_id) = c.facility_id() else {
         return status_page(&c, WebError::Forbidden);
@@ -343,23 +495,19 @@ pub async fn edit_record_page(state: &AppState, c: Ctx, section: &Section, id: i
         Err(LedgerError::NotFound) => return status_page(&c, WebError::NotFound),
         Err(e) => return fail(&c, e),
     };
-    form_page(
-        &c,
-        section,
-        Some(id),
-        &|f| d.get(f).to_string(),
-        d.updated_at.clone(),
-        FieldErrors::default(),
-        false,
-    )
-}
-
-async fn edit_page(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
-    edit_record_page(&state, c, &DEVICE_PAGES, id).await
+    let values = |f: &str| d.get(f).to_string();
+    let form = FormState {
+        id: Some(id),
+        values: &values,
+        updated_at: d.updated_at.clone(),
+        errors: FieldErrors::default(),
+        conflict: false,
+    };
+    form_page(state, &c, section, form).await
 }
 
 /// Creates (id None) or saves (id Some) a record from a submitted form.
-pub async fn submit_record(
+async fn submit_record(
     state: &AppState,
     c: Ctx,
     section: &Section,
@@ -367,13 +515,20 @@ pub async fn submit_record(
     form: &Submitted,
 ) -> Response {
     let c = c.active(section.nav);
-    let typed = |f: &str| form.get(f).cloned().unwrap_or_default();
+    let typed = |f: &str| submitted_value(form, f);
     let seen = typed("updated_at");
+    let again = |errors: FieldErrors, conflict: bool| FormState {
+        id,
+        values: &typed,
+        updated_at: seen.clone(),
+        errors,
+        conflict,
+    };
     let values = match section.kind.validate(&typed) {
         Ok(v) => v,
         Err(problems) => {
             let errors = FieldErrors::from_keys(&c.tr, &problems);
-            return form_page(&c, section, id, &typed, seen, errors, false);
+            return form_page(state, &c, section, again(errors, false)).await;
         }
     };
     let actor = c.actor();
@@ -387,10 +542,10 @@ pub async fn submit_record(
         Ok(id) => Redirect::to(&format!("{}/{id}?saved=1", section.base)).into_response(),
         Err(LedgerError::Invalid { field, key }) => {
             let errors = FieldErrors::from_keys(&c.tr, &[(field, key)]);
-            form_page(&c, section, id, &typed, seen, errors, false)
+            form_page(state, &c, section, again(errors, false)).await
         }
         Err(LedgerError::Conflict) => {
-            form_page(&c, section, id, &typed, seen, FieldErrors::default(), true)
+            form_page(state, &c, section, again(FieldErrors::default(), true)).await
         }
         Err(LedgerError::NotFound) => status_page(&c, WebError::NotFound),
         Err(LedgerError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
@@ -398,51 +553,58 @@ pub async fn submit_record(
     }
 }
 
-async fn create(State(state): State<AppState>, c: Ctx, Form(form): Form<Submitted>) -> Response {
-    submit_record(&state, c, &DEVICE_PAGES, None, &form).await
+/// Page handlers for one kind of record, all delegating to the generic ones above.
+macro_rules! record_handlers {
+    ($module:ident, $section:expr) => {
+        mod $module {
+            use super::*;
+
+            pub async fn new(
+                State(state): State<AppState>,
+                c: Ctx,
+                Query(prefill): Query<HashMap<String, String>>,
+            ) -> Response {
+                new_record_page(&state, c, &$section, &prefill).await
+            }
+
+            pub async fn create(
+                State(state): State<AppState>,
+                c: Ctx,
+                Form(form): Form<Submitted>,
+            ) -> Response {
+                submit_record(&state, c, &$section, None, &form).await
+            }
+
+            pub async fn view(
+                State(state): State<AppState>,
+                c: Ctx,
+                Path(id): Path<i64>,
+                Query(q): Query<ListQuery>,
+            ) -> Response {
+                view_record(&state, c, &$section, id, q.saved == "1").await
+            }
+
+            pub async fn edit(
+                State(state): State<AppState>,
+                c: Ctx,
+                Path(id): Path<i64>,
+            ) -> Response {
+                edit_record_page(&state, c, &$section, id).await
+            }
+
+            pub async fn save(
+                State(state): State<AppState>,
+                c: Ctx,
+                Path(id): Path<i64>,
+                Form(form): Form<Submitted>,
+            ) -> Response {
+                submit_record(&state, c, &$section, Some(id), &form).await
+            }
+        }
+    };
 }
 
-async fn save(
-    State(state): State<AppState>,
-    c: Ctx,
-    Path(id): Path<i64>,
-    Form(form): Form<Submitted>,
-) -> Response {
-    submit_record(&state, c, &DEVICE_PAGES, Some(id), &form).await
-}
-
-use super::connections::PAGES as CONNECTION_PAGES;
-
-async fn new_connection(c: Ctx, Query(prefill): Query<HashMap<String, String>>) -> Response {
-    new_record_page(c, &CONNECTION_PAGES, &prefill)
-}
-
-async fn create_connection(
-    State(state): State<AppState>,
-    c: Ctx,
-    Form(form): Form<Submitted>,
-) -> Response {
-    submit_record(&state, c, &CONNECTION_PAGES, None, &form).await
-}
-
-async fn view_connection(
-    State(state): State<AppState>,
-    c: Ctx,
-    Path(id): Path<i64>,
-    Query(q): Query<ListQuery>,
-) -> Response {
-    view_record(&state, c, &CONNECTION_PAGES, id, q.saved == "1").await
-}
-
-async fn edit_connection(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
-    edit_record_page(&state, c, &CONNECTION_PAGES, id).await
-}
-
-async fn save_connection(
-    State(state): State<AppState>,
-    c: Ctx,
-    Path(id): Path<i64>,
-    Form(form): Form<Submitted>,
-) -> Response {
-    submit_record(&state, c, &CONNECTION_PAGES, Some(id), &form).await
-}
+record_handlers!(device_handlers, DEVICE_PAGES);
+record_handlers!(connection_handlers, super::super::connections::PAGES);
+record_handlers!(system_handlers, super::super::systems::SYSTEM_PAGES);
+record_handlers!(segment_handlers, super::super::systems::SEGMENT_PAGES);

@@ -183,10 +183,110 @@ async fn check_unique(
     if found.is_some() {
         return Err(LedgerError::Invalid {
             field,
-            key: crate::mkey!("asset-number-taken"),
+            key: if field == "asset_number" {
+                crate::mkey!("asset-number-taken")
+            } else {
+                crate::mkey!("name-taken")
+            },
         });
     }
     Ok(())
+}
+
+/// Refuses links to records that are not the facility's; returns the values with linked ids
+/// replaced by names, for the audit trail.
+async fn check_refs(
+    w: &mut WriteTx,
+    kind: &RecordKind,
+    facility_id: i64,
+    values: &[(&'static str, String)],
+) -> Result<Values, LedgerError> {
+    let mut described = values.to_vec();
+    for (field, table, _) in kind.refs() {
+        let Some(slot) = described.iter_mut().find(|(f, _)| *f == field) else {
+            continue;
+        };
+        let mut names = Vec::new();
+        for id in slot.1.split(' ').filter(|p| !p.is_empty()) {
+            let id: i64 = id.parse().map_err(|_| LedgerError::Invalid {
+                field,
+                key: crate::mkey!("ref-unknown"),
+            })?;
+            let sql = format!("SELECT name FROM {table} WHERE id = $1 AND facility_id = $2");
+            let name: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .bind(facility_id)
+                .fetch_optional(&mut *w.tx)
+                .await?;
+            names.push(name.ok_or(LedgerError::Invalid {
+                field,
+                key: crate::mkey!("ref-unknown"),
+            })?);
+        }
+        slot.1 = names.join("、");
+    }
+    Ok(described)
+}
+
+/// Record names by id, to show links.
+#[derive(Debug, Default, Clone)]
+pub struct Names(std::collections::HashMap<i64, String>);
+
+impl Names {
+    pub fn of(records: &[Record]) -> Names {
+        Names(
+            records
+                .iter()
+                .map(|r| (r.id, r.name().to_string()))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, id: i64) -> Option<&str> {
+        self.0.get(&id).map(String::as_str)
+    }
+
+    /// "電子カルテ、PACS" for a stored "3 7".
+    pub fn list(&self, ids: &str) -> String {
+        self.links(ids)
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+
+    pub fn links(&self, ids: &str) -> Vec<(i64, String)> {
+        ids.split(' ')
+            .filter_map(|p| p.parse::<i64>().ok())
+            .map(|id| {
+                (
+                    id,
+                    self.get(id)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("#{id}")),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Names of every record a kind's reference fields can point to, by table.
+pub async fn ref_names(
+    db: &Db,
+    kind: &RecordKind,
+    facility_id: i64,
+) -> Result<Vec<(&'static str, Vec<Record>)>, LedgerError> {
+    let mut out: Vec<(&'static str, Vec<Record>)> = Vec::new();
+    for (_, table, _) in kind.refs() {
+        if out.iter().any(|(t, _)| *t == table) {
+            continue;
+        }
+        let Some(target) = super::model::kind_by_table(table) else {
+            continue;
+        };
+        out.push((table, list_all(db, target, facility_id).await?));
+    }
+    Ok(out)
 }
 
 fn facility_of(actor: &Actor) -> Result<i64, LedgerError> {
@@ -218,6 +318,7 @@ pub async fn create_record(
     };
     let mut w = db.write().await?;
     check_unique(&mut w, kind, facility_id, &record, 0).await?;
+    let described = check_refs(&mut w, kind, facility_id, values).await?;
     let names: Vec<&str> = values.iter().map(|(f, _)| *f).collect();
     let placeholders: Vec<String> = (0..values.len() + 3)
         .map(|i| format!("${}", i + 1))
@@ -244,7 +345,7 @@ pub async fn create_record(
         actor,
         Event::new("create", kind.entity, id)
             .label(record.name())
-            .changes(diff(&empty, values)),
+            .changes(diff(&empty, &described)),
     )
     .await?;
     w.commit().await?;
@@ -298,7 +399,11 @@ pub async fn update_record(
         ..Record::default()
     };
     check_unique(&mut w, kind, facility_id, &new, id).await?;
-    let changes = diff(&current.values, values);
+    let described = check_refs(&mut w, kind, facility_id, values).await?;
+    let before = check_refs(&mut w, kind, facility_id, &current.values)
+        .await
+        .unwrap_or_else(|_| current.values.clone());
+    let changes = diff(&before, &described);
     if changes.is_empty() {
         return Ok(false);
     }

@@ -66,6 +66,10 @@ pub fn entity_key(entity_type: &str) -> Option<&'static str> {
         "device" => crate::mkey!("entity-device"),
         "scan" => crate::mkey!("entity-scan"),
         "connection" => crate::mkey!("entity-connection"),
+        "system" => crate::mkey!("entity-system"),
+        "segment" => crate::mkey!("entity-segment"),
+        "stocktake" => crate::mkey!("entity-stocktake"),
+        "import" => crate::mkey!("entity-import"),
         "discovery" => crate::mkey!("entity-discovery"),
         "setup" => crate::mkey!("entity-setup"),
         _ => return None,
@@ -97,11 +101,7 @@ fn action_key(action: &str) -> Option<&'static str> {
 
 /// The label of a choice field's stored code in a ledger record (e.g. `no` → なし).
 fn choice_value_key(entity_type: &str, field: &str, value: &str) -> Option<&'static str> {
-    let kind = match entity_type {
-        "device" => &crate::ledger::model::DEVICES,
-        "connection" => &crate::ledger::connections::CONNECTIONS,
-        _ => return None,
-    };
+    let kind = crate::ledger::model::kind_by_entity(entity_type)?;
     match kind.fields.iter().find(|(f, _, _)| *f == field)?.2 {
         crate::ledger::model::FieldType::Choice(choices) => {
             crate::ledger::model::choice_label_key(choices, value)
@@ -128,8 +128,9 @@ fn value_key(field: &str, value: &str) -> Option<&'static str> {
 fn field_key(entity_type: &str, field: &str) -> Option<&'static str> {
     match entity_type {
         "facility" => crate::facility::model::field_label_key(field),
-        "device" => crate::ledger::model::field_label_key(field),
-        "connection" => crate::ledger::connections::CONNECTIONS.label_key(field),
+        "device" | "connection" | "system" | "segment" => {
+            crate::ledger::model::kind_by_entity(entity_type)?.label_key(field)
+        }
         "scan" => Some(match field {
             "hosts" => crate::mkey!("scan-hosts"),
             _ => crate::mkey!("scan-command"),

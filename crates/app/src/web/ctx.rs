@@ -26,6 +26,40 @@ impl NavItem {
     }
 }
 
+/// The ledger room's pages, shown as tabs under the menu.
+pub static LEDGER_TABS: [NavItem; 6] = [
+    NavItem {
+        id: "ledger",
+        href: "/ledger",
+        label_key: crate::mkey!("tab-devices"),
+    },
+    NavItem {
+        id: "systems",
+        href: "/systems",
+        label_key: crate::mkey!("tab-systems"),
+    },
+    NavItem {
+        id: "segments",
+        href: "/segments",
+        label_key: crate::mkey!("tab-segments"),
+    },
+    NavItem {
+        id: "diagram",
+        href: "/diagram",
+        label_key: crate::mkey!("tab-diagram"),
+    },
+    NavItem {
+        id: "stocktake",
+        href: "/stocktake",
+        label_key: crate::mkey!("tab-stocktake"),
+    },
+    NavItem {
+        id: "import",
+        href: "/ledger/import",
+        label_key: crate::mkey!("tab-import"),
+    },
+];
+
 /// Page context, extracted in every handler.
 #[derive(Clone)]
 pub struct Ctx {
@@ -128,6 +162,24 @@ impl Ctx {
 
     pub fn is_admin(&self) -> bool {
         self.role().is_some_and(|r| r.is_admin())
+    }
+
+    /// The menu entry to highlight: the ledger's tabs all light up 台帳.
+    pub fn nav_group(&self) -> &'static str {
+        if LEDGER_TABS.iter().any(|t| t.id == self.active) {
+            "ledger"
+        } else {
+            self.active
+        }
+    }
+
+    /// The ledger's own tabs, on ledger pages only.
+    pub fn tabs(&self) -> &'static [NavItem] {
+        if self.nav_group() == "ledger" && !self.nav().is_empty() {
+            &LEDGER_TABS
+        } else {
+            &[]
+        }
     }
 
     pub fn nav(&self) -> Vec<NavItem> {

@@ -30,6 +30,7 @@ on_both!(audit_trail_is_append_only);
 on_both!(ledger_devices);
 on_both!(discovery_against_a_real_scan);
 on_both!(external_connection_points);
+on_both!(systems_and_segments);
 
 async fn setup_login_profile_audit(backend: Backend) {
     let Some(server) = TestServer::start(backend).await else {
@@ -1049,6 +1050,111 @@ async fn external_connection_points(backend: Backend) {
     assert!(
         audit.body.contains("接続元制限")
             && audit.body.contains("<del>なし</del> → <ins>あり</ins>"),
+        "{}",
+        audit.body
+    );
+    server.stop().await;
+}
+
+async fn systems_and_segments(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+    let empty = admin.get("/systems").await;
+    assert!(empty.body.contains("まだシステムが登録されていません"));
+    let bad = admin
+        .post(
+            "/segments",
+            &[("name", "電子カルテ系"), ("cidrs", "192.168.10.0/33")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("192.168.10.0/24"), "{}", bad.body);
+    let segment = admin
+        .post(
+            "/segments",
+            &[
+                ("name", "電子カルテ系"),
+                ("cidrs", "192.168.10.5/24"),
+                ("vlan", "10"),
+                ("purpose", "emr"),
+            ],
+        )
+        .await;
+    assert_eq!(segment.status, StatusCode::SEE_OTHER, "{}", segment.body);
+    let segment_id = segment
+        .location()
+        .trim_start_matches("/segments/")
+        .trim_end_matches("?saved=1")
+        .to_string();
+    let system = admin
+        .post(
+            "/systems",
+            &[
+                ("name", "電子カルテ"),
+                ("patient_data", "yes"),
+                ("importance", "essential"),
+                ("vendor", "カルテ株式会社"),
+            ],
+        )
+        .await;
+    assert_eq!(system.status, StatusCode::SEE_OTHER, "{}", system.body);
+    let system_id = system
+        .location()
+        .trim_start_matches("/systems/")
+        .trim_end_matches("?saved=1")
+        .to_string();
+    let same_name = admin.post("/systems", &[("name", "電子カルテ")]).await;
+    assert!(same_name.body.contains("同じ名前がすでに登録されています"));
+
+    // The device form offers the system as a checkbox; a made-up id is refused.
+    let form = admin.get("/ledger/new").await;
+    assert!(
+        form.body
+            .contains(&format!("name=\"systems\" value=\"{system_id}\""))
+    );
+    let forged = admin
+        .post(
+            "/ledger",
+            &[("kind", "server"), ("name", "x"), ("systems", "99999")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(server.count("devices").await, 0);
+    let device = admin
+        .post(
+            "/ledger",
+            &[
+                ("kind", "server"),
+                ("name", "カルテサーバ1"),
+                ("systems", &system_id),
+                ("ip_addresses", "192.168.10.20"),
+            ],
+        )
+        .await;
+    assert_eq!(device.status, StatusCode::SEE_OTHER, "{}", device.body);
+    let view = admin.get(&device.location()).await;
+    assert!(
+        view.body
+            .contains(&format!("<a href=\"/systems/{system_id}\">電子カルテ</a>"))
+    );
+    // The system and the segment (by address range) list the device.
+    let system_page = admin.get(&format!("/systems/{system_id}")).await;
+    assert!(
+        system_page.body.contains("カルテサーバ1"),
+        "{}",
+        system_page.body
+    );
+    let segment_page = admin.get(&format!("/segments/{segment_id}")).await;
+    assert!(segment_page.body.contains("カルテサーバ1"));
+    assert!(segment_page.body.contains("192.168.10.0/24"));
+    let list = admin.get("/systems").await;
+    assert!(list.body.contains("診療継続に必須"));
+    // The audit trail names the system, not its id.
+    let audit = admin.get("/audit?type=device").await;
+    assert!(
+        audit.body.contains("<ins>電子カルテ</ins>"),
         "{}",
         audit.body
     );
