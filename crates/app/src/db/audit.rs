@@ -150,6 +150,15 @@ const COLUMNS: &str = "seq, at, facility_id, actor_id, actor_name, actor_ip, act
 
 /// Appends one event inside the caller's transaction, chained to the last row.
 pub async fn append(w: &mut WriteTx, actor: &Actor, event: Event) -> DbResult<()> {
+    append_many(w, actor, vec![event]).await
+}
+
+/// Appends events in order inside the caller's transaction (an import's thousands of rows read
+/// the chain's end and move its head once).
+pub async fn append_many(w: &mut WriteTx, actor: &Actor, events: Vec<Event>) -> DbResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
     if w.backend() == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(PG_AUDIT_LOCK)
@@ -159,49 +168,54 @@ pub async fn append(w: &mut WriteTx, actor: &Actor, event: Event) -> DbResult<()
     let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *w.tx)
         .await?;
-    let (seq, prev_hash) = match last {
+    let (mut seq, mut prev_hash) = match last {
         Some(row) => (
             row.try_get::<i64, _>("seq")? + 1,
             row.try_get::<String, _>("hash")?,
         ),
         None => (1, GENESIS.to_string()),
     };
-    let mut record = Record {
-        seq,
-        at: now_text(),
-        facility_id: actor.facility_id,
-        actor_id: actor.user_id,
-        actor_name: actor.name.clone(),
-        actor_ip: actor.ip.clone(),
-        action: event.action.to_string(),
-        entity_type: event.entity_type.to_string(),
-        entity_id: event.entity_id,
-        entity_label: event.entity_label,
-        changes: serde_json::to_string(&event.changes).unwrap_or_else(|_| "[]".into()),
-        prev_hash,
-        hash: String::new(),
-    };
-    record.hash = record.compute_hash();
-    sqlx::query(
-        "INSERT INTO audit_events (seq, at, facility_id, actor_id, actor_name, actor_ip, action, entity_type, entity_id, entity_label, changes, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(record.seq)
-    .bind(record.at)
-    .bind(record.facility_id)
-    .bind(record.actor_id)
-    .bind(record.actor_name)
-    .bind(record.actor_ip)
-    .bind(record.action)
-    .bind(record.entity_type)
-    .bind(record.entity_id)
-    .bind(record.entity_label)
-    .bind(record.changes)
-    .bind(record.prev_hash)
-    .bind(record.hash.clone())
-    .execute(&mut *w.tx)
-    .await?;
+    let at = now_text();
+    for event in events {
+        let mut record = Record {
+            seq,
+            at: at.clone(),
+            facility_id: actor.facility_id,
+            actor_id: actor.user_id,
+            actor_name: actor.name.clone(),
+            actor_ip: actor.ip.clone(),
+            action: event.action.to_string(),
+            entity_type: event.entity_type.to_string(),
+            entity_id: event.entity_id,
+            entity_label: event.entity_label,
+            changes: serde_json::to_string(&event.changes).unwrap_or_else(|_| "[]".into()),
+            prev_hash,
+            hash: String::new(),
+        };
+        record.hash = record.compute_hash();
+        sqlx::query(
+            "INSERT INTO audit_events (seq, at, facility_id, actor_id, actor_name, actor_ip, action, entity_type, entity_id, entity_label, changes, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(record.seq)
+        .bind(record.at)
+        .bind(record.facility_id)
+        .bind(record.actor_id)
+        .bind(record.actor_name)
+        .bind(record.actor_ip)
+        .bind(record.action)
+        .bind(record.entity_type)
+        .bind(record.entity_id)
+        .bind(record.entity_label)
+        .bind(record.changes)
+        .bind(record.prev_hash)
+        .bind(record.hash.clone())
+        .execute(&mut *w.tx)
+        .await?;
+        prev_hash = record.hash;
+        seq += 1;
+    }
     // The head lets verify notice rows cut off the end of the chain.
-    let head = format!("{seq}:{}", record.hash);
+    let head = format!("{}:{prev_hash}", seq - 1);
     let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = 'audit_head'")
         .bind(head.clone())
         .execute(&mut *w.tx)

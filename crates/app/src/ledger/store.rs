@@ -319,26 +319,7 @@ pub async fn create_record(
     let mut w = db.write().await?;
     check_unique(&mut w, kind, facility_id, &record, 0).await?;
     let described = check_refs(&mut w, kind, facility_id, values).await?;
-    let names: Vec<&str> = values.iter().map(|(f, _)| *f).collect();
-    let placeholders: Vec<String> = (0..values.len() + 3)
-        .map(|i| format!("${}", i + 1))
-        .collect();
-    let sql = format!(
-        "INSERT INTO {} (facility_id, {}, created_at, updated_at) VALUES ({}) RETURNING id",
-        kind.table,
-        names.join(", "),
-        placeholders.join(", ")
-    );
-    let now = now_text();
-    let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(facility_id);
-    for (_, v) in values {
-        query = query.bind(v.clone());
-    }
-    let id = query
-        .bind(now.clone())
-        .bind(now)
-        .fetch_one(&mut *w.tx)
-        .await?;
+    let id = insert_row(&mut w, kind, facility_id, values, &now_text()).await?;
     let empty: Values = Vec::new();
     audit::append(
         &mut w,
@@ -350,6 +331,71 @@ pub async fn create_record(
     .await?;
     w.commit().await?;
     Ok(id)
+}
+
+/// Inserts a record's row; the caller has checked it.
+pub(crate) async fn insert_row(
+    w: &mut WriteTx,
+    kind: &RecordKind,
+    facility_id: i64,
+    values: &[(&'static str, String)],
+    now: &str,
+) -> Result<i64, LedgerError> {
+    let names: Vec<&str> = values.iter().map(|(f, _)| *f).collect();
+    let placeholders: Vec<String> = (0..values.len() + 3)
+        .map(|i| format!("${}", i + 1))
+        .collect();
+    let sql = format!(
+        "INSERT INTO {} (facility_id, {}, created_at, updated_at) VALUES ({}) RETURNING id",
+        kind.table,
+        names.join(", "),
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(facility_id);
+    for (_, v) in values {
+        query = query.bind(v.clone());
+    }
+    Ok(query
+        .bind(now.to_string())
+        .bind(now.to_string())
+        .fetch_one(&mut *w.tx)
+        .await?)
+}
+
+/// Overwrites a record's row; the caller has checked it.
+pub(crate) async fn update_row(
+    w: &mut WriteTx,
+    kind: &RecordKind,
+    facility_id: i64,
+    id: i64,
+    values: &[(&'static str, String)],
+    now: &str,
+) -> Result<(), LedgerError> {
+    let sets: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, (f, _))| format!("{f} = ${}", i + 1))
+        .collect();
+    let n = values.len();
+    let sql = format!(
+        "UPDATE {} SET {}, updated_at = ${} WHERE id = ${} AND facility_id = ${}",
+        kind.table,
+        sets.join(", "),
+        n + 1,
+        n + 2,
+        n + 3
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (_, v) in values {
+        query = query.bind(v.clone());
+    }
+    query
+        .bind(now.to_string())
+        .bind(id)
+        .bind(facility_id)
+        .execute(&mut *w.tx)
+        .await?;
+    Ok(())
 }
 
 /// Saves device edits (see [`update_record`]).
@@ -407,30 +453,7 @@ pub async fn update_record(
     if changes.is_empty() {
         return Ok(false);
     }
-    let sets: Vec<String> = values
-        .iter()
-        .enumerate()
-        .map(|(i, (f, _))| format!("{f} = ${}", i + 1))
-        .collect();
-    let n = values.len();
-    let sql = format!(
-        "UPDATE {} SET {}, updated_at = ${} WHERE id = ${} AND facility_id = ${}",
-        kind.table,
-        sets.join(", "),
-        n + 1,
-        n + 2,
-        n + 3
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (_, v) in values {
-        query = query.bind(v.clone());
-    }
-    query
-        .bind(now_text())
-        .bind(id)
-        .bind(facility_id)
-        .execute(&mut *w.tx)
-        .await?;
+    update_row(&mut w, kind, facility_id, id, values, &now_text()).await?;
     audit::append(
         &mut w,
         actor,
