@@ -246,7 +246,8 @@ mod tests {
             let missing: Vec<_> = used.iter().filter(|(_, k)| !defined.contains(k)).collect();
             assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
             let args: HashMap<Cow<'static, str>, FluentValue<'_>> = [
-                "count", "fields", "account", "total", "with", "name", "role",
+                "count", "fields", "account", "total", "with", "name", "role", "rows", "problems",
+                "row", "values", "new", "changed", "sheet", "encoding", "line", "cell",
             ]
             .into_iter()
             .map(|name| (Cow::Borrowed(name), FluentValue::from("1")))

@@ -97,6 +97,62 @@ enum LedgerCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Import devices (or systems/segments) from .xlsx or .csv; all rows or none
+    Import {
+        /// The spreadsheet (.xlsx, or .csv in UTF-8, UTF-8 with BOM, UTF-16 or Shift_JIS/CP932)
+        file: PathBuf,
+        /// Column mapping for headings not recognised automatically ([columns] "heading" = "field")
+        #[arg(long, value_name = "M.toml")]
+        mapping: Option<PathBuf>,
+        /// Check every row and print the summary, but write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// What the rows are
+        #[arg(long, value_enum, default_value_t = LedgerKind::Devices)]
+        kind: LedgerKind,
+    },
+    /// Export the ledger to a spreadsheet that imports back unchanged
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// CSV text encoding (Excel in Japan opens both; CP932 for older tools)
+        #[arg(long, value_enum, default_value_t = CsvEncoding::Utf8)]
+        encoding: CsvEncoding,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value_t = LedgerKind::Devices)]
+        kind: LedgerKind,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LedgerKind {
+    Devices,
+    Systems,
+    Segments,
+}
+
+impl LedgerKind {
+    fn table(self) -> &'static str {
+        match self {
+            LedgerKind::Devices => "devices",
+            LedgerKind::Systems => "systems",
+            LedgerKind::Segments => "segments",
+        }
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Xlsx,
+    Csv,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CsvEncoding {
+    #[value(name = "utf-8")]
+    Utf8,
+    Cp932,
 }
 
 #[derive(Subcommand)]
@@ -336,6 +392,32 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let config = load_config(&cli, Overrides::default())?;
             let db = open(&config, OpenMode::ExistingAndMigrate).await?;
             ledger_list(&db, *json).await
+        }
+        Command::Ledger {
+            command:
+                LedgerCommand::Import {
+                    file,
+                    mapping,
+                    dry_run,
+                    kind,
+                },
+        } => {
+            let config = load_config(&cli, Overrides::default())?;
+            let db = open(&config, OpenMode::ExistingAndMigrate).await?;
+            ledger_import(&db, file, mapping.as_deref(), *dry_run, *kind).await
+        }
+        Command::Ledger {
+            command:
+                LedgerCommand::Export {
+                    format,
+                    encoding,
+                    out,
+                    kind,
+                },
+        } => {
+            let config = load_config(&cli, Overrides::default())?;
+            let db = open(&config, OpenMode::ExistingAndMigrate).await?;
+            ledger_export(&db, *format, *encoding, out, *kind).await
         }
         Command::Discover { from_xml, json } => {
             let config = load_config(&cli, Overrides::default())?;
@@ -581,14 +663,7 @@ async fn user_command(db: &Db, command: &UserCommand) -> Result<(), Failure> {
 }
 
 async fn discover(db: &Db, file: &std::path::Path, json: bool) -> Result<(), Failure> {
-    let facility = mamori_app::facility::store::first(db)
-        .await
-        .map_err(Failure::new)?
-        .ok_or_else(|| {
-            Failure::new(
-                "mamori is not set up yet: run `mamori serve` and open the setup link first",
-            )
-        })?;
+    let facility = set_up_facility(db).await?;
     let bytes = std::fs::read(file)
         .map_err(|e| Failure::new(format!("cannot read {}: {e}", file.display())))?;
     let actor = Actor::command_line(Some(facility.id));
@@ -656,15 +731,143 @@ async fn discover(db: &Db, file: &std::path::Path, json: bool) -> Result<(), Fai
     Ok(())
 }
 
-async fn ledger_list(db: &Db, json: bool) -> Result<(), Failure> {
-    let Some(facility) = mamori_app::facility::store::first(db)
+async fn set_up_facility(db: &Db) -> Result<mamori_app::facility::model::Facility, Failure> {
+    mamori_app::facility::store::first(db)
         .await
         .map_err(Failure::new)?
-    else {
-        return Err(Failure::new(
-            "mamori is not set up yet: run `mamori serve` and open the setup link first",
-        ));
+        .ok_or_else(|| {
+            Failure::new(
+                "mamori is not set up yet: run `mamori serve` and open the setup link first",
+            )
+        })
+}
+
+async fn ledger_import(
+    db: &Db,
+    file: &std::path::Path,
+    mapping_file: Option<&std::path::Path>,
+    dry_run: bool,
+    kind: LedgerKind,
+) -> Result<(), Failure> {
+    use mamori_app::ledger::import::{self, RowStatus};
+    use mamori_app::ledger::import_store::{self, Mode};
+    let facility = set_up_facility(db).await?;
+    let kind = mamori_app::ledger::model::kind_by_table(kind.table())
+        .ok_or_else(|| Failure::new("unknown record kind"))?;
+    let tr = mamori_app::i18n::Tr::new(mamori_app::i18n::Lang::En);
+    let bytes = std::fs::read(file)
+        .map_err(|e| Failure::new(format!("cannot read {}: {e}", file.display())))?;
+    let table = mamori_formats::table::read(&bytes)
+        .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
+    let mut remembered = import_store::remembered_mapping(db, facility.id, kind)
+        .await
+        .map_err(Failure::new)?;
+    if let Some(path) = mapping_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))?;
+        remembered.extend(
+            import::parse_mapping_file(kind, &text)
+                .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?,
+        );
+    }
+    let mapping = import::auto_map(kind, &table.headers, &remembered);
+    if !mapping.contains(&Some("name")) && !mapping.contains(&Some(import::ID_FIELD)) {
+        return Err(Failure::new(format!(
+            "{}: no column is recognised as the name ({}); headings found: {}. Give a --mapping file.",
+            file.display(),
+            tr.t(kind.label_key("name").unwrap_or("device-name")),
+            table.headers.join(", ")
+        )));
+    }
+    for (column, header) in table.headers.iter().enumerate() {
+        if mapping[column].is_none() && !header.is_empty() {
+            eprintln!(
+                "column {} ({header}): not imported (no matching field; map it with --mapping)",
+                mamori_formats::table::column_letter(column)
+            );
+        }
+    }
+    let bar = if std::io::stderr().is_terminal() && table.rows.len() >= 1000 {
+        indicatif::ProgressBar::new(table.rows.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
     };
+    bar.set_message("writing");
+    let actor = Actor::command_line(Some(facility.id));
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let mode = if dry_run { Mode::Check } else { Mode::Commit };
+    let plan = import_store::run(db, &actor, kind, &table, &mapping, &name, mode, &|done| {
+        bar.set_position(done as u64)
+    })
+    .await
+    .map_err(Failure::new)?;
+    bar.finish_and_clear();
+    let summary = format!(
+        "{} rows: {} new, {} changed, {} unchanged, {} with errors",
+        plan.rows.len(),
+        plan.count(RowStatus::New),
+        plan.count(RowStatus::Changed),
+        plan.count(RowStatus::Unchanged),
+        plan.count(RowStatus::Error)
+    );
+    if plan.has_errors() {
+        for (row, problem) in plan.problems() {
+            eprintln!(
+                "{}: {}: {}",
+                file.display(),
+                import::problem_place(kind, &table.headers, row.line, problem, tr),
+                import::problem_text(kind, problem, tr)
+            );
+        }
+        return Err(Failure::new(format!(
+            "{summary}. Nothing was imported; correct the rows above and run again."
+        )));
+    }
+    if dry_run {
+        println!("{summary} (dry run: nothing written)");
+    } else {
+        println!("{summary}");
+    }
+    Ok(())
+}
+
+async fn ledger_export(
+    db: &Db,
+    format: ExportFormat,
+    encoding: CsvEncoding,
+    out: &std::path::Path,
+    kind: LedgerKind,
+) -> Result<(), Failure> {
+    use mamori_app::ledger::export::{self, Format};
+    use mamori_formats::table::Encoding;
+    let facility = set_up_facility(db).await?;
+    let kind = mamori_app::ledger::model::kind_by_table(kind.table())
+        .ok_or_else(|| Failure::new("unknown record kind"))?;
+    let tr = mamori_app::i18n::Tr::new(mamori_app::i18n::Lang::Ja);
+    let (headers, rows) = mamori_app::ledger::import_store::export_table(db, facility.id, kind, tr)
+        .await
+        .map_err(Failure::new)?;
+    let format = match (format, encoding) {
+        (ExportFormat::Xlsx, _) => Format::Xlsx,
+        (ExportFormat::Csv, CsvEncoding::Utf8) => Format::Csv(Encoding::Utf8Bom),
+        (ExportFormat::Csv, CsvEncoding::Cp932) => Format::Csv(Encoding::Cp932),
+    };
+    let bytes = export::write(format, "台帳", &headers, &rows).map_err(|e| {
+        Failure::new(format!(
+            "{e}. Export as UTF-8 or xlsx instead, or change that text in the ledger."
+        ))
+    })?;
+    std::fs::write(out, bytes)
+        .map_err(|e| Failure::new(format!("cannot write {}: {e}", out.display())))?;
+    println!("{} records written to {}", rows.len(), out.display());
+    Ok(())
+}
+
+async fn ledger_list(db: &Db, json: bool) -> Result<(), Failure> {
+    let facility = set_up_facility(db).await?;
     let devices = mamori_app::ledger::store::list(db, facility.id, &Default::default())
         .await
         .map_err(Failure::new)?;

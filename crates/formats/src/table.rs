@@ -353,9 +353,24 @@ mod tests {
         let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(SAMPLE);
         let with_bom = read(&bom).expect("bom");
         let cp932 = read(&sjis).expect("cp932");
-        assert_eq!(plain.source, Source::Csv { encoding: Encoding::Utf8 });
-        assert_eq!(with_bom.source, Source::Csv { encoding: Encoding::Utf8Bom });
-        assert_eq!(cp932.source, Source::Csv { encoding: Encoding::Cp932 });
+        assert_eq!(
+            plain.source,
+            Source::Csv {
+                encoding: Encoding::Utf8
+            }
+        );
+        assert_eq!(
+            with_bom.source,
+            Source::Csv {
+                encoding: Encoding::Utf8Bom
+            }
+        );
+        assert_eq!(
+            cp932.source,
+            Source::Csv {
+                encoding: Encoding::Cp932
+            }
+        );
         for table in [&plain, &with_bom, &cp932] {
             assert_eq!(table.headers, vec!["機器名", "IPアドレス", "設置場所"]);
             assert_eq!(table.rows.len(), 2, "the empty line is skipped");
@@ -374,7 +389,10 @@ mod tests {
         }
         let table = read(&bytes).expect("utf-16");
         assert_eq!(table.headers, vec!["名称", "IP"]);
-        assert_eq!(table.rows, vec![vec!["PC-1".to_string(), "10.0.0.1".to_string()]]);
+        assert_eq!(
+            table.rows,
+            vec![vec!["PC-1".to_string(), "10.0.0.1".to_string()]]
+        );
     }
 
     #[test]
@@ -392,11 +410,20 @@ mod tests {
             read(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1]),
             Err(TableError::UnsupportedSpreadsheet)
         );
-        assert!(matches!(read(b"PK\x03\x04garbage"), Err(TableError::BrokenXlsx(_))));
+        assert!(matches!(
+            read(b"PK\x03\x04garbage"),
+            Err(TableError::BrokenXlsx(_))
+        ));
         let wide = format!("{}\n", vec!["x"; MAX_COLUMNS + 1].join(","));
-        assert_eq!(read(wide.as_bytes()), Err(TableError::TooManyColumns { row: 1 }));
+        assert_eq!(
+            read(wide.as_bytes()),
+            Err(TableError::TooManyColumns { row: 1 })
+        );
         let long = format!("a\n{}\n", "y".repeat(MAX_CELL_CHARS + 1));
-        assert_eq!(read(long.as_bytes()), Err(TableError::CellTooLong { row: 2, column: 1 }));
+        assert_eq!(
+            read(long.as_bytes()),
+            Err(TableError::CellTooLong { row: 2, column: 1 })
+        );
     }
 
     #[test]
@@ -472,11 +499,7 @@ pub fn write_csv(
                     if unmappable {
                         let character = cell
                             .chars()
-                            .find(|ch| {
-                                encoding_rs::SHIFT_JIS
-                                    .encode(&ch.to_string())
-                                    .2
-                            })
+                            .find(|ch| encoding_rs::SHIFT_JIS.encode(&ch.to_string()).2)
                             .unwrap_or('?');
                         return Err(WriteError::NotInCp932 {
                             row: r + 1,
@@ -583,11 +606,19 @@ mod write_tests {
     #[test]
     fn csv_round_trips_in_every_encoding() {
         let (headers, rows) = sample();
-        for encoding in [Encoding::Utf8Bom, Encoding::Cp932, Encoding::Utf8, Encoding::Utf16] {
+        for encoding in [
+            Encoding::Utf8Bom,
+            Encoding::Cp932,
+            Encoding::Utf8,
+            Encoding::Utf16,
+        ] {
             let bytes = write_csv(&headers, &rows, encoding).expect("written");
             let table = read(&bytes).expect("read back");
             assert_eq!(table.headers, headers);
-            assert_eq!(table.rows[0][2], "'=HYPERLINK(\"x\")", "protected from Excel");
+            assert_eq!(
+                table.rows[0][2], "'=HYPERLINK(\"x\")",
+                "protected from Excel"
+            );
             assert_eq!(unprotect(&table.rows[0][2]), "=HYPERLINK(\"x\")");
             assert_eq!(table.rows[0][1], "0012");
             assert_eq!(table.rows[1], rows[1]);
@@ -613,7 +644,12 @@ mod write_tests {
         let (headers, rows) = sample();
         let bytes = write_xlsx("機器", &headers, &rows).expect("written");
         let table = read(&bytes).expect("read back");
-        assert_eq!(table.source, Source::Xlsx { sheet: "機器".into() });
+        assert_eq!(
+            table.source,
+            Source::Xlsx {
+                sheet: "機器".into()
+            }
+        );
         assert_eq!(table.headers, headers);
         assert_eq!(table.rows, rows);
         assert_eq!(table.row_numbers, vec![2, 3]);

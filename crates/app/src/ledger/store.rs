@@ -106,6 +106,18 @@ pub async fn list_all(
     kind: &'static RecordKind,
     facility_id: i64,
 ) -> Result<Vec<Record>, LedgerError> {
+    Ok(fetch_all_records(db.pool(), kind, facility_id).await?)
+}
+
+/// Every record of a kind, read through a pool or inside a write transaction.
+pub(crate) async fn fetch_all_records<'c, E>(
+    executor: E,
+    kind: &'static RecordKind,
+    facility_id: i64,
+) -> Result<Vec<Record>, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let sql = format!(
         "SELECT {} FROM {} WHERE facility_id = $1 ORDER BY name, id",
         columns(kind),
@@ -113,12 +125,9 @@ pub async fn list_all(
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(facility_id)
-        .fetch_all(db.pool())
+        .fetch_all(executor)
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| from_row(kind, r))
-        .collect::<Result<_, _>>()?)
+    rows.iter().map(|r| from_row(kind, r)).collect()
 }
 
 pub async fn get(db: &Db, facility_id: i64, id: i64) -> Result<Device, LedgerError> {
@@ -289,7 +298,7 @@ pub async fn ref_names(
     Ok(out)
 }
 
-fn facility_of(actor: &Actor) -> Result<i64, LedgerError> {
+pub(crate) fn facility_of(actor: &Actor) -> Result<i64, LedgerError> {
     actor.facility_id.ok_or(LedgerError::NotFound)
 }
 

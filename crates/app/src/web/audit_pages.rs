@@ -136,6 +136,13 @@ fn field_key(entity_type: &str, field: &str) -> Option<&'static str> {
             _ => crate::mkey!("scan-command"),
         }),
         "discovery" => Some(crate::mkey!("ignore-reason")),
+        "import" => Some(match field {
+            "records" => crate::mkey!("import-records"),
+            "new" => crate::mkey!("import-status-new"),
+            "changed" => crate::mkey!("import-status-changed"),
+            "unchanged" => crate::mkey!("import-status-unchanged"),
+            _ => return None,
+        }),
         _ => Some(match field {
             "login" => crate::mkey!("user-login"),
             "display_name" => crate::mkey!("user-display-name"),

@@ -117,6 +117,17 @@ impl Ctx {
         self.tr.t1(key, name, value)
     }
 
+    pub fn t2(
+        &self,
+        key: &str,
+        name1: &str,
+        value1: &dyn std::fmt::Display,
+        name2: &str,
+        value2: &dyn std::fmt::Display,
+    ) -> String {
+        self.tr.t2(key, name1, value1, name2, value2)
+    }
+
     /// "佐藤 花子（管理者）" in the header.
     pub fn signed_in_as(&self, user: &User) -> String {
         self.tr.t2(

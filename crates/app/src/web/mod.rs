@@ -37,6 +37,8 @@ pub struct Inner {
     /// Key for the CSRF tokens of visitors who are not signed in (login and setup forms).
     pub csrf_key: Vec<u8>,
     setup_done: AtomicBool,
+    /// Spreadsheets uploaded for import, waiting for their commit.
+    pub imports: crate::ledger::import_pages::PendingImports,
 }
 
 impl std::ops::Deref for AppState {
@@ -55,6 +57,7 @@ impl AppState {
             config,
             csrf_key,
             setup_done: AtomicBool::new(setup_done),
+            imports: Default::default(),
         })))
     }
 
@@ -167,6 +170,7 @@ pub fn route_table() -> RouteTable {
     let table = crate::facility::pages::routes(table);
     let table = crate::ledger::pages::routes(table);
     let table = crate::ledger::discovery_pages::routes(table);
+    let table = crate::ledger::import_pages::routes(table);
     crate::users::pages::routes(table)
 }
 

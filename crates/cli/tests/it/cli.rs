@@ -522,3 +522,87 @@ fn discover_prints_the_diff_as_json() {
         text(&text_out)
     );
 }
+
+#[test]
+fn ledger_import_and_export_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    set_up(dir.path());
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "機器名,種別,IPアドレス,資産番号\r\n受付PC,端末,192.168.1.300,A-1\r\nサーバ,冷蔵庫,,A-1\r\n",
+    )
+    .unwrap();
+    let out = mamori(dir.path(), &["ledger", "import", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    for expected in [
+        "C2 (IPアドレス)",
+        "B3 (種別)",
+        "D3 (資産番号)",
+        "Nothing was imported",
+    ] {
+        assert!(said.contains(expected), "{expected} in {said}");
+    }
+
+    let good = dir.path().join("good.csv");
+    let rows = "機器名,種別,IPアドレス,資産番号,社内メモ\r\n受付PC,端末,192.168.1.30,A-1,窓口\r\nサーバ,サーバ,,A-2,\r\n";
+    std::fs::write(&good, encoding_rs::SHIFT_JIS.encode(rows).0).unwrap();
+    let mapping = dir.path().join("mapping.toml");
+    std::fs::write(&mapping, "[columns]\n\"社内メモ\" = \"備考\"\n").unwrap();
+    let args = [
+        "ledger",
+        "import",
+        good.to_str().unwrap(),
+        "--mapping",
+        mapping.to_str().unwrap(),
+    ];
+    let dry = mamori(dir.path(), &[&args[..], &["--dry-run"]].concat());
+    assert!(dry.status.success(), "{}", text(&dry));
+    assert!(text(&dry).contains("2 new, 0 changed, 0 unchanged, 0 with errors (dry run"));
+    let list = mamori(dir.path(), &["ledger", "list", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&list.stdout).trim(), "[]");
+    let done = mamori(dir.path(), &args);
+    assert!(done.status.success(), "{}", text(&done));
+    assert!(text(&done).contains("2 rows: 2 new"), "{}", text(&done));
+    let list = mamori(dir.path(), &["ledger", "list", "--json"]);
+    let devices: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert!(
+        devices
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["notes"] == "窓口")
+    );
+
+    for (format, encoding, file) in [
+        ("xlsx", "utf-8", "out.xlsx"),
+        ("csv", "cp932", "out-sjis.csv"),
+        ("csv", "utf-8", "out.csv"),
+    ] {
+        let out_file = dir.path().join(file);
+        let export = mamori(
+            dir.path(),
+            &[
+                "ledger",
+                "export",
+                "--format",
+                format,
+                "--encoding",
+                encoding,
+                "--out",
+                out_file.to_str().unwrap(),
+            ],
+        );
+        assert!(export.status.success(), "{}", text(&export));
+        let again = mamori(
+            dir.path(),
+            &["ledger", "import", out_file.to_str().unwrap()],
+        );
+        assert!(
+            text(&again).contains("2 rows: 0 new, 0 changed, 2 unchanged"),
+            "{file}: {}",
+            text(&again)
+        );
+    }
+}

@@ -6,16 +6,17 @@ use crate::kit::{
     ADMIN_LOGIN, ADMIN_PASSWORD, Backend, TestServer, next_totp_code, totp_secret_from,
 };
 
+#[macro_export]
 macro_rules! on_both {
     ($name:ident) => {
         mod $name {
             #[tokio::test]
             async fn sqlite() {
-                super::$name(crate::kit::Backend::Sqlite).await;
+                super::$name($crate::kit::Backend::Sqlite).await;
             }
             #[tokio::test]
             async fn postgres() {
-                super::$name(crate::kit::Backend::Postgres).await;
+                super::$name($crate::kit::Backend::Postgres).await;
             }
         }
     };

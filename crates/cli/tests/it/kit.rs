@@ -350,9 +350,25 @@ impl Client {
         bytes: Vec<u8>,
         csrf: bool,
     ) -> Page {
+        self.upload_with(path, &[], field, name, bytes, csrf).await
+    }
+
+    /// Uploads a file with other form fields before it.
+    pub async fn upload_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        field: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        csrf: bool,
+    ) -> Page {
         let mut form = reqwest::multipart::Form::new();
         if csrf {
             form = form.text("_csrf", self.csrf());
+        }
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
         }
         let form = form.part(
             field.to_string(),

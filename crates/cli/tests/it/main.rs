@@ -5,5 +5,6 @@
 mod browser;
 mod cli;
 mod flows;
+mod import;
 mod kit;
 mod security;

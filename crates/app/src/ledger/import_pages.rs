@@ -1,0 +1,637 @@
+//! 取り込み・書き出し pages. Import in four steps: upload a spreadsheet, check which column is which
+//! field, read every problem per row and column in the preview, then commit all rows in one
+//! transaction or cancel. Export the ledger to `.xlsx` or `.csv` (UTF-8 or CP932).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_formats::table::{self, Source, Table};
+use serde::Deserialize;
+
+use super::export::{self, Format};
+use super::import::{self, ID_FIELD, Plan, RowStatus};
+use super::import_store::{self, Mode};
+use super::model::{RecordKind, kind_by_table};
+use crate::web::errors::{WebError, fail, render, status_page};
+use crate::web::{Access, AppState, Ctx, RouteTable};
+
+/// The kinds a spreadsheet can fill.
+const IMPORTABLE: [&str; 3] = ["devices", "systems", "segments"];
+/// How long an uploaded file waits for its commit.
+const PENDING_FOR: Duration = Duration::from_secs(60 * 60);
+/// Most uploads waiting at once (each holds a parsed file in memory).
+const MOST_PENDING: usize = 16;
+/// Rows without problems shown in the preview; all rows with problems are always shown.
+const PREVIEW_ROWS: usize = 300;
+
+pub fn routes(table: RouteTable) -> RouteTable {
+    table
+        .get("/ledger/import", Access::Read, index)
+        .post("/ledger/import", Access::Edit, upload)
+        .get("/ledger/import/{token}", Access::Edit, preview)
+        .post("/ledger/import/{token}/mapping", Access::Edit, remap)
+        .post("/ledger/import/{token}/commit", Access::Edit, commit)
+        .post("/ledger/import/{token}/cancel", Access::Edit, cancel)
+        .get("/ledger/export", Access::Read, download)
+}
+
+/// An uploaded file between upload and commit, held in memory only.
+pub struct PendingImport {
+    user_id: i64,
+    kind: &'static RecordKind,
+    file_name: String,
+    table: Table,
+    mapping: Vec<Option<&'static str>>,
+    created: Instant,
+}
+
+/// Uploads waiting for their commit, by token.
+#[derive(Default)]
+pub struct PendingImports(Mutex<HashMap<String, PendingImport>>);
+
+impl PendingImports {
+    fn insert(&self, import: PendingImport) -> String {
+        let token = crate::auth::secrets::random_token();
+        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|_, p| p.created.elapsed() < PENDING_FOR);
+        if all.len() >= MOST_PENDING
+            && let Some(oldest) = all
+                .iter()
+                .min_by_key(|(_, p)| p.created)
+                .map(|(k, _)| k.clone())
+        {
+            all.remove(&oldest);
+        }
+        all.insert(token.clone(), import);
+        token
+    }
+
+    /// A copy of the user's own pending import.
+    fn get(&self, token: &str, user_id: i64) -> Option<PendingImport> {
+        let all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        all.get(token)
+            .filter(|p| p.user_id == user_id && p.created.elapsed() < PENDING_FOR)
+            .map(|p| PendingImport {
+                user_id: p.user_id,
+                kind: p.kind,
+                file_name: p.file_name.clone(),
+                table: p.table.clone(),
+                mapping: p.mapping.clone(),
+                created: p.created,
+            })
+    }
+
+    fn set_mapping(&self, token: &str, user_id: i64, mapping: Vec<Option<&'static str>>) {
+        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = all.get_mut(token).filter(|p| p.user_id == user_id) {
+            p.mapping = mapping;
+        }
+    }
+
+    fn remove(&self, token: &str, user_id: i64) {
+        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if all.get(token).is_some_and(|p| p.user_id == user_id) {
+            all.remove(token);
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ledger/import.html")]
+struct IndexPage<'a> {
+    c: &'a Ctx,
+    kinds: Vec<(&'static str, String)>,
+    error: String,
+}
+
+fn kind_choices(c: &Ctx) -> Vec<(&'static str, String)> {
+    IMPORTABLE
+        .iter()
+        .filter_map(|t| kind_by_table(t))
+        .map(|k| {
+            (
+                k.table,
+                crate::web::audit_pages::entity_key(k.entity)
+                    .map(|key| c.t(key))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn index_page(c: &Ctx, error: String) -> Response {
+    let failed = !error.is_empty();
+    let mut response = render(
+        c,
+        &IndexPage {
+            c,
+            kinds: kind_choices(c),
+            error,
+        },
+    );
+    if failed {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+async fn index(c: Ctx) -> Response {
+    let c = c.active("import");
+    index_page(&c, String::new())
+}
+
+async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart) -> Response {
+    let c = c.active("import");
+    let (Some(user), Some(facility_id)) = (c.user().map(|u| u.id), c.facility_id()) else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut kind_name = String::from("devices");
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let name = field.file_name().unwrap_or("ledger").to_string();
+                match field.bytes().await {
+                    Ok(bytes) => file = Some((name, bytes.to_vec())),
+                    Err(e) => {
+                        return index_page(&c, format!("{}: {e}", c.t("import-upload-failed")));
+                    }
+                }
+            }
+            Ok(Some(field)) if field.name() == Some("kind") => {
+                kind_name = field.text().await.unwrap_or_default();
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => return index_page(&c, format!("{}: {e}", c.t("import-upload-failed"))),
+        }
+    }
+    let Some(kind) = IMPORTABLE
+        .contains(&kind_name.as_str())
+        .then(|| kind_by_table(&kind_name))
+        .flatten()
+    else {
+        return index_page(&c, c.t("import-kind-unknown"));
+    };
+    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return index_page(&c, c.t("import-file-required"));
+    };
+    let table = match tokio::task::spawn_blocking(move || table::read(&bytes)).await {
+        Ok(Ok(table)) => table,
+        Ok(Err(e)) => {
+            return index_page(&c, format!("{file_name}: {}", table_error_text(&c, &e)));
+        }
+        Err(e) => return fail(&c, e),
+    };
+    let remembered = match import_store::remembered_mapping(&state.db, facility_id, kind).await {
+        Ok(found) => found,
+        Err(e) => return fail(&c, e),
+    };
+    let mapping = import::auto_map(kind, &table.headers, &remembered);
+    let token = state.imports.insert(PendingImport {
+        user_id: user,
+        kind,
+        file_name,
+        table,
+        mapping,
+        created: Instant::now(),
+    });
+    Redirect::to(&format!("/ledger/import/{token}")).into_response()
+}
+
+/// A file-level problem in the reader's language, with what to do.
+fn table_error_text(c: &Ctx, e: &table::TableError) -> String {
+    use table::TableError as E;
+    match e {
+        E::Empty => c.t("import-error-empty"),
+        E::UnsupportedSpreadsheet => c.t("import-error-xls"),
+        E::BrokenXlsx(detail) => format!("{} ({detail})", c.t("import-error-broken")),
+        E::TooLarge => c.t("import-error-too-large"),
+        E::TooManyRows => c.t1("import-error-rows", "count", &table::MAX_ROWS),
+        E::TooManyColumns { row } => c.t1("import-error-columns", "row", row),
+        E::CellTooLong { row, column } => c.t1(
+            "import-error-cell",
+            "cell",
+            &format!("{}{row}", table::column_letter(column.saturating_sub(1))),
+        ),
+        E::UnknownEncoding { line } => c.t1("import-error-encoding", "line", line),
+        E::Csv { line, message } => {
+            format!("{} ({message})", c.t1("import-error-csv", "line", line))
+        }
+    }
+}
+
+pub struct ColumnRow {
+    pub index: usize,
+    pub letter: String,
+    pub header: String,
+    pub sample: String,
+    pub chosen: String,
+}
+
+pub struct ProblemRow {
+    pub place: String,
+    pub text: String,
+}
+
+pub struct PreviewRow {
+    pub line: usize,
+    pub status: &'static str,
+    pub status_label: String,
+    pub label: String,
+    pub existing: Option<i64>,
+    pub detail: String,
+    pub problems: Vec<ProblemRow>,
+}
+
+#[derive(Template)]
+#[template(path = "ledger/import_preview.html")]
+struct PreviewPage<'a> {
+    c: &'a Ctx,
+    token: String,
+    file_name: String,
+    source: String,
+    kind_label: String,
+    base: &'static str,
+    columns: Vec<ColumnRow>,
+    targets: Vec<(&'static str, String)>,
+    total: usize,
+    new: usize,
+    changed: usize,
+    unchanged: usize,
+    errors: usize,
+    problem_count: usize,
+    rows: Vec<PreviewRow>,
+    hidden_rows: usize,
+    name_missing: bool,
+    notice: String,
+}
+
+fn section_base(kind: &RecordKind) -> &'static str {
+    match kind.table {
+        "systems" => "/systems",
+        "segments" => "/segments",
+        _ => "/ledger",
+    }
+}
+
+fn target_label(c: &Ctx, kind: &RecordKind, field: &str) -> String {
+    if field == ID_FIELD {
+        c.t("import-id-column")
+    } else {
+        kind.label_key(field).map(|k| c.t(k)).unwrap_or_default()
+    }
+}
+
+fn status_of(c: &Ctx, status: &RowStatus) -> (&'static str, String) {
+    match status {
+        RowStatus::New => ("new", c.t("import-status-new")),
+        RowStatus::Changed => ("changed", c.t("import-status-changed")),
+        RowStatus::Unchanged => ("unchanged", c.t("import-status-unchanged")),
+        RowStatus::Error => ("error", c.t("import-status-error")),
+    }
+}
+
+fn preview_page(
+    c: &Ctx,
+    token: &str,
+    pending: &PendingImport,
+    plan: &Plan,
+    notice: String,
+) -> Response {
+    let kind = pending.kind;
+    let t = &pending.table;
+    let columns = t
+        .headers
+        .iter()
+        .enumerate()
+        .map(|(index, header)| ColumnRow {
+            index,
+            letter: table::column_letter(index),
+            header: header.clone(),
+            sample: t
+                .rows
+                .iter()
+                .map(|r| r.get(index).map(|s| s.trim()).unwrap_or(""))
+                .find(|s| !s.is_empty())
+                .unwrap_or("")
+                .chars()
+                .take(40)
+                .collect(),
+            chosen: pending
+                .mapping
+                .get(index)
+                .copied()
+                .flatten()
+                .unwrap_or("")
+                .to_string(),
+        })
+        .collect();
+    let targets = import::targets(kind)
+        .into_iter()
+        .map(|f| (f, target_label(c, kind, f)))
+        .collect();
+    let mut shown_ok = 0;
+    let mut rows = Vec::new();
+    for row in &plan.rows {
+        if row.status != RowStatus::Error {
+            if row.status == RowStatus::Unchanged || shown_ok >= PREVIEW_ROWS {
+                continue;
+            }
+            shown_ok += 1;
+        }
+        let (status, status_label) = status_of(c, &row.status);
+        let detail = match row.status {
+            RowStatus::Changed => row
+                .changes
+                .iter()
+                .map(|ch| {
+                    format!(
+                        "{}: {} → {}",
+                        target_label(c, kind, &ch.field),
+                        if ch.before.is_empty() {
+                            "—"
+                        } else {
+                            &ch.before
+                        },
+                        if ch.after.is_empty() {
+                            "—"
+                        } else {
+                            &ch.after
+                        }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" / "),
+            _ => String::new(),
+        };
+        rows.push(PreviewRow {
+            line: row.line,
+            status,
+            status_label,
+            label: row.label.clone(),
+            existing: row.existing,
+            detail,
+            problems: row
+                .problems
+                .iter()
+                .map(|p| ProblemRow {
+                    place: import::problem_place(kind, &t.headers, row.line, p, c.tr),
+                    text: import::problem_text(kind, p, c.tr),
+                })
+                .collect(),
+        });
+    }
+    let listed = plan.rows.len() - plan.count(RowStatus::Unchanged);
+    let source = match &t.source {
+        Source::Xlsx { sheet } => c.t1("import-source-xlsx", "sheet", sheet),
+        Source::Csv { encoding } => c.t1("import-source-csv", "encoding", &encoding.label()),
+    };
+    let failed = plan.has_errors();
+    let mut response = render(
+        c,
+        &PreviewPage {
+            c,
+            token: token.to_string(),
+            file_name: pending.file_name.clone(),
+            source,
+            kind_label: crate::web::audit_pages::entity_key(kind.entity)
+                .map(|k| c.t(k))
+                .unwrap_or_default(),
+            base: section_base(kind),
+            columns,
+            targets,
+            total: plan.rows.len(),
+            new: plan.count(RowStatus::New),
+            changed: plan.count(RowStatus::Changed),
+            unchanged: plan.count(RowStatus::Unchanged),
+            errors: plan.count(RowStatus::Error),
+            problem_count: plan.problems().count(),
+            hidden_rows: listed.saturating_sub(rows.len()),
+            rows,
+            name_missing: !pending.mapping.contains(&Some("name"))
+                && !pending.mapping.contains(&Some(ID_FIELD)),
+            notice,
+        },
+    );
+    if failed {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+async fn check_and_show(state: &AppState, c: &Ctx, token: &str, notice: String) -> Response {
+    let Some(user) = c.user().map(|u| u.id) else {
+        return status_page(c, WebError::Forbidden);
+    };
+    let Some(pending) = state.imports.get(token, user) else {
+        return index_page(c, c.t("import-expired"));
+    };
+    let plan = match import_store::run(
+        &state.db,
+        &c.actor(),
+        pending.kind,
+        &pending.table,
+        &pending.mapping,
+        &pending.file_name,
+        Mode::Check,
+        &|_| {},
+    )
+    .await
+    {
+        Ok(plan) => plan,
+        Err(e) => return fail(c, e),
+    };
+    preview_page(c, token, &pending, &plan, notice)
+}
+
+async fn preview(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> Response {
+    let c = c.active("import");
+    check_and_show(&state, &c, &token, String::new()).await
+}
+
+async fn remap(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(token): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let c = c.active("import");
+    let (Some(user), Some(facility_id)) = (c.user().map(|u| u.id), c.facility_id()) else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let Some(pending) = state.imports.get(&token, user) else {
+        return index_page(&c, c.t("import-expired"));
+    };
+    let mut mapping: Vec<Option<&'static str>> = vec![None; pending.table.headers.len()];
+    for (name, value) in &form {
+        let Some(index) = name
+            .strip_prefix("col")
+            .and_then(|n| n.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        if index < mapping.len() {
+            mapping[index] = import::target(pending.kind, value);
+        }
+    }
+    // One column per field: a later duplicate is dropped, and the preview shows it unmapped.
+    let mut notice = String::new();
+    for i in 0..mapping.len() {
+        if let Some(f) = mapping[i]
+            && mapping[..i].contains(&Some(f))
+        {
+            mapping[i] = None;
+            notice = c.t("import-mapping-duplicate");
+        }
+    }
+    let remembered: HashMap<String, String> = pending
+        .table
+        .headers
+        .iter()
+        .zip(&mapping)
+        .filter(|(h, _)| !h.trim().is_empty())
+        .map(|(h, m)| (import::normalize(h), m.unwrap_or("").to_string()))
+        .collect();
+    if let Err(e) =
+        import_store::remember_mapping(&state.db, facility_id, pending.kind, &remembered).await
+    {
+        return fail(&c, e);
+    }
+    state.imports.set_mapping(&token, user, mapping);
+    if notice.is_empty() {
+        Redirect::to(&format!("/ledger/import/{token}")).into_response()
+    } else {
+        check_and_show(&state, &c, &token, notice).await
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ledger/import_done.html")]
+struct DonePage<'a> {
+    c: &'a Ctx,
+    file_name: String,
+    base: &'static str,
+    new: usize,
+    changed: usize,
+    unchanged: usize,
+}
+
+async fn commit(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> Response {
+    let c = c.active("import");
+    let Some(user) = c.user().map(|u| u.id) else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let Some(pending) = state.imports.get(&token, user) else {
+        return index_page(&c, c.t("import-expired"));
+    };
+    let plan = match import_store::run(
+        &state.db,
+        &c.actor(),
+        pending.kind,
+        &pending.table,
+        &pending.mapping,
+        &pending.file_name,
+        Mode::Commit,
+        &|_| {},
+    )
+    .await
+    {
+        Ok(plan) => plan,
+        Err(e) => return fail(&c, e),
+    };
+    if plan.has_errors() {
+        return preview_page(&c, &token, &pending, &plan, c.t("import-not-written"));
+    }
+    state.imports.remove(&token, user);
+    render(
+        &c,
+        &DonePage {
+            c: &c,
+            file_name: pending.file_name,
+            base: section_base(pending.kind),
+            new: plan.count(RowStatus::New),
+            changed: plan.count(RowStatus::Changed),
+            unchanged: plan.count(RowStatus::Unchanged),
+        },
+    )
+}
+
+async fn cancel(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> Response {
+    if let Some(user) = c.user().map(|u| u.id) {
+        state.imports.remove(&token, user);
+    }
+    Redirect::to("/ledger/import").into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    encoding: String,
+}
+
+async fn download(State(state): State<AppState>, c: Ctx, Query(q): Query<ExportQuery>) -> Response {
+    let c = c.active("import");
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let table_name = if q.kind.is_empty() {
+        "devices"
+    } else {
+        &q.kind
+    };
+    let (Some(kind), Some(format)) = (
+        IMPORTABLE
+            .contains(&table_name)
+            .then(|| kind_by_table(table_name))
+            .flatten(),
+        Format::parse(
+            if q.format.is_empty() {
+                "xlsx"
+            } else {
+                &q.format
+            },
+            &q.encoding,
+        ),
+    ) else {
+        return status_page(&c, WebError::NotFound);
+    };
+    let (headers, rows) = match import_store::export_table(&state.db, facility_id, kind, c.tr).await
+    {
+        Ok(found) => found,
+        Err(e) => return fail(&c, e),
+    };
+    let sheet = crate::web::audit_pages::entity_key(kind.entity)
+        .map(|k| c.t(k))
+        .unwrap_or_else(|| kind.table.to_string());
+    match export::write(format, &sheet, &headers, &rows) {
+        Ok(bytes) => {
+            let date = chrono::Utc::now()
+                .with_timezone(&crate::i18n::jst())
+                .format("%Y%m%d");
+            let file = format!("mamori-{}-{date}.{}", kind.table, format.extension());
+            (
+                [
+                    (header::CONTENT_TYPE, format.content_type().to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{file}\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(e) => index_page(&c, format!("{} ({e})", c.t("export-failed"))),
+    }
+}
