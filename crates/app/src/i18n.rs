@@ -247,7 +247,7 @@ mod tests {
             assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
             let args: HashMap<Cow<'static, str>, FluentValue<'_>> = [
                 "count", "fields", "account", "total", "with", "name", "role", "rows", "problems",
-                "row", "values", "new", "changed", "sheet", "encoding", "line", "cell",
+                "row", "values", "new", "changed", "sheet", "encoding", "line", "cell", "date",
             ]
             .into_iter()
             .map(|name| (Cow::Borrowed(name), FluentValue::from("1")))

@@ -12,5 +12,7 @@ pub mod import_pages;
 pub mod import_store;
 pub mod model;
 pub mod pages;
+pub mod stocktake;
+pub mod stocktake_pages;
 pub mod store;
 pub mod systems;

@@ -8,3 +8,4 @@ mod flows;
 mod import;
 mod kit;
 mod security;
+mod stocktake;

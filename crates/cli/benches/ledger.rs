@@ -1,0 +1,270 @@
+//! Speed of the ledger at the size of a large hospital, against the release binary:
+//! importing a 10,000-row xlsx end to end, the filtered device list at 100 requests/s over
+//! 10,000 devices, and an nmap diff of a 1,000-host scan against those devices.
+//! Run with `bash bench/run.sh` (or `cargo bench -p mamori --bench ledger`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+use mamori_app::ledger::discovery::{self, SeenHost};
+use mamori_app::ledger::model::{DEVICES, Record};
+
+const DEVICES_COUNT: usize = 10_000;
+const SCAN_HOSTS: usize = 1_000;
+const RATE: u64 = 100;
+const SECONDS: u64 = 10;
+
+const HEADERS: [&str; 16] = [
+    "資産番号",
+    "種別",
+    "機器名",
+    "メーカー",
+    "型番",
+    "OS・ファームウェア",
+    "バージョン",
+    "設置場所",
+    "所属部署",
+    "管理責任者",
+    "ホスト名",
+    "IPアドレス",
+    "MACアドレス",
+    "リモート保守",
+    "サポート終了日",
+    "備考",
+];
+
+const DEPARTMENTS: [&str; 10] = [
+    "内科",
+    "外科",
+    "放射線科",
+    "検査科",
+    "薬剤部",
+    "医事課",
+    "総務課",
+    "看護部",
+    "リハビリ科",
+    "情報システム",
+];
+
+fn ip(i: usize) -> String {
+    format!("10.{}.{}.{}", 1 + i / 62_500, (i / 250) % 250, 1 + i % 250)
+}
+
+fn mac(i: usize) -> String {
+    format!(
+        "00:1B:{:02X}:{:02X}:{:02X}:{:02X}",
+        (i >> 24) & 0xFF,
+        (i >> 16) & 0xFF,
+        (i >> 8) & 0xFF,
+        i & 0xFF
+    )
+}
+
+/// One device row as a hospital's spreadsheet would hold it.
+fn row(i: usize, generation: usize) -> Vec<String> {
+    let kind = match i % 20 {
+        0 => "サーバ",
+        1 | 2 => "ネットワーク機器",
+        3 => "医療機器",
+        4 => "その他",
+        _ => "端末PC",
+    };
+    vec![
+        format!("PC-{i:05}"),
+        kind.to_string(),
+        format!("{}{}-{i:05}", DEPARTMENTS[i % 10], kind),
+        ["富士通", "NEC", "Dell", "HP", "Fortinet"][i % 5].to_string(),
+        format!("MODEL-{}", i % 37),
+        ["Windows 11", "Windows 10", "FortiOS", "RHEL"][i % 4].to_string(),
+        format!("{}.{}", 10 + i % 3, generation),
+        format!("本館{}F {}号室", 1 + i % 6, 100 + i % 40),
+        DEPARTMENTS[i % 10].to_string(),
+        format!("担当{}", i % 50),
+        format!("host-{i:05}"),
+        ip(i),
+        mac(i),
+        ["有", "無", "不明"][i % 3].to_string(),
+        format!("R{}.3.31", 8 + i % 5),
+        String::new(),
+    ]
+}
+
+fn workbook(path: &std::path::Path, generation: usize) {
+    let headers: Vec<String> = HEADERS.iter().map(|s| s.to_string()).collect();
+    let rows: Vec<Vec<String>> = (0..DEVICES_COUNT).map(|i| row(i, generation)).collect();
+    let bytes = mamori_formats::table::write_xlsx("台帳", &headers, &rows).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn timed_import(data: &std::path::Path, file: &std::path::Path) -> (Duration, String) {
+    let start = Instant::now();
+    let out = Command::new(BIN)
+        .args(["--data"])
+        .arg(data)
+        .args(["ledger", "import"])
+        .arg(file)
+        .env("MAMORI_LOG", "warn")
+        .output()
+        .unwrap();
+    let elapsed = start.elapsed();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        elapsed,
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+    )
+}
+
+fn nmap_xml() -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\"?>\n<nmaprun scanner=\"nmap\" args=\"nmap -sV -O -oX scan.xml 10.1.0.0/16\" start=\"1700000000\" version=\"7.94\">\n",
+    );
+    for h in 0..SCAN_HOSTS {
+        // Most hosts are in the ledger; one in ten is a stranger.
+        let i = if h % 10 == 9 { 200_000 + h } else { h * 7 };
+        xml.push_str(&format!(
+            "<host><status state=\"up\"/><address addr=\"{}\" addrtype=\"ipv4\"/><address addr=\"{}\" addrtype=\"mac\"/><hostnames><hostname name=\"host-{i:05}\"/></hostnames><ports><port protocol=\"tcp\" portid=\"445\"><state state=\"open\"/><service name=\"microsoft-ds\"/></port><port protocol=\"tcp\" portid=\"3389\"><state state=\"open\"/><service name=\"ms-wbt-server\"/></port></ports><os><osmatch name=\"Microsoft Windows 10\" accuracy=\"98\"/></os></host>\n",
+            ip(i),
+            mac(i)
+        ));
+    }
+    xml.push_str("</nmaprun>\n");
+    xml
+}
+
+fn devices_in_memory() -> Vec<Record> {
+    (0..DEVICES_COUNT)
+        .map(|i| {
+            let cells = row(i, 1);
+            let fields = [
+                ("asset_number", 0),
+                ("name", 2),
+                ("hostname", 10),
+                ("ip_addresses", 11),
+                ("mac_addresses", 12),
+            ];
+            let values = DEVICES
+                .validate(&|f| {
+                    if f == "kind" {
+                        return if i % 20 == 0 { "server" } else { "pc" }.into();
+                    }
+                    fields
+                        .iter()
+                        .find(|(name, _)| *name == f)
+                        .map(|(_, c)| cells[*c].clone())
+                        .unwrap_or_default()
+                })
+                .unwrap();
+            Record {
+                id: i as i64 + 1,
+                values,
+                ..Record::default()
+            }
+        })
+        .collect()
+}
+
+fn main() {
+    println!("mamori ledger benchmark ({BIN})");
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("ledger.xlsx");
+    let second = dir.path().join("ledger-updated.xlsx");
+    workbook(&first, 1);
+    workbook(&second, 2);
+    println!(
+        "workbook: {DEVICES_COUNT} rows x {} columns, {:.1} MB",
+        HEADERS.len(),
+        std::fs::metadata(&first).unwrap().len() as f64 / 1e6
+    );
+
+    // Import, end to end: process start, read the workbook, map, check, write, audit, commit.
+    let data = dir.path().join("data");
+    let server = spawn(&data, free_port());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = runtime.block_on(signed_in_client(&server));
+    let (took, said) = timed_import(&data, &first);
+    println!(
+        "import 10,000 new rows (xlsx):      {}   target <= 2000 ms   [{said}]",
+        ms(took)
+    );
+    let (took, said) = timed_import(&data, &first);
+    println!(
+        "re-import, all unchanged:           {}   [{said}]",
+        ms(took)
+    );
+    let (took, said) = timed_import(&data, &second);
+    println!(
+        "re-import, every row changed:       {}   [{said}]",
+        ms(took)
+    );
+
+    // The device list with filters, at a fixed rate.
+    for (name, query) in [
+        (
+            "GET /ledger?kind&department",
+            "/ledger?kind=pc&department=%E5%86%85%E7%A7%91",
+        ),
+        ("GET /ledger?q=host-0123", "/ledger?q=host-0123"),
+    ] {
+        let (lat, err) = runtime.block_on(constant_rate(
+            client.clone(),
+            format!("{}{query}", server.base),
+            RATE,
+            SECONDS,
+        ));
+        report(name, RATE, SECONDS, &lat, err);
+        println!("{:<28} target p99 <= 50 ms", "");
+    }
+    println!(
+        "server RSS after the load: {:.1} MB",
+        rss_kib(server.child.id()) as f64 / 1024.0
+    );
+    drop(server);
+
+    // Discovery diff: parse the scan and compare it with 10,000 devices.
+    let xml = nmap_xml();
+    let devices = devices_in_memory();
+    let mut times = Vec::new();
+    let mut summary = String::new();
+    for _ in 0..20 {
+        let start = Instant::now();
+        let scan = mamori_formats::nmap::parse(xml.as_bytes()).unwrap();
+        let hosts = SeenHost::from_scan(&scan);
+        let scope = discovery::scope(&scan.args, &hosts);
+        let diff = discovery::diff(
+            &hosts,
+            &scope,
+            &devices,
+            &[],
+            &HashSet::new(),
+            &HashMap::new(),
+        );
+        times.push(start.elapsed());
+        summary = format!(
+            "{} unregistered, {} missing, {} changed, {} risky",
+            diff.unregistered.len(),
+            diff.missing.len(),
+            diff.changed.len(),
+            diff.risky.len()
+        );
+    }
+    times.sort();
+    println!(
+        "nmap diff, 1,000 hosts vs 10,000 devices (parse + diff, 20 runs): median={} max={}   target <= 200 ms   [{summary}]",
+        ms(percentile(&times, 50.0)),
+        ms(percentile(&times, 100.0))
+    );
+}
