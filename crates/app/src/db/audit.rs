@@ -176,6 +176,7 @@ pub async fn append_many(w: &mut WriteTx, actor: &Actor, events: Vec<Event>) -> 
         None => (1, GENESIS.to_string()),
     };
     let at = now_text();
+    let mut records = Vec::with_capacity(events.len());
     for event in events {
         let mut record = Record {
             seq,
@@ -193,26 +194,44 @@ pub async fn append_many(w: &mut WriteTx, actor: &Actor, events: Vec<Event>) -> 
             hash: String::new(),
         };
         record.hash = record.compute_hash();
-        sqlx::query(
-            "INSERT INTO audit_events (seq, at, facility_id, actor_id, actor_name, actor_ip, action, entity_type, entity_id, entity_label, changes, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(record.seq)
-        .bind(record.at)
-        .bind(record.facility_id)
-        .bind(record.actor_id)
-        .bind(record.actor_name)
-        .bind(record.actor_ip)
-        .bind(record.action)
-        .bind(record.entity_type)
-        .bind(record.entity_id)
-        .bind(record.entity_label)
-        .bind(record.changes)
-        .bind(record.prev_hash)
-        .bind(record.hash.clone())
-        .execute(&mut *w.tx)
-        .await?;
-        prev_hash = record.hash;
+        prev_hash = record.hash.clone();
         seq += 1;
+        records.push(record);
+    }
+    // Many rows per statement: an import of thousands of records is audited in one go.
+    const COLUMNS: usize = 13;
+    let backend = w.backend();
+    for part in records.chunks(200) {
+        let groups: Vec<String> = (0..part.len())
+            .map(|r| {
+                let slots: Vec<String> = (0..COLUMNS)
+                    .map(|i| super::placeholder(backend, r * COLUMNS + i + 1))
+                    .collect();
+                format!("({})", slots.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_events (seq, at, facility_id, actor_id, actor_name, actor_ip, action, entity_type, entity_id, entity_label, changes, prev_hash, hash) VALUES {}",
+            groups.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for record in part {
+            query = query
+                .bind(record.seq)
+                .bind(record.at.clone())
+                .bind(record.facility_id)
+                .bind(record.actor_id)
+                .bind(record.actor_name.clone())
+                .bind(record.actor_ip.clone())
+                .bind(record.action.clone())
+                .bind(record.entity_type.clone())
+                .bind(record.entity_id.clone())
+                .bind(record.entity_label.clone())
+                .bind(record.changes.clone())
+                .bind(record.prev_hash.clone())
+                .bind(record.hash.clone());
+        }
+        query.execute(&mut *w.tx).await?;
     }
     // The head lets verify notice rows cut off the end of the chain.
     let head = format!("{}:{prev_hash}", seq - 1);

@@ -356,6 +356,16 @@ fn describe_connect_error(e: &sqlx::Error) -> String {
 }
 
 /// Current time as the RFC 3339 UTC text stored in every timestamp column.
+/// The placeholder for the `n`-th (1-based) value bound to a statement with many values: `?` on
+/// SQLite, whose lookup of numbered names makes binding quadratic in their count, `$n` on
+/// PostgreSQL. A statement must use one style throughout.
+pub fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_string(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
 pub fn now_text() -> String {
     time_text(chrono::Utc::now())
 }

@@ -378,20 +378,28 @@ pub fn auto_map(
     mapping
 }
 
-/// The choice code a cell means, if it names one.
-pub fn choice_code(choices: &[Choice], raw: &str) -> Option<&'static str> {
-    let wanted = normalize(raw);
-    choices.iter().find_map(|(code, key)| {
-        let mut names = vec![
+/// Every way of writing each choice (normalised), to its code; earlier choices win.
+pub fn choice_names(choices: &[Choice]) -> HashMap<String, &'static str> {
+    let mut names = HashMap::new();
+    for (code, key) in choices {
+        let mut all = vec![
             normalize(code),
             normalize(&Tr::new(Lang::Ja).t(key)),
             normalize(&Tr::new(Lang::En).t(key)),
         ];
         if let Some((_, more)) = CHOICE_SYNONYMS.iter().find(|(c, _)| c == code) {
-            names.extend(more.iter().map(|s| normalize(s)));
+            all.extend(more.iter().map(|s| normalize(s)));
         }
-        names.contains(&wanted).then_some(*code)
-    })
+        for name in all {
+            names.entry(name).or_insert(*code);
+        }
+    }
+    names
+}
+
+/// The choice code a cell means, if it names one.
+pub fn choice_code(choices: &[Choice], raw: &str) -> Option<&'static str> {
+    choice_names(choices).get(&normalize(raw)).copied()
 }
 
 /// Excel's day 0 is 1899-12-30 (its 1900 leap-year bug included).
@@ -586,6 +594,13 @@ pub fn plan(
             .collect(),
         _ => HashMap::new(),
     };
+    let choices: HashMap<&'static str, HashMap<String, &'static str>> = kind
+        .editable()
+        .filter_map(|(f, _, t)| match t {
+            FieldType::Choice(list) => Some((*f, choice_names(list))),
+            _ => None,
+        })
+        .collect();
     let mut seen_unique: HashMap<String, usize> = HashMap::new();
     let mut seen_target: HashMap<i64, usize> = HashMap::new();
     let mut rows = Vec::with_capacity(table.rows.len());
@@ -681,8 +696,10 @@ pub fn plan(
                 continue;
             };
             let value = match *field_type {
-                FieldType::Choice(choices) if !text.is_empty() => choice_code(choices, text)
-                    .map(str::to_string)
+                FieldType::Choice(_) if !text.is_empty() => choices
+                    .get(field)
+                    .and_then(|names| names.get(&normalize(text)))
+                    .map(|code| code.to_string())
                     .unwrap_or_else(|| text.to_string()),
                 FieldType::Date => date_text(text),
                 FieldType::Ref { table: target, .. } => {

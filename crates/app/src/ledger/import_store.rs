@@ -8,7 +8,7 @@ use mamori_formats::table::Table;
 
 use super::import::{Existing, Plan, RowStatus, plan};
 use super::model::RecordKind;
-use super::store::{LedgerError, facility_of, fetch_all_records, insert_row, update_row};
+use super::store::{LedgerError, facility_of, fetch_all_records, insert_rows, update_row};
 use crate::db::audit::{self, Event};
 use crate::db::{Db, now_text};
 use crate::users::model::{Actor, Permission};
@@ -69,19 +69,27 @@ pub async fn run(
     }
     let now = now_text();
     let mut ids: HashMap<usize, i64> = HashMap::new();
+    let new_rows: Vec<usize> = (0..plan.rows.len())
+        .filter(|i| plan.rows[*i].status == RowStatus::New)
+        .collect();
+    let values: Vec<&[(&'static str, String)]> = new_rows
+        .iter()
+        .map(|i| plan.rows[*i].values.as_slice())
+        .collect();
+    let created = insert_rows(&mut w, kind, facility_id, &values, &now).await?;
+    ids.extend(new_rows.iter().copied().zip(created));
+    progress(new_rows.len());
     let mut events = Vec::new();
     for (index, row) in plan.rows.iter().enumerate() {
-        if index % 256 == 0 {
-            progress(index);
-        }
-        let (action, id) = match (row.status.clone(), row.existing) {
-            (RowStatus::New, _) => (
-                "create",
-                insert_row(&mut w, kind, facility_id, &row.values, &now).await?,
-            ),
+        let action = match (&row.status, row.existing) {
+            (RowStatus::New, _) => "create",
             (RowStatus::Changed, Some(id)) => {
+                if index % 256 == 0 {
+                    progress(index);
+                }
                 update_row(&mut w, kind, facility_id, id, &row.values, &now).await?;
-                ("update", id)
+                ids.insert(index, id);
+                "update"
             }
             (_, existing) => {
                 if let Some(id) = existing {
@@ -90,7 +98,7 @@ pub async fn run(
                 continue;
             }
         };
-        ids.insert(index, id);
+        let Some(id) = ids.get(&index) else { continue };
         events.push(
             Event::new(action, kind.entity, id)
                 .label(row.label.clone())

@@ -3,6 +3,8 @@
 //! diagram and the yearly stocktake.
 
 pub mod connections;
+pub mod diagram;
+pub mod diagram_pages;
 pub mod discovery;
 pub mod discovery_pages;
 pub mod discovery_store;

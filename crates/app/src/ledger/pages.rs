@@ -17,6 +17,7 @@ pub fn routes(table: RouteTable) -> RouteTable {
     use super::systems::{list_segments, list_systems};
     let table = table
         .get("/ledger", Access::Read, list)
+        .get("/ledger/print", Access::Read, print)
         .get("/connections", Access::Read, super::connections::list)
         .get("/systems", Access::Read, list_systems)
         .get("/segments", Access::Read, list_segments);
@@ -126,7 +127,47 @@ struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
+    system: String,
+    #[serde(default)]
+    page: String,
+    #[serde(default)]
     saved: String,
+}
+
+/// Rows per page of the device list.
+const PAGE_SIZE: i64 = 100;
+
+impl ListQuery {
+    fn filter(&self) -> Filter {
+        Filter {
+            kind: self.kind.clone(),
+            department: self.department.clone(),
+            status: self.status.clone(),
+            text: self.q.clone(),
+            system: self.system.clone(),
+            ..Filter::default()
+        }
+    }
+
+    /// The same filters as a query string, for paging and printing.
+    fn query_string(&self, page: Option<i64>) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("kind", &self.kind),
+            ("department", &self.department),
+            ("status", &self.status),
+            ("q", &self.q),
+            ("system", &self.system),
+        ] {
+            if !v.is_empty() {
+                out.append_pair(k, v);
+            }
+        }
+        if let Some(p) = page {
+            out.append_pair("page", &p.to_string());
+        }
+        out.finish()
+    }
 }
 
 pub struct ListRow {
@@ -154,7 +195,13 @@ struct ListPage<'a> {
     kinds: Vec<(&'static str, String)>,
     statuses: Vec<(&'static str, String)>,
     departments: Vec<String>,
+    systems: Vec<(String, String)>,
     q: ListQuery,
+    matched: i64,
+    range_text: String,
+    prev_url: String,
+    next_url: String,
+    print_url: String,
 }
 
 pub fn choice_label(c: &Ctx, device: &Record, field: &str) -> String {
@@ -169,20 +216,39 @@ async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>)
     let Some(facility_id) = c.facility_id() else {
         return status_page(&c, WebError::Forbidden);
     };
+    let page = q.page.parse::<i64>().unwrap_or(1).max(1);
     let filter = Filter {
-        kind: q.kind.clone(),
-        department: q.department.clone(),
-        status: q.status.clone(),
-        text: q.q.clone(),
+        limit: Some(PAGE_SIZE),
+        offset: (page - 1) * PAGE_SIZE,
+        ..q.filter()
     };
-    let (devices, summary, departments) = match tokio::try_join!(
+    let (devices, matched, summary, departments, systems) = match tokio::try_join!(
         store::list(&state.db, facility_id, &filter),
+        store::count(&state.db, facility_id, &filter),
         store::summary(&state.db, facility_id),
         store::departments(&state.db, facility_id),
+        store::list_all(&state.db, &super::systems::SYSTEMS, facility_id),
     ) {
         Ok(found) => found,
         Err(e) => return fail(&c, e),
     };
+    let first = if matched == 0 { 0 } else { filter.offset + 1 };
+    let last = (filter.offset + PAGE_SIZE).min(matched);
+    let prev_url = if page > 1 {
+        format!("/ledger?{}", q.query_string(Some(page - 1)))
+    } else {
+        String::new()
+    };
+    let next_url = if last < matched {
+        format!("/ledger?{}", q.query_string(Some(page + 1)))
+    } else {
+        String::new()
+    };
+    let print_url = format!("/ledger/print?{}", q.query_string(None));
+    let systems = systems
+        .iter()
+        .map(|s| (s.id.to_string(), s.name().to_string()))
+        .collect();
     let rows = devices
         .iter()
         .map(|d| ListRow {
@@ -214,7 +280,113 @@ async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>)
             kinds,
             statuses,
             departments,
+            systems,
             q,
+            matched,
+            range_text: c.tr.t_args(
+                crate::mkey!("ledger-range"),
+                &[
+                    ("count", matched.to_string()),
+                    ("first", first.to_string()),
+                    ("last", last.to_string()),
+                ],
+            ),
+            prev_url,
+            next_url,
+            print_url,
+        },
+    )
+}
+
+pub struct PrintRow {
+    pub kind: String,
+    pub name: String,
+    pub asset_number: String,
+    pub model: String,
+    pub os: String,
+    pub location: String,
+    pub department: String,
+    pub manager: String,
+    pub ip: String,
+    pub vendor: String,
+    pub status: String,
+    pub last_confirmed: String,
+}
+
+#[derive(Template)]
+#[template(path = "ledger/print.html")]
+struct PrintPage<'a> {
+    c: &'a Ctx,
+    facility: String,
+    printed: String,
+    conditions: Vec<(String, String)>,
+    rows: Vec<PrintRow>,
+}
+
+/// The device ledger on A4 landscape with the list's filters (種別, 部署, システム…).
+async fn print(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>) -> Response {
+    let c = c.active("ledger");
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let filter = q.filter();
+    let (devices, systems, facility) = match tokio::try_join!(
+        store::list(&state.db, facility_id, &filter),
+        store::list_all(&state.db, &super::systems::SYSTEMS, facility_id),
+        async {
+            crate::facility::store::get(&state.db, facility_id)
+                .await
+                .map_err(LedgerError::from)
+        },
+    ) {
+        Ok(found) => found,
+        Err(e) => return fail(&c, e),
+    };
+    let mut conditions = Vec::new();
+    if let Some(key) = model::choice_label_key(&KINDS, &q.kind) {
+        conditions.push((c.t("device-kind"), c.t(key)));
+    }
+    if !q.department.is_empty() {
+        conditions.push((c.t("device-department"), q.department.clone()));
+    }
+    if let Some(system) = systems.iter().find(|s| s.id.to_string() == q.system) {
+        conditions.push((c.t("device-systems"), system.name().to_string()));
+    }
+    if let Some(key) = model::choice_label_key(&STATUSES, &q.status) {
+        conditions.push((c.t("device-status"), c.t(key)));
+    }
+    if !q.q.is_empty() {
+        conditions.push((c.t("ledger-search"), q.q.clone()));
+    }
+    let rows = devices
+        .iter()
+        .map(|d| PrintRow {
+            kind: choice_label(&c, d, "kind"),
+            name: d.name().to_string(),
+            asset_number: d.get("asset_number").to_string(),
+            model: format!("{} {}", d.get("maker"), d.get("model"))
+                .trim()
+                .to_string(),
+            os: format!("{} {}", d.get("os_name"), d.get("os_version"))
+                .trim()
+                .to_string(),
+            location: d.get("location").to_string(),
+            department: d.get("department").to_string(),
+            manager: d.get("manager").to_string(),
+            ip: d.get("ip_addresses").to_string(),
+            vendor: d.get("maintenance_vendor").to_string(),
+            status: choice_label(&c, d, "status"),
+            last_confirmed: c.date(d.get("last_confirmed")),
+        })
+        .collect();
+    render(
+        &c,
+        &PrintPage {
+            c: &c,
+            facility: facility.map(|f| f.name).unwrap_or_default(),
+            printed: c.date(&crate::db::now_text()),
+            conditions,
+            rows,
         },
     )
 }

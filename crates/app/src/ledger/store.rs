@@ -63,13 +63,16 @@ pub struct Filter {
     pub status: String,
     /// Words matched against name, hostname, IP, asset number, location.
     pub text: String,
+    /// Id of a system the devices belong to.
+    pub system: String,
+    /// At most this many, after skipping `offset` (all when None).
+    pub limit: Option<i64>,
+    pub offset: i64,
 }
 
-pub async fn list(db: &Db, facility_id: i64, filter: &Filter) -> Result<Vec<Device>, LedgerError> {
-    let mut sql = format!(
-        "SELECT {} FROM devices WHERE facility_id = $1",
-        columns(&DEVICES)
-    );
+/// The WHERE clause of a device filter and its bound values (after the facility, `$1`).
+fn filter_clause(filter: &Filter) -> (String, Vec<String>) {
+    let mut sql = String::from(" WHERE facility_id = $1");
     let mut binds: Vec<String> = Vec::new();
     for (column, value) in [
         ("kind", &filter.kind),
@@ -81,6 +84,13 @@ pub async fn list(db: &Db, facility_id: i64, filter: &Filter) -> Result<Vec<Devi
             sql.push_str(&format!(" AND {column} = ${}", binds.len() + 1));
         }
     }
+    if let Ok(system) = filter.system.parse::<i64>() {
+        binds.push(format!("% {system} %"));
+        sql.push_str(&format!(
+            " AND (' ' || systems || ' ') LIKE ${}",
+            binds.len() + 1
+        ));
+    }
     for word in filter.text.split_whitespace().take(5) {
         binds.push(format!("%{}%", word.to_lowercase()));
         let n = binds.len() + 1;
@@ -88,7 +98,31 @@ pub async fn list(db: &Db, facility_id: i64, filter: &Filter) -> Result<Vec<Devi
             " AND (LOWER(name) LIKE ${n} OR LOWER(hostname) LIKE ${n} OR ip_addresses LIKE ${n} OR LOWER(asset_number) LIKE ${n} OR LOWER(location) LIKE ${n})"
         ));
     }
+    (sql, binds)
+}
+
+/// How many devices a filter matches (its limit aside).
+pub async fn count(db: &Db, facility_id: i64, filter: &Filter) -> Result<i64, LedgerError> {
+    let (clause, binds) = filter_clause(filter);
+    let sql = format!("SELECT COUNT(*) FROM devices{clause}");
+    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(facility_id);
+    for b in binds {
+        query = query.bind(b);
+    }
+    Ok(query.fetch_one(db.pool()).await?)
+}
+
+pub async fn list(db: &Db, facility_id: i64, filter: &Filter) -> Result<Vec<Device>, LedgerError> {
+    let (clause, binds) = filter_clause(filter);
+    let mut sql = format!("SELECT {} FROM devices{clause}", columns(&DEVICES));
     sql.push_str(" ORDER BY kind, name, id");
+    if let Some(limit) = filter.limit {
+        sql.push_str(&format!(
+            " LIMIT {} OFFSET {}",
+            limit.max(0),
+            filter.offset.max(0)
+        ));
+    }
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(facility_id);
     for b in binds {
         query = query.bind(b);
@@ -371,6 +405,55 @@ pub(crate) async fn insert_row(
         .await?)
 }
 
+/// Inserts many checked rows with few statements (an import's thousands); returns their ids in
+/// the order given.
+pub(crate) async fn insert_rows(
+    w: &mut WriteTx,
+    kind: &RecordKind,
+    facility_id: i64,
+    rows: &[&[(&'static str, String)]],
+    now: &str,
+) -> Result<Vec<i64>, LedgerError> {
+    let Some(first) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<&str> = first.iter().map(|(f, _)| *f).collect();
+    let per_row = names.len() + 3;
+    // Well under both databases' limit on bound values per statement.
+    let chunk = (4000 / per_row).max(1);
+    let mut ids = Vec::with_capacity(rows.len());
+    let backend = w.backend();
+    for part in rows.chunks(chunk) {
+        let groups: Vec<String> = (0..part.len())
+            .map(|r| {
+                let slots: Vec<String> = (0..per_row)
+                    .map(|i| crate::db::placeholder(backend, r * per_row + i + 1))
+                    .collect();
+                format!("({})", slots.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO {} (facility_id, {}, created_at, updated_at) VALUES {} RETURNING id",
+            kind.table,
+            names.join(", "),
+            groups.join(", ")
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+        for row in part {
+            query = query.bind(facility_id);
+            for (_, v) in row.iter() {
+                query = query.bind(v.clone());
+            }
+            query = query.bind(now.to_string()).bind(now.to_string());
+        }
+        // Ids rise in the order rows are inserted, whatever order RETURNING lists them in.
+        let mut returned = query.fetch_all(&mut *w.tx).await?;
+        returned.sort_unstable();
+        ids.extend(returned);
+    }
+    Ok(ids)
+}
+
 /// Overwrites a record's row; the caller has checked it.
 pub(crate) async fn update_row(
     w: &mut WriteTx,
@@ -488,34 +571,27 @@ pub struct Summary {
 }
 
 pub async fn summary(db: &Db, facility_id: i64) -> Result<Summary, LedgerError> {
-    let devices = list(db, facility_id, &Filter::default()).await?;
-    let in_use: Vec<&Device> = devices
-        .iter()
-        .filter(|d| d.get("status") != "retired")
-        .collect();
     let year_ago = (chrono::Utc::now() - chrono::Duration::days(365))
         .format("%Y-%m-%d")
         .to_string();
+    // Counted by the database: the ledger page asks on every view, over thousands of devices.
+    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT kind, COUNT(*),
+            SUM(CASE WHEN os_version = '' OR location = '' OR manager = '' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN last_confirmed = '' OR last_confirmed < $2 THEN 1 ELSE 0 END)
+         FROM devices WHERE facility_id = $1 AND status <> 'retired' GROUP BY kind",
+    )
+    .bind(facility_id)
+    .bind(year_ago)
+    .fetch_all(db.pool())
+    .await?;
     Ok(Summary {
-        in_use: in_use.len() as i64,
+        in_use: rows.iter().map(|r| r.1).sum(),
         by_kind: super::model::KINDS
             .iter()
-            .map(|(kind, _)| {
-                (
-                    *kind,
-                    in_use.iter().filter(|d| d.get("kind") == *kind).count() as i64,
-                )
-            })
+            .map(|(kind, _)| (*kind, rows.iter().find(|r| r.0 == *kind).map_or(0, |r| r.1)))
             .collect(),
-        missing_key_fields: in_use
-            .iter()
-            .filter(|d| !d.missing_key_fields().is_empty())
-            .count() as i64,
-        not_confirmed_12_months: in_use
-            .iter()
-            .filter(|d| {
-                d.get("last_confirmed").is_empty() || d.get("last_confirmed") < year_ago.as_str()
-            })
-            .count() as i64,
+        missing_key_fields: rows.iter().map(|r| r.2).sum(),
+        not_confirmed_12_months: rows.iter().map(|r| r.3).sum(),
     })
 }

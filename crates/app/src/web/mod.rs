@@ -172,6 +172,7 @@ pub fn route_table() -> RouteTable {
     let table = crate::ledger::discovery_pages::routes(table);
     let table = crate::ledger::import_pages::routes(table);
     let table = crate::ledger::stocktake_pages::routes(table);
+    let table = crate::ledger::diagram_pages::routes(table);
     crate::users::pages::routes(table)
 }
 

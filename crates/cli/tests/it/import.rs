@@ -396,6 +396,32 @@ async fn import_and_export_the_ledger(backend: Backend) {
     let (_, preview) = upload(&admin, "segments.xlsx", segments, "segments").await;
     assert_eq!(counts(&preview), ["0", "0", "1", "0"].map(String::from));
 
+    // The diagram is drawn from the imported data.
+    let diagram = admin.get("/diagram").await;
+    assert!(diagram.body.contains("<svg"), "{}", diagram.body);
+    for expected in [
+        "電子カルテ系",
+        "電子カルテサーバ",
+        "端末PC 1 台",
+        "セグメント未設定",
+    ] {
+        assert!(
+            diagram.body.contains(expected),
+            "{expected} in {}",
+            diagram.body
+        );
+    }
+
+    // The printable ledger follows the list's filters.
+    let pcs = admin.get("/ledger/print?kind=pc").await;
+    assert!(pcs.body.contains("受付PC") && !pcs.body.contains("電子カルテサーバ"));
+    let in_system = admin
+        .get(&format!("/ledger/print?system={system_id}"))
+        .await;
+    assert!(in_system.body.contains("電子カルテサーバ") && in_system.body.contains("受付PC"));
+    assert!(!in_system.body.contains("FortiGate"), "{}", in_system.body);
+    assert!(in_system.body.contains("2 台"));
+
     // Viewers may export but not import.
     let viewer = server.user_client(&admin, "viewer1", "viewer").await;
     let page = viewer.get("/ledger/import").await;

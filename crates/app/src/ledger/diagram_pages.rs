@@ -1,0 +1,104 @@
+//! 構成図 page: the diagram drawn from the ledger, to print on A3 or A4 landscape or save as SVG.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::connections::CONNECTIONS;
+use super::diagram::{Input, draw};
+use super::model::DEVICES;
+use super::store::{LedgerError, list_all};
+use super::systems::{SEGMENTS, SYSTEMS};
+use crate::web::errors::{WebError, fail, render, status_page};
+use crate::web::{Access, AppState, Ctx, RouteTable};
+
+pub fn routes(table: RouteTable) -> RouteTable {
+    table
+        .get("/diagram", Access::Read, page)
+        .get("/diagram.svg", Access::Read, svg_file)
+}
+
+#[derive(Deserialize, Default)]
+pub struct DiagramQuery {
+    #[serde(default)]
+    paper: String,
+}
+
+#[derive(Template)]
+#[template(path = "ledger/diagram.html")]
+struct DiagramPage<'a> {
+    c: &'a Ctx,
+    svg: String,
+    paper: &'static str,
+}
+
+async fn drawing(state: &AppState, c: &Ctx, facility_id: i64) -> Result<String, LedgerError> {
+    let (segments, devices, systems, connections, facility) = tokio::try_join!(
+        list_all(&state.db, &SEGMENTS, facility_id),
+        list_all(&state.db, &DEVICES, facility_id),
+        list_all(&state.db, &SYSTEMS, facility_id),
+        list_all(&state.db, &CONNECTIONS, facility_id),
+        async {
+            crate::facility::store::get(&state.db, facility_id)
+                .await
+                .map_err(LedgerError::from)
+        },
+    )?;
+    let name = facility.map(|f| f.name).unwrap_or_default();
+    let title = format!(
+        "{}　{}",
+        c.t1("diagram-heading", "facility", &name),
+        c.t1("diagram-printed", "date", &c.date(&crate::db::now_text())),
+    );
+    Ok(draw(
+        &Input {
+            title: &title,
+            segments: &segments,
+            devices: &devices,
+            systems: &systems,
+            connections: &connections,
+        },
+        c.tr,
+    ))
+}
+
+async fn page(State(state): State<AppState>, c: Ctx, Query(q): Query<DiagramQuery>) -> Response {
+    let c = c.active("diagram");
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let svg = match drawing(&state, &c, facility_id).await {
+        Ok(svg) => svg,
+        Err(e) => return fail(&c, e),
+    };
+    render(
+        &c,
+        &DiagramPage {
+            c: &c,
+            svg,
+            paper: if q.paper == "a4" { "a4" } else { "a3" },
+        },
+    )
+}
+
+async fn svg_file(State(state): State<AppState>, c: Ctx) -> Response {
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    match drawing(&state, &c, facility_id).await {
+        Ok(svg) => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"mamori-diagram.svg\"",
+                ),
+            ],
+            svg,
+        )
+            .into_response(),
+        Err(e) => fail(&c, e),
+    }
+}
