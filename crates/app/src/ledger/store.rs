@@ -71,7 +71,8 @@ pub struct Filter {
 }
 
 /// The WHERE clause of a device filter and its bound values (after the facility, `$1`).
-fn filter_clause(filter: &Filter) -> (String, Vec<String>) {
+/// Free-text words are matched without case; on SQLite through a covering index.
+fn filter_clause(backend: crate::db::Backend, filter: &Filter) -> (String, Vec<String>) {
     let mut sql = String::from(" WHERE facility_id = $1");
     let mut binds: Vec<String> = Vec::new();
     for (column, value) in [
@@ -91,11 +92,23 @@ fn filter_clause(filter: &Filter) -> (String, Vec<String>) {
             binds.len() + 1
         ));
     }
+    // SQLite's LIKE ignores ASCII case; PostgreSQL's needs ILIKE.
+    let like = match backend {
+        crate::db::Backend::Sqlite => "LIKE",
+        crate::db::Backend::Postgres => "ILIKE",
+    };
+    let mut words = Vec::new();
     for word in filter.text.split_whitespace().take(5) {
-        binds.push(format!("%{}%", word.to_lowercase()));
+        binds.push(format!("%{word}%"));
         let n = binds.len() + 1;
+        words.push(format!(
+            "(name {like} ${n} OR hostname {like} ${n} OR ip_addresses {like} ${n} OR asset_number {like} ${n} OR location {like} ${n})"
+        ));
+    }
+    if !words.is_empty() {
         sql.push_str(&format!(
-            " AND (LOWER(name) LIKE ${n} OR LOWER(hostname) LIKE ${n} OR ip_addresses LIKE ${n} OR LOWER(asset_number) LIKE ${n} OR LOWER(location) LIKE ${n})"
+            " AND id IN (SELECT id FROM devices WHERE facility_id = $1 AND {})",
+            words.join(" AND ")
         ));
     }
     (sql, binds)
@@ -103,7 +116,7 @@ fn filter_clause(filter: &Filter) -> (String, Vec<String>) {
 
 /// How many devices a filter matches (its limit aside).
 pub async fn count(db: &Db, facility_id: i64, filter: &Filter) -> Result<i64, LedgerError> {
-    let (clause, binds) = filter_clause(filter);
+    let (clause, binds) = filter_clause(db.backend(), filter);
     let sql = format!("SELECT COUNT(*) FROM devices{clause}");
     let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(facility_id);
     for b in binds {
@@ -113,7 +126,7 @@ pub async fn count(db: &Db, facility_id: i64, filter: &Filter) -> Result<i64, Le
 }
 
 pub async fn list(db: &Db, facility_id: i64, filter: &Filter) -> Result<Vec<Device>, LedgerError> {
-    let (clause, binds) = filter_clause(filter);
+    let (clause, binds) = filter_clause(db.backend(), filter);
     let mut sql = format!("SELECT {} FROM devices{clause}", columns(&DEVICES));
     sql.push_str(" ORDER BY kind, name, id");
     if let Some(limit) = filter.limit {
