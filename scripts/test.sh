@@ -10,6 +10,8 @@ need=()
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium chromium-driver)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# `mamori discover CIDR` runs nmap; its test scans this machine.
+command -v nmap >/dev/null 2>&1 || need+=(nmap)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 # A Japanese font, so screenshots and printouts of the browser test show real characters.
 fc-list 2>/dev/null | grep -qi "gothic\|cjk" || need+=(fonts-ipafont-gothic)

@@ -74,11 +74,24 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
-    /// Import an nmap XML scan and print how the network differs from the ledger
+    /// Scan a range with nmap (or import a scan) and print how the network differs from the ledger
+    #[command(
+        after_help = "Either give a range to scan now (needs nmap installed; -O is added when run as root):\n  mamori discover 192.168.10.0/24\nor import a scan made elsewhere:\n  mamori discover --from-xml scan.xml   (made with: nmap -sV -O -oX scan.xml 192.168.10.0/24)"
+    )]
     Discover {
+        /// The address range to scan, e.g. 192.168.10.0/24 (/16 or smaller)
+        #[arg(
+            value_name = "CIDR",
+            required_unless_present = "from_xml",
+            conflicts_with = "from_xml"
+        )]
+        range: Option<String>,
         /// The scan, written by `nmap -sV -O -oX scan.xml RANGE`
         #[arg(long, value_name = "SCAN.xml")]
-        from_xml: PathBuf,
+        from_xml: Option<PathBuf>,
+        /// Stop nmap after this many seconds
+        #[arg(long, default_value_t = 900, value_name = "SECONDS")]
+        timeout: u64,
         /// Print a JSON object with arrays unregistered, missing, changed and risky
         #[arg(long)]
         json: bool,
@@ -419,10 +432,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let db = open(&config, OpenMode::ExistingAndMigrate).await?;
             ledger_export(&db, *format, *encoding, out, *kind).await
         }
-        Command::Discover { from_xml, json } => {
+        Command::Discover {
+            range,
+            from_xml,
+            timeout,
+            json,
+        } => {
             let config = load_config(&cli, Overrides::default())?;
             let db = open(&config, OpenMode::ExistingAndMigrate).await?;
-            discover(&db, from_xml, *json).await
+            let (name, bytes) = match (range, from_xml) {
+                (_, Some(file)) => (
+                    file.file_name()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default(),
+                    std::fs::read(file).map_err(|e| {
+                        Failure::new(format!("cannot read {}: {e}", file.display()))
+                    })?,
+                ),
+                (Some(range), None) => scan_now(range, *timeout).await?,
+                (None, None) => return Err(Failure::new("give a range to scan, or --from-xml")),
+            };
+            discover(&db, &name, &bytes, *json).await
         }
         Command::Tls {
             command: TlsCommand::SelfSigned { host, out },
@@ -662,18 +692,26 @@ async fn user_command(db: &Db, command: &UserCommand) -> Result<(), Failure> {
     }
 }
 
-async fn discover(db: &Db, file: &std::path::Path, json: bool) -> Result<(), Failure> {
-    let facility = set_up_facility(db).await?;
-    let bytes = std::fs::read(file)
-        .map_err(|e| Failure::new(format!("cannot read {}: {e}", file.display())))?;
-    let actor = Actor::command_line(Some(facility.id));
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let id = discovery_store::record_scan(db, &actor, &name, &bytes)
+/// Runs nmap on a range, telling the operator the exact command first.
+async fn scan_now(range: &str, timeout: u64) -> Result<(String, Vec<u8>), Failure> {
+    use mamori_app::ledger::discovery_run;
+    let range = discovery_run::check_range(range).map_err(Failure::new)?;
+    eprintln!(
+        "Running: {} (stopped after {timeout} s)",
+        discovery_run::command_line(&range)
+    );
+    let xml = discovery_run::run(&range, std::time::Duration::from_secs(timeout))
         .await
-        .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
+        .map_err(Failure::new)?;
+    Ok((format!("nmap {range}"), xml))
+}
+
+async fn discover(db: &Db, name: &str, bytes: &[u8], json: bool) -> Result<(), Failure> {
+    let facility = set_up_facility(db).await?;
+    let actor = Actor::command_line(Some(facility.id));
+    let id = discovery_store::record_scan(db, &actor, name, bytes)
+        .await
+        .map_err(|e| Failure::new(format!("{name}: {e}")))?;
     let (_, hosts, diff) = discovery_store::diff(db, facility.id, id)
         .await
         .map_err(Failure::new)?;

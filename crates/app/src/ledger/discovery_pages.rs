@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::discovery::{Diff, SeenHost};
+use super::discovery_run;
 use super::discovery_store::{self as store, DiscoveryError, Ignore, ScanInfo};
+use super::model::Cidr;
 use crate::web::errors::{WebError, fail, render, status_page};
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
@@ -17,6 +19,7 @@ pub fn routes(table: RouteTable) -> RouteTable {
         .get("/discovery", Access::Read, index)
         .post("/discovery", Access::Edit, upload)
         .post("/discovery/ignore", Access::Edit, ignore)
+        .post("/discovery/run", Access::Edit, run_scan)
         .get("/discovery/{id}", Access::Read, show)
 }
 
@@ -27,9 +30,18 @@ struct IndexPage<'a> {
     scans: Vec<ScanInfo>,
     ignores: Vec<Ignore>,
     error: String,
+    nmap_installed: bool,
+    /// The command with a placeholder range, as it will run.
+    command_example: String,
+    range: String,
+    time_limit: u64,
 }
 
 async fn index_page(state: &AppState, c: &Ctx, error: String) -> Response {
+    index_page_with(state, c, error, String::new()).await
+}
+
+async fn index_page_with(state: &AppState, c: &Ctx, error: String, range: String) -> Response {
     let Some(facility_id) = c.facility_id() else {
         return status_page(c, WebError::Forbidden);
     };
@@ -48,6 +60,14 @@ async fn index_page(state: &AppState, c: &Ctx, error: String) -> Response {
             scans,
             ignores,
             error,
+            nmap_installed: discovery_run::nmap_path().is_some(),
+            command_example: discovery_run::command(&Cidr {
+                network: std::net::IpAddr::from([192, 168, 10, 0]),
+                prefix: 24,
+            })
+            .join(" "),
+            range,
+            time_limit: discovery_run::WEB_TIME_LIMIT.as_secs() / 60,
         },
     );
     if failed {
@@ -97,6 +117,41 @@ async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart)
         }
         Err(DiscoveryError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
         Err(e) => fail(&c, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RunForm {
+    #[serde(default)]
+    range: String,
+}
+
+/// Scans a range now with nmap, within the web time limit, and shows the result.
+async fn run_scan(State(state): State<AppState>, c: Ctx, Form(form): Form<RunForm>) -> Response {
+    let c = c.active("discovery");
+    let range = match discovery_run::check_range(&form.range) {
+        Ok(range) => range,
+        Err(e) => return index_page_with(&state, &c, run_error(&c, &e), form.range).await,
+    };
+    let xml = match discovery_run::run(&range, discovery_run::WEB_TIME_LIMIT).await {
+        Ok(xml) => xml,
+        Err(e) => return index_page_with(&state, &c, run_error(&c, &e), form.range).await,
+    };
+    match store::record_scan(&state.db, &c.actor(), &format!("nmap {range}"), &xml).await {
+        Ok(id) => Redirect::to(&format!("/discovery/{id}")).into_response(),
+        Err(DiscoveryError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
+        Err(e) => fail(&c, e),
+    }
+}
+
+fn run_error(c: &Ctx, e: &discovery_run::RunError) -> String {
+    use discovery_run::RunError as E;
+    match e {
+        E::NotARange(text) => c.t1("scan-run-not-range", "range", text),
+        E::TooLarge(text) => c.t1("scan-run-too-large", "range", text),
+        E::NotInstalled => c.t("scan-run-no-nmap"),
+        E::TimedOut(seconds) => c.t1("scan-run-timeout", "minutes", &(seconds / 60)),
+        E::Failed(detail) => format!("{} ({detail})", c.t("scan-run-failed")),
     }
 }
 

@@ -606,3 +606,23 @@ fn ledger_import_and_export_from_the_command_line() {
         );
     }
 }
+
+#[test]
+fn discover_scans_a_range_with_nmap() {
+    let dir = tempfile::tempdir().unwrap();
+    set_up(dir.path());
+    for bad in ["10.0.0.0/8", "127.0.0.1; id", "-iL/etc/passwd"] {
+        let out = mamori(dir.path(), &["discover", bad]);
+        assert!(!out.status.success(), "{bad}: {}", text(&out));
+        assert!(!text(&out).contains("Running"), "{bad}: {}", text(&out));
+    }
+    if !crate::kit::nmap_installed() {
+        return;
+    }
+    let out = mamori(dir.path(), &["discover", "127.0.0.1/32", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Running: nmap -sV"), "{}", text(&out));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["hosts"], 1, "{value}");
+    assert_eq!(value["unregistered"][0]["ip"], "127.0.0.1");
+}

@@ -1161,3 +1161,37 @@ async fn systems_and_segments(backend: Backend) {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn discovery_runs_nmap_from_the_page() {
+    let Some(server) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+    let viewer = server.user_client(&admin, "viewer1", "viewer").await;
+    let page = viewer.get("/discovery").await;
+    assert!(!page.body.contains("action=\"/discovery/run\""));
+    let refused = viewer
+        .post("/discovery/run", &[("range", "127.0.0.1/32")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    admin.get("/discovery").await;
+    let too_large = admin
+        .post("/discovery/run", &[("range", "10.0.0.0/8")])
+        .await;
+    assert_eq!(too_large.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_large.body.contains("広すぎます"), "{}", too_large.body);
+    if !crate::kit::nmap_installed() {
+        return;
+    }
+    let page = admin.get("/discovery").await;
+    assert!(page.body.contains("nmap -sV"), "the exact command is shown");
+    let ran = admin
+        .post("/discovery/run", &[("range", "127.0.0.1")])
+        .await;
+    assert_eq!(ran.status, StatusCode::SEE_OTHER, "{}", ran.body);
+    let scan = admin.get(&ran.location()).await;
+    assert!(scan.body.contains("127.0.0.1"), "{}", scan.body);
+    assert_eq!(server.count("scans").await, 1);
+    server.stop().await;
+}

@@ -56,6 +56,18 @@ pub fn shared_data(sub: &str) -> Option<PathBuf> {
     None
 }
 
+/// Whether nmap is installed; under CI=true it must be.
+pub fn nmap_installed() -> bool {
+    if mamori_app::ledger::discovery_run::nmap_path().is_some() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true but nmap is not installed");
+    }
+    eprintln!("SKIPPED: nmap is not installed");
+    false
+}
+
 fn random_suffix() -> String {
     let mut bytes = [0u8; 6];
     mamori_app::auth::secrets::fill_random(&mut bytes);
