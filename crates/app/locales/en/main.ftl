@@ -617,3 +617,4 @@ scan-run-not-range = "{ $range }" is not an address range. Type it like 192.168.
 scan-run-too-large = { $range } is too large to scan at once. Split it into /16 or smaller ranges.
 scan-run-timeout = nmap did not finish within { $minutes } minutes and was stopped. Scan a smaller range.
 scan-run-failed = nmap failed
+diagram-switch = Switch

@@ -617,3 +617,4 @@ scan-run-not-range = 「{ $range }」は範囲として読めません。192.168
 scan-run-too-large = { $range } は一度に調べるには広すぎます。/16 以下の範囲に分けてください。
 scan-run-timeout = { $minutes } 分以内に終わらなかったため止めました。範囲を小さくしてください。
 scan-run-failed = nmap が失敗しました
+diagram-switch = 切り替える

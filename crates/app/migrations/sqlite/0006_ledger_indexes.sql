@@ -3,5 +3,4 @@
 -- the narrow index instead of the wide table. PostgreSQL scans its table fast enough and would
 -- refuse index entries for very long address lists, so it has no such index.
 CREATE INDEX devices_search ON devices (facility_id, name, hostname, ip_addresses, asset_number, location);
-CREATE INDEX devices_department ON devices (facility_id, department);
 CREATE INDEX stocktake_items_device ON stocktake_items (device_id);

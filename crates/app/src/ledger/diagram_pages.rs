@@ -50,7 +50,11 @@ async fn drawing(state: &AppState, c: &Ctx, facility_id: i64) -> Result<String, 
     let title = format!(
         "{}　{}",
         c.t1("diagram-heading", "facility", &name),
-        c.t1("diagram-printed", "date", &c.date(&crate::db::now_text())),
+        c.t1(
+            "diagram-printed",
+            "date",
+            &c.date(&super::stocktake::today())
+        ),
     );
     Ok(draw(
         &Input {

@@ -384,7 +384,7 @@ async fn print(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>
         &PrintPage {
             c: &c,
             facility: facility.map(|f| f.name).unwrap_or_default(),
-            printed: c.date(&crate::db::now_text()),
+            printed: c.date(&super::stocktake::today()),
             conditions,
             rows,
         },

@@ -309,6 +309,95 @@ async fn first_day_walk_in_chromium() {
         screenshot(&c, "06c-scan").await;
     }
 
+    // Import a ledger workbook: fix a column by hand, see a row error, upload the corrected
+    // file, write it, and find the devices in the list and on the diagram.
+    let dir = tempfile::tempdir().unwrap();
+    let workbook = |name: &str, ip: &str| {
+        let headers: Vec<String> = ["機器名", "種別", "設置場所", "IPアドレス", "担当者メモ"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let rows = vec![
+            vec!["受付PC", "端末", "1F 受付", ip, "窓口"],
+            vec![
+                "FortiGate 60E",
+                "ネットワーク機器",
+                "サーバ室",
+                "192.168.1.1",
+                "",
+            ],
+        ]
+        .into_iter()
+        .map(|r| r.into_iter().map(str::to_string).collect())
+        .collect::<Vec<Vec<String>>>();
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            mamori_formats::table::write_xlsx("台帳", &headers, &rows).unwrap(),
+        )
+        .unwrap();
+        path
+    };
+    let upload = async |path: &std::path::Path| {
+        c.goto(&format!("{}/ledger/import", server.base))
+            .await
+            .unwrap();
+        c.find(Locator::Id("file"))
+            .await
+            .unwrap()
+            .send_keys(path.to_str().unwrap())
+            .await
+            .unwrap();
+        submit(&c, "/ledger/import").await;
+    };
+    upload(&workbook("台帳.xlsx", "192.168.1.300")).await;
+    let page = text(&c).await;
+    assert!(
+        page.contains("D2 (IPアドレス)") && page.contains("問題あり"),
+        "{page}"
+    );
+    screenshot(&c, "06d-import-problems").await;
+    c.find(Locator::Css("select[name=col4]"))
+        .await
+        .unwrap()
+        .select_by_value("notes")
+        .await
+        .unwrap();
+    let apply = c
+        .find(Locator::Css("form.mapping button[type=submit]"))
+        .await
+        .unwrap();
+    click_and_wait(&c, apply).await;
+    let chosen = c
+        .find(Locator::Css("select[name=col4] option[selected]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        chosen.attr("value").await.unwrap().as_deref(),
+        Some("notes")
+    );
+    upload(&workbook("台帳-修正.xlsx", "192.168.1.30")).await;
+    let page = text(&c).await;
+    assert!(!page.contains("問題のある行を直すまで"), "{page}");
+    screenshot(&c, "06e-import-preview").await;
+    let commit = c.find(Locator::Id("commit")).await.unwrap();
+    click_and_wait(&c, commit).await;
+    let page = text(&c).await;
+    assert!(page.contains("新規 2 件"), "{page}");
+    c.goto(&format!("{}/ledger", server.base)).await.unwrap();
+    let page = text(&c).await;
+    assert!(
+        page.contains("FortiGate 60E") && page.contains("受付PC"),
+        "{page}"
+    );
+    c.goto(&format!("{}/diagram", server.base)).await.unwrap();
+    let source = c.source().await.unwrap();
+    assert!(
+        source.contains("FortiGate 60E") && source.contains("<svg"),
+        "{source}"
+    );
+    screenshot(&c, "06f-diagram").await;
+
     c.goto(&format!("{}/audit", server.base)).await.unwrap();
     let page = text(&c).await;
     assert!(
