@@ -800,15 +800,18 @@ async fn ledger_import(
     let mut remembered = import_store::remembered_mapping(db, facility.id, kind)
         .await
         .map_err(Failure::new)?;
+    let custom = mamori_app::ledger::store::custom_fields(db, facility.id, kind.table)
+        .await
+        .map_err(Failure::new)?;
     if let Some(path) = mapping_file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))?;
         remembered.extend(
-            import::parse_mapping_file(kind, &text)
+            import::parse_mapping_file(kind, &custom, &text)
                 .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?,
         );
     }
-    let mapping = import::auto_map(kind, &table.headers, &remembered);
+    let mapping = import::auto_map(kind, &custom, &table.headers, &remembered);
     if !mapping.contains(&Some("name")) && !mapping.contains(&Some(import::ID_FIELD)) {
         return Err(Failure::new(format!(
             "{}: no column is recognised as the name ({}); headings found: {}. Give a --mapping file.",

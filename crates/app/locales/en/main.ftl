@@ -618,3 +618,24 @@ scan-run-too-large = { $range } is too large to scan at once. Split it into /16 
 scan-run-timeout = nmap did not finish within { $minutes } minutes and was stopped. Scan a smaller range.
 scan-run-failed = nmap failed
 diagram-switch = Switch
+
+## User-defined fields
+custom-title = Add fields to the ledger
+custom-intro = Add the fields your hospital needs (maintenance contract number, installation date…) to devices, systems, segments and external connection points. They appear in forms, record pages, import and export.
+custom-add = Add a field
+custom-kind = Add to
+custom-name = Field name
+custom-name-example = e.g. Maintenance contract number
+custom-type = Type
+custom-type-text = Text
+custom-type-date = Date
+custom-type-number = Number
+custom-type-yesno = Yes / no
+custom-add-submit = Add
+custom-none = No fields added.
+custom-remove = Remove
+custom-name-invalid = Give the field a name of at most 50 characters.
+number-invalid = This is not a number. Examples: 12 or 3.5
+number-hint = A number (e.g. 12, 3.5)
+entity-custom-field = Added field
+action-delete = Delete

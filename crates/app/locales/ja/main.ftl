@@ -618,3 +618,24 @@ scan-run-too-large = { $range } は一度に調べるには広すぎます。/16
 scan-run-timeout = { $minutes } 分以内に終わらなかったため止めました。範囲を小さくしてください。
 scan-run-failed = nmap が失敗しました
 diagram-switch = 切り替える
+
+## User-defined fields
+custom-title = 台帳の項目を追加する
+custom-intro = 病院ごとに必要な項目（保守契約番号、導入日 など）を、機器・システム・セグメント・外部接続点に追加できます。追加した項目は入力画面・詳細画面・取り込み・書き出しに出ます。
+custom-add = 項目を追加
+custom-kind = 追加先
+custom-name = 項目名
+custom-name-example = 例: 保守契約番号
+custom-type = 種類
+custom-type-text = 文字
+custom-type-date = 日付
+custom-type-number = 数値
+custom-type-yesno = あり・なし
+custom-add-submit = 追加する
+custom-none = 追加した項目はありません。
+custom-remove = 削除
+custom-name-invalid = 項目名を 50 文字以内で入力してください。
+number-invalid = 数値として読めません。例: 12 や 3.5
+number-hint = 数値（例: 12、3.5）
+entity-custom-field = 追加項目
+action-delete = 削除

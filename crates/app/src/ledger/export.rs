@@ -4,13 +4,14 @@
 use mamori_formats::table::{self, Encoding, WriteError};
 
 use super::import::ID_FIELD;
-use super::model::{FieldType, Record, RecordKind, choice_label_key};
+use super::model::{CustomField, FieldType, Record, RecordKind, YES_NO, choice_label_key};
 use super::store::Names;
 use crate::i18n::Tr;
 
 /// Headings and rows of a kind's records.
 pub fn to_table(
     kind: &RecordKind,
+    custom: &[CustomField],
     records: &[Record],
     linked: &[(&'static str, Vec<Record>)],
     tr: Tr,
@@ -19,6 +20,7 @@ pub fn to_table(
     let fields: Vec<_> = kind.editable().collect();
     let headers = std::iter::once(ID_FIELD.to_uppercase())
         .chain(fields.iter().map(|(_, key, _)| tr.t(key)))
+        .chain(custom.iter().map(|f| f.name.clone()))
         .collect();
     let rows = records
         .iter()
@@ -35,6 +37,15 @@ pub fn to_table(
                             .find(|(t, _)| t == table)
                             .map(|(_, n)| n.list(value))
                             .unwrap_or_default(),
+                        _ => value.to_string(),
+                    }
+                }))
+                .chain(custom.iter().map(|f| {
+                    let value = record.get(f.key());
+                    match f.field_type.as_str() {
+                        "yesno" => choice_label_key(&YES_NO, value)
+                            .map(|k| tr.t(k))
+                            .unwrap_or_else(|| value.to_string()),
                         _ => value.to_string(),
                     }
                 }))

@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDate};
 use mamori_formats::table::{Table, column_letter, unprotect};
 
-use super::model::{Choice, FieldType, Record, RecordKind, Values, normalize_macs};
+use super::model::{
+    Choice, CustomField, FieldType, Record, RecordKind, Values, YES_NO, custom_id, normalize_macs,
+    validate_custom,
+};
 use crate::db::audit::{Change, diff};
 use crate::i18n::{Lang, Tr};
 
@@ -304,7 +307,14 @@ pub fn normalize(text: &str) -> String {
 }
 
 /// The names a field's column may carry: its labels in both languages and the synonyms.
-fn header_names(kind: &RecordKind, field: &str) -> Vec<String> {
+fn header_names(kind: &RecordKind, custom: &[CustomField], field: &str) -> Vec<String> {
+    if let Some(id) = custom_id(field) {
+        return custom
+            .iter()
+            .filter(|f| f.id == id)
+            .map(|f| normalize(&f.name))
+            .collect();
+    }
     let mut names: Vec<String> = Vec::new();
     if let Some(key) = kind.label_key(field) {
         for lang in [Lang::Ja, Lang::En] {
@@ -318,15 +328,17 @@ fn header_names(kind: &RecordKind, field: &str) -> Vec<String> {
     names
 }
 
-/// Fields a column can be mapped to: the record number and every editable field.
-pub fn targets(kind: &RecordKind) -> Vec<&'static str> {
+/// Fields a column can be mapped to: the record number, every editable field and the fields
+/// the hospital added.
+pub fn targets(kind: &RecordKind, custom: &[CustomField]) -> Vec<&'static str> {
     std::iter::once(ID_FIELD)
         .chain(kind.editable().map(|(f, _, _)| *f))
+        .chain(custom.iter().map(CustomField::key))
         .collect()
 }
 
-pub fn target(kind: &RecordKind, name: &str) -> Option<&'static str> {
-    targets(kind).into_iter().find(|f| *f == name)
+pub fn target(kind: &RecordKind, custom: &[CustomField], name: &str) -> Option<&'static str> {
+    targets(kind, custom).into_iter().find(|f| *f == name)
 }
 
 /// Which field each column holds (None: not imported). Remembered choices (normalised header →
@@ -334,6 +346,7 @@ pub fn target(kind: &RecordKind, name: &str) -> Option<&'static str> {
 /// taken by two columns.
 pub fn auto_map(
     kind: &RecordKind,
+    custom: &[CustomField],
     headers: &[String],
     remembered: &HashMap<String, String>,
 ) -> Vec<Option<&'static str>> {
@@ -343,14 +356,14 @@ pub fn auto_map(
     for (i, header) in headers.iter().enumerate() {
         if let Some(choice) = remembered.get(&normalize(header)) {
             decided[i] = true;
-            if let Some(f) = target(kind, choice).filter(|f| !taken(&mapping, f)) {
+            if let Some(f) = target(kind, custom, choice).filter(|f| !taken(&mapping, f)) {
                 mapping[i] = Some(f);
             }
         }
     }
-    let names: Vec<(&'static str, Vec<String>)> = targets(kind)
+    let names: Vec<(&'static str, Vec<String>)> = targets(kind, custom)
         .into_iter()
-        .map(|f| (f, header_names(kind, f)))
+        .map(|f| (f, header_names(kind, custom, f)))
         .collect();
     // Labels first: "OS・ファームウェアのバージョン" must not be taken by the "os" synonym.
     for pass in 0..2 {
@@ -499,6 +512,8 @@ impl Plan {
 pub struct Existing<'a> {
     pub records: &'a [Record],
     pub linked: &'a [(&'static str, Vec<Record>)],
+    /// The fields the hospital added to this kind.
+    pub custom: &'a [CustomField],
 }
 
 struct Lookup<'a> {
@@ -692,6 +707,18 @@ pub fn plan(
                 continue;
             }
             let text = cell(row, *c);
+            if let Some(id) = custom_id(field) {
+                let yes_no = existing
+                    .custom
+                    .iter()
+                    .any(|f| f.id == id && f.field_type == "yesno");
+                let value = match choice_code(&YES_NO, text) {
+                    Some(code) if yes_no => code.to_string(),
+                    _ => text.to_string(),
+                };
+                input.insert(field, value);
+                continue;
+            }
             let Some((_, _, field_type)) = kind.field(field) else {
                 continue;
             };
@@ -729,7 +756,8 @@ pub fn plan(
             };
             input.insert(field, value);
         }
-        let values = match kind.validate(&|f| input.get(f).cloned().unwrap_or_default()) {
+        let typed = |f: &str| input.get(f).cloned().unwrap_or_default();
+        let mut values = match kind.validate(&typed) {
             Ok(values) => values,
             Err(found) => {
                 for (field, key) in found {
@@ -744,6 +772,14 @@ pub fn plan(
                     .collect()
             }
         };
+        match validate_custom(existing.custom, &typed) {
+            Ok(added) => values.extend(added),
+            Err(found) => {
+                for (field, key) in found {
+                    problems.push(problem(column_of(field), field, key));
+                }
+            }
+        }
         let get = |f: &str| {
             values
                 .iter()
@@ -918,6 +954,7 @@ pub fn problem_place(
 /// Returns normalised header → field ("" for skipped), as [`auto_map`] takes it.
 pub fn parse_mapping_file(
     kind: &RecordKind,
+    custom: &[CustomField],
     text: &str,
 ) -> Result<HashMap<String, String>, String> {
     #[derive(serde::Deserialize)]
@@ -932,13 +969,15 @@ pub fn parse_mapping_file(
             String::new()
         } else {
             let wanted_norm = normalize(&wanted);
-            targets(kind)
+            targets(kind, custom)
                 .into_iter()
-                .find(|f| *f == wanted.trim() || header_names(kind, f).contains(&wanted_norm))
+                .find(|f| {
+                    *f == wanted.trim() || header_names(kind, custom, f).contains(&wanted_norm)
+                })
                 .ok_or_else(|| {
                     format!(
                         "column {header:?}: {wanted:?} is not a field; use one of: {}",
-                        targets(kind).join(", ")
+                        targets(kind, custom).join(", ")
                     )
                 })?
                 .to_string()
@@ -1004,7 +1043,7 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let mapping = auto_map(&DEVICES, &headers, &HashMap::new());
+        let mapping = auto_map(&DEVICES, &[], &headers, &HashMap::new());
         assert_eq!(
             mapping,
             vec![
@@ -1021,7 +1060,10 @@ mod tests {
             ]
         );
         let remembered = HashMap::from([(normalize("社内メモ"), "notes".to_string())]);
-        assert_eq!(auto_map(&DEVICES, &headers, &remembered)[8], Some("notes"));
+        assert_eq!(
+            auto_map(&DEVICES, &[], &headers, &remembered)[8],
+            Some("notes")
+        );
     }
 
     #[test]
@@ -1100,7 +1142,7 @@ mod tests {
                 &["冷蔵庫", "x", "A-001", "", "", "", ""],
             ],
         );
-        let mapping = auto_map(&DEVICES, &t.headers, &HashMap::new());
+        let mapping = auto_map(&DEVICES, &[], &t.headers, &HashMap::new());
         let plan = plan(
             &DEVICES,
             &t,
@@ -1108,6 +1150,7 @@ mod tests {
             &Existing {
                 records: &existing,
                 linked: &[],
+                custom: &[],
             },
         );
         let statuses: Vec<RowStatus> = plan.rows.iter().map(|r| r.status.clone()).collect();
@@ -1177,7 +1220,7 @@ mod tests {
                 &["ゲスト", "10.9.0.0/16", "存在しない"],
             ],
         );
-        let mapping = auto_map(&SEGMENTS, &t.headers, &HashMap::new());
+        let mapping = auto_map(&SEGMENTS, &[], &t.headers, &HashMap::new());
         let plan = plan(
             &SEGMENTS,
             &t,
@@ -1185,6 +1228,7 @@ mod tests {
             &Existing {
                 records: &[],
                 linked: &[("segments", Vec::new())],
+                custom: &[],
             },
         );
         assert_eq!(plan.rows[0].status, RowStatus::New);
@@ -1197,6 +1241,7 @@ mod tests {
     fn mapping_files_name_fields_or_labels() {
         let parsed = parse_mapping_file(
             &DEVICES,
+            &[],
             "[columns]\n\"端末名称\" = \"name\"\n\"場所\" = \"設置場所（建物・階・部屋）\"\n\"メモ\" = \"\"\n",
         )
         .expect("valid");
@@ -1209,6 +1254,6 @@ mod tests {
             Some("location")
         );
         assert_eq!(parsed.get(&normalize("メモ")).map(String::as_str), Some(""));
-        assert!(parse_mapping_file(&DEVICES, "[columns]\n\"x\" = \"colour\"\n").is_err());
+        assert!(parse_mapping_file(&DEVICES, &[], "[columns]\n\"x\" = \"colour\"\n").is_err());
     }
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::export::{self, Format};
 use super::import::{self, ID_FIELD, Plan, RowStatus};
 use super::import_store::{self, Mode};
-use super::model::{RecordKind, kind_by_table};
+use super::model::{CustomField, RecordKind, custom_id, kind_by_table};
 use crate::web::errors::{WebError, fail, render, status_page};
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
@@ -48,6 +48,7 @@ pub struct PendingImport {
     file_name: String,
     table: Table,
     mapping: Vec<Option<&'static str>>,
+    custom: Vec<CustomField>,
     created: Instant,
 }
 
@@ -83,6 +84,7 @@ impl PendingImports {
                 file_name: p.file_name.clone(),
                 table: p.table.clone(),
                 mapping: p.mapping.clone(),
+                custom: p.custom.clone(),
                 created: p.created,
             })
     }
@@ -189,17 +191,21 @@ async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart)
         }
         Err(e) => return fail(&c, e),
     };
-    let remembered = match import_store::remembered_mapping(&state.db, facility_id, kind).await {
+    let (remembered, custom) = match tokio::try_join!(
+        import_store::remembered_mapping(&state.db, facility_id, kind),
+        super::store::custom_fields(&state.db, facility_id, kind.table),
+    ) {
         Ok(found) => found,
         Err(e) => return fail(&c, e),
     };
-    let mapping = import::auto_map(kind, &table.headers, &remembered);
+    let mapping = import::auto_map(kind, &custom, &table.headers, &remembered);
     let token = state.imports.insert(PendingImport {
         user_id: user,
         kind,
         file_name,
         table,
         mapping,
+        custom,
         created: Instant::now(),
     });
     Redirect::to(&format!("/ledger/import/{token}")).into_response()
@@ -281,9 +287,15 @@ fn section_base(kind: &RecordKind) -> &'static str {
     }
 }
 
-fn target_label(c: &Ctx, kind: &RecordKind, field: &str) -> String {
+fn target_label(c: &Ctx, kind: &RecordKind, custom: &[CustomField], field: &str) -> String {
     if field == ID_FIELD {
         c.t("import-id-column")
+    } else if let Some(id) = custom_id(field) {
+        custom
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.name.clone())
+            .unwrap_or_default()
     } else {
         kind.label_key(field).map(|k| c.t(k)).unwrap_or_default()
     }
@@ -333,9 +345,9 @@ fn preview_page(
                 .to_string(),
         })
         .collect();
-    let targets = import::targets(kind)
+    let targets = import::targets(kind, &pending.custom)
         .into_iter()
-        .map(|f| (f, target_label(c, kind, f)))
+        .map(|f| (f, target_label(c, kind, &pending.custom, f)))
         .collect();
     let mut shown_ok = 0;
     let mut rows = Vec::new();
@@ -354,7 +366,7 @@ fn preview_page(
                 .map(|ch| {
                     format!(
                         "{}: {} → {}",
-                        target_label(c, kind, &ch.field),
+                        target_label(c, kind, &pending.custom, &ch.field),
                         if ch.before.is_empty() {
                             "—"
                         } else {
@@ -478,7 +490,7 @@ async fn remap(
             continue;
         };
         if index < mapping.len() {
-            mapping[index] = import::target(pending.kind, value);
+            mapping[index] = import::target(pending.kind, &pending.custom, value);
         }
     }
     // One column per field: a later duplicate is dropped, and the preview shows it unmapped.

@@ -38,6 +38,7 @@ pub async fn run(
 ) -> Result<Plan, LedgerError> {
     actor.require(Permission::Edit)?;
     let facility_id = facility_of(actor)?;
+    let custom = super::store::custom_fields(db, facility_id, kind.table).await?;
     let mut w = db.write().await?;
     let records = fetch_all_records(&mut *w.tx, kind, facility_id).await?;
     let mut linked = Vec::new();
@@ -62,6 +63,7 @@ pub async fn run(
         &Existing {
             records: &records,
             linked: &linked,
+            custom: &custom,
         },
     );
     if mode == Mode::Check || plan.has_errors() {
@@ -99,10 +101,18 @@ pub async fn run(
             }
         };
         let Some(id) = ids.get(&index) else { continue };
+        let mut changes = row.changes.clone();
+        for change in &mut changes {
+            if let Some(field) = super::model::custom_id(&change.field)
+                .and_then(|id| custom.iter().find(|f| f.id == id))
+            {
+                change.field = field.name.clone();
+            }
+        }
         events.push(
             Event::new(action, kind.entity, id)
                 .label(row.label.clone())
-                .changes(row.changes.clone()),
+                .changes(changes),
         );
     }
     // Links to records that were new in this file now have ids to point at.
@@ -197,5 +207,8 @@ pub async fn export_table(
 ) -> Result<(Vec<String>, Vec<Vec<String>>), LedgerError> {
     let records = super::store::list_all(db, kind, facility_id).await?;
     let linked = super::store::ref_names(db, kind, facility_id).await?;
-    Ok(super::export::to_table(kind, &records, &linked, tr))
+    let custom = super::store::custom_fields(db, facility_id, kind.table).await?;
+    Ok(super::export::to_table(
+        kind, &custom, &records, &linked, tr,
+    ))
 }

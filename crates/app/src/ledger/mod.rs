@@ -11,6 +11,7 @@ pub mod discovery_run;
 pub mod discovery_store;
 pub mod export;
 pub mod facts;
+pub mod fields_pages;
 pub mod import;
 pub mod import_pages;
 pub mod import_store;

@@ -63,9 +63,11 @@ fn form_rows(
     c: &Ctx,
     kind: &'static RecordKind,
     refs: &RefOptions,
+    custom: &[model::CustomField],
     value: &dyn Fn(&str) -> String,
 ) -> Vec<FormRow> {
-    kind.editable()
+    let mut rows: Vec<FormRow> = kind
+        .editable()
         .map(|(name, key, kind)| {
             let (input, options, required, hint) = match kind {
                 FieldType::Text { required, .. } => ("text", Vec::new(), *required, String::new()),
@@ -113,7 +115,31 @@ fn form_rows(
                 hint,
             }
         })
-        .collect()
+        .collect();
+    rows.extend(custom.iter().map(|field| {
+        let (input, options, hint) = match field.field_type.as_str() {
+            "date" => ("text", Vec::new(), c.t("date-hint-ledger")),
+            "yesno" => (
+                "select",
+                std::iter::once((String::new(), c.t("ref-not-set")))
+                    .chain(model::YES_NO.iter().map(|(v, k)| (v.to_string(), c.t(k))))
+                    .collect(),
+                String::new(),
+            ),
+            "number" => ("text", Vec::new(), c.t("number-hint")),
+            _ => ("text", Vec::new(), String::new()),
+        };
+        FormRow {
+            name: field.key(),
+            label: field.name.clone(),
+            input,
+            value: value(field.key()),
+            options,
+            required: false,
+            hint,
+        }
+    }));
+    rows
 }
 
 #[derive(Deserialize, Default)]
@@ -510,14 +536,15 @@ pub async fn view_record(
         Err(LedgerError::NotFound) => return status_page(&c, WebError::NotFound),
         Err(e) => return fail(&c, e),
     };
-    let (refs, related) = match tokio::try_join!(
+    let (refs, related, custom) = match tokio::try_join!(
         store::ref_names(&state.db, section.kind, facility_id),
         related(state, &c, &d, facility_id),
+        store::custom_fields(&state.db, facility_id, section.kind.table),
     ) {
         Ok(found) => found,
         Err(e) => return fail(&c, e),
     };
-    let rows = section
+    let mut rows: Vec<ViewRow> = section
         .kind
         .editable()
         .map(|(field, key, kind)| {
@@ -547,6 +574,21 @@ pub async fn view_record(
             }
         })
         .collect();
+    rows.extend(custom.iter().map(|field| {
+        let stored = d.get(field.key());
+        let value = match field.field_type.as_str() {
+            "date" => c.date(stored),
+            "yesno" => model::choice_label_key(&model::YES_NO, stored)
+                .map(|k| c.t(k))
+                .unwrap_or_else(|| stored.to_string()),
+            _ => stored.to_string(),
+        };
+        ViewRow {
+            label: field.name.clone(),
+            value,
+            links: Vec::new(),
+        }
+    }));
     let missing = if section.kind == &DEVICES {
         d.missing_key_fields()
             .into_iter()
@@ -609,11 +651,14 @@ async fn form_page(state: &AppState, c: &Ctx, section: &Section, f: FormState<'_
     let Some(facility_id) = c.facility_id() else {
         return status_page(c, WebError::Forbidden);
     };
-    let refs = match store::ref_names(&state.db, section.kind, facility_id).await {
-        Ok(r) => r,
+    let (refs, custom) = match tokio::try_join!(
+        store::ref_names(&state.db, section.kind, facility_id),
+        store::custom_fields(&state.db, facility_id, section.kind.table),
+    ) {
+        Ok(found) => found,
         Err(e) => return fail(c, e),
     };
-    let rows = form_rows(c, section.kind, &refs, f.values);
+    let rows = form_rows(c, section.kind, &refs, &custom, f.values);
     let title = match f.id {
         Some(_) => c.t1(section.edit_key, "name", &(f.values)("name")),
         None => c.t(section.new_key),
@@ -696,9 +741,28 @@ async fn submit_record(
         errors,
         conflict,
     };
-    let values = match section.kind.validate(&typed) {
-        Ok(v) => v,
-        Err(problems) => {
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let custom = match store::custom_fields(&state.db, facility_id, section.kind.table).await {
+        Ok(found) => found,
+        Err(e) => return fail(&c, e),
+    };
+    let values = match (
+        section.kind.validate(&typed),
+        model::validate_custom(&custom, &typed),
+    ) {
+        (Ok(mut fixed), Ok(added)) => {
+            fixed.extend(added);
+            fixed
+        }
+        (fixed, added) => {
+            let problems: Vec<_> = fixed
+                .err()
+                .into_iter()
+                .chain(added.err())
+                .flatten()
+                .collect();
             let errors = FieldErrors::from_keys(&c.tr, &problems);
             return form_page(state, &c, section, again(errors, false)).await;
         }

@@ -35,7 +35,7 @@ impl From<sqlx::Error> for LedgerError {
 fn columns(kind: &RecordKind) -> String {
     let editable: Vec<&str> = kind.editable().map(|(f, _, _)| *f).collect();
     format!(
-        "id, facility_id, {}, created_at, updated_at",
+        "id, facility_id, {}, custom, created_at, updated_at",
         editable.join(", ")
     )
 }
@@ -45,6 +45,9 @@ fn from_row(kind: &'static RecordKind, row: &AnyRow) -> Result<Record, sqlx::Err
     for (field, _, _) in kind.editable() {
         values.push((*field, row.try_get::<String, _>(*field)?));
     }
+    values.extend(super::model::custom_from_json(
+        &row.try_get::<String, _>("custom")?,
+    ));
     Ok(Record {
         id: row.try_get("id")?,
         facility_id: row.try_get("facility_id")?,
@@ -284,6 +287,22 @@ async fn check_refs(
     Ok(described)
 }
 
+/// Values with user-defined fields named as the hospital named them, for the audit trail.
+pub fn audit_names<'a>(
+    values: &'a [(&'static str, String)],
+    fields: &'a [super::model::CustomField],
+) -> Vec<(&'a str, String)> {
+    values
+        .iter()
+        .map(|(k, v)| {
+            let name = super::model::custom_id(k)
+                .and_then(|id| fields.iter().find(|f| f.id == id))
+                .map_or(*k, |f| f.name.as_str());
+            (name, v.clone())
+        })
+        .collect()
+}
+
 /// Record names by id, to show links.
 #[derive(Debug, Default, Clone)]
 pub struct Names(std::collections::HashMap<i64, String>);
@@ -372,21 +391,32 @@ pub async fn create_record(
         values: values.to_vec(),
         ..Record::default()
     };
+    let fields = custom_fields(db, facility_id, kind.table).await?;
     let mut w = db.write().await?;
     check_unique(&mut w, kind, facility_id, &record, 0).await?;
     let described = check_refs(&mut w, kind, facility_id, values).await?;
     let id = insert_row(&mut w, kind, facility_id, values, &now_text()).await?;
-    let empty: Values = Vec::new();
     audit::append(
         &mut w,
         actor,
         Event::new("create", kind.entity, id)
             .label(record.name())
-            .changes(diff(&empty, &described)),
+            .changes(diff(&[], &audit_names(&described, &fields))),
     )
     .await?;
     w.commit().await?;
     Ok(id)
+}
+
+/// The fixed columns' values, and the user-defined ones as the `custom` column's JSON.
+fn split_custom(values: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    let (custom, fixed): (Vec<_>, Vec<_>) = values
+        .iter()
+        .cloned()
+        .partition(|(f, _)| super::model::custom_id(f).is_some());
+    let mut fixed = fixed;
+    fixed.push(("custom", super::model::custom_to_json(&custom)));
+    fixed
 }
 
 /// Inserts a record's row; the caller has checked it.
@@ -397,6 +427,7 @@ pub(crate) async fn insert_row(
     values: &[(&'static str, String)],
     now: &str,
 ) -> Result<i64, LedgerError> {
+    let values = &split_custom(values);
     let names: Vec<&str> = values.iter().map(|(f, _)| *f).collect();
     let placeholders: Vec<String> = (0..values.len() + 3)
         .map(|i| format!("${}", i + 1))
@@ -427,6 +458,7 @@ pub(crate) async fn insert_rows(
     rows: &[&[(&'static str, String)]],
     now: &str,
 ) -> Result<Vec<i64>, LedgerError> {
+    let rows: Vec<Vec<(&'static str, String)>> = rows.iter().map(|r| split_custom(r)).collect();
     let Some(first) = rows.first() else {
         return Ok(Vec::new());
     };
@@ -476,6 +508,7 @@ pub(crate) async fn update_row(
     values: &[(&'static str, String)],
     now: &str,
 ) -> Result<(), LedgerError> {
+    let values = &split_custom(values);
     let sets: Vec<String> = values
         .iter()
         .enumerate()
@@ -526,6 +559,7 @@ pub async fn update_record(
 ) -> Result<bool, LedgerError> {
     actor.require(Permission::Edit)?;
     let facility_id = facility_of(actor)?;
+    let fields = custom_fields(db, facility_id, kind.table).await?;
     let mut w = db.write().await?;
     let sql = format!(
         "SELECT {} FROM {} WHERE id = $1 AND facility_id = $2",
@@ -554,7 +588,10 @@ pub async fn update_record(
     let before = check_refs(&mut w, kind, facility_id, &current.values)
         .await
         .unwrap_or_else(|_| current.values.clone());
-    let changes = diff(&before, &described);
+    let changes = diff(
+        &audit_names(&before, &fields),
+        &audit_names(&described, &fields),
+    );
     if changes.is_empty() {
         return Ok(false);
     }
@@ -607,4 +644,141 @@ pub async fn summary(db: &Db, facility_id: i64) -> Result<Summary, LedgerError> 
         missing_key_fields: rows.iter().map(|r| r.2).sum(),
         not_confirmed_12_months: rows.iter().map(|r| r.3).sum(),
     })
+}
+
+/// The fields a facility added to a kind of record, in the order they were added.
+pub async fn custom_fields(
+    db: &Db,
+    facility_id: i64,
+    table: &str,
+) -> Result<Vec<super::model::CustomField>, LedgerError> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, record_table, name, field_type FROM custom_fields WHERE facility_id = $1 AND record_table = $2 ORDER BY position, id",
+    )
+    .bind(facility_id)
+    .bind(table.to_string())
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, table, name, field_type)| super::model::CustomField {
+            id,
+            table,
+            name,
+            field_type,
+        })
+        .collect())
+}
+
+/// Adds a field to a kind of record (admin only).
+pub async fn add_custom_field(
+    db: &Db,
+    actor: &Actor,
+    table: &str,
+    name: &str,
+    field_type: &str,
+) -> Result<i64, LedgerError> {
+    actor.require(Permission::Administer)?;
+    let facility_id = facility_of(actor)?;
+    let name = name.trim();
+    let kind = super::model::kind_by_table(table).ok_or(LedgerError::Invalid {
+        field: "record_table",
+        key: crate::mkey!("choice-invalid"),
+    })?;
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err(LedgerError::Invalid {
+            field: "name",
+            key: crate::mkey!("custom-name-invalid"),
+        });
+    }
+    if !super::model::CUSTOM_TYPES
+        .iter()
+        .any(|(t, _)| *t == field_type)
+    {
+        return Err(LedgerError::Invalid {
+            field: "field_type",
+            key: crate::mkey!("choice-invalid"),
+        });
+    }
+    // A fixed field's label would make import headings ambiguous.
+    let clashes = kind.editable().any(|(_, key, _)| {
+        [crate::i18n::Lang::Ja, crate::i18n::Lang::En]
+            .into_iter()
+            .any(|lang| crate::i18n::Tr::new(lang).t(key) == name)
+    });
+    let mut w = db.write().await?;
+    let taken: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM custom_fields WHERE facility_id = $1 AND record_table = $2 AND name = $3",
+    )
+    .bind(facility_id)
+    .bind(table.to_string())
+    .bind(name.to_string())
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    if clashes || taken.is_some() {
+        return Err(LedgerError::Invalid {
+            field: "name",
+            key: crate::mkey!("name-taken"),
+        });
+    }
+    let position: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(position), 0) + 1 FROM custom_fields WHERE facility_id = $1 AND record_table = $2",
+    )
+    .bind(facility_id)
+    .bind(table.to_string())
+    .fetch_one(&mut *w.tx)
+    .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO custom_fields (facility_id, record_table, name, field_type, position, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(facility_id)
+    .bind(table.to_string())
+    .bind(name.to_string())
+    .bind(field_type.to_string())
+    .bind(position)
+    .bind(now_text())
+    .fetch_one(&mut *w.tx)
+    .await?;
+    audit::append(
+        &mut w,
+        actor,
+        Event::new("create", "custom_field", id)
+            .label(name)
+            .change("record_table", "", table)
+            .change("field_type", "", field_type),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+/// Removes a field definition (admin only). Values already typed stay in the records' stored
+/// data but are no longer shown or exported.
+pub async fn remove_custom_field(db: &Db, actor: &Actor, id: i64) -> Result<(), LedgerError> {
+    actor.require(Permission::Administer)?;
+    let facility_id = facility_of(actor)?;
+    let mut w = db.write().await?;
+    let found: Option<(String, String)> = sqlx::query_as(
+        "SELECT name, record_table FROM custom_fields WHERE id = $1 AND facility_id = $2",
+    )
+    .bind(id)
+    .bind(facility_id)
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    let (name, table) = found.ok_or(LedgerError::NotFound)?;
+    sqlx::query("DELETE FROM custom_fields WHERE id = $1 AND facility_id = $2")
+        .bind(id)
+        .bind(facility_id)
+        .execute(&mut *w.tx)
+        .await?;
+    audit::append(
+        &mut w,
+        actor,
+        Event::new("delete", "custom_field", id)
+            .label(name)
+            .change("record_table", table, ""),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
 }

@@ -70,6 +70,7 @@ pub fn entity_key(entity_type: &str) -> Option<&'static str> {
         "segment" => crate::mkey!("entity-segment"),
         "stocktake" => crate::mkey!("entity-stocktake"),
         "import" => crate::mkey!("entity-import"),
+        "custom_field" => crate::mkey!("entity-custom-field"),
         "discovery" => crate::mkey!("entity-discovery"),
         "setup" => crate::mkey!("entity-setup"),
         _ => return None,
@@ -84,6 +85,7 @@ fn action_key(action: &str) -> Option<&'static str> {
         "start" => crate::mkey!("action-start"),
         "check" => crate::mkey!("action-check"),
         "finish" => crate::mkey!("action-finish"),
+        "delete" => crate::mkey!("action-delete"),
         "update" => crate::mkey!("action-update"),
         "disable" => crate::mkey!("action-disable"),
         "enable" => crate::mkey!("action-enable"),
@@ -139,6 +141,11 @@ fn field_key(entity_type: &str, field: &str) -> Option<&'static str> {
             _ => crate::mkey!("scan-command"),
         }),
         "discovery" => Some(crate::mkey!("ignore-reason")),
+        "custom_field" => Some(match field {
+            "record_table" => crate::mkey!("custom-kind"),
+            "field_type" => crate::mkey!("custom-type"),
+            _ => return None,
+        }),
         "stocktake" => Some(match field {
             "confirmed" => crate::mkey!("stocktake-confirmed"),
             "missing" => crate::mkey!("stocktake-missing"),

@@ -173,6 +173,7 @@ pub fn route_table() -> RouteTable {
     let table = crate::ledger::import_pages::routes(table);
     let table = crate::ledger::stocktake_pages::routes(table);
     let table = crate::ledger::diagram_pages::routes(table);
+    let table = crate::ledger::fields_pages::routes(table);
     crate::users::pages::routes(table)
 }
 

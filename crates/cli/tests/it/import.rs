@@ -440,3 +440,142 @@ async fn import_and_export_the_ledger(backend: Backend) {
     assert_eq!(server.count("devices").await, 4);
     server.stop().await;
 }
+
+on_both!(user_defined_fields);
+
+async fn user_defined_fields(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+    admin.get("/ledger/fields").await;
+    for (name, field_type) in [
+        ("保守契約番号", "text"),
+        ("導入日", "date"),
+        ("院外持出可", "yesno"),
+    ] {
+        let added = admin
+            .post(
+                "/ledger/fields",
+                &[
+                    ("record_table", "devices"),
+                    ("name", name),
+                    ("field_type", field_type),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    }
+    let clash = admin
+        .post(
+            "/ledger/fields",
+            &[
+                ("record_table", "devices"),
+                ("name", "資産番号"),
+                ("field_type", "text"),
+            ],
+        )
+        .await;
+    assert_eq!(clash.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let staff = server.user_client(&admin, "staff1", "staff").await;
+    let refused = staff
+        .post(
+            "/ledger/fields",
+            &[
+                ("record_table", "devices"),
+                ("name", "x"),
+                ("field_type", "text"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let form = admin.get("/ledger/new").await;
+    assert!(form.body.contains("保守契約番号"), "{}", form.body);
+    let key_of = |label: &str| {
+        let at = form.body.find(label).unwrap();
+        let rest = &form.body[at..];
+        let start = rest.find("name=\"custom_").unwrap() + 6;
+        rest[start..start + rest[start..].find('"').unwrap()].to_string()
+    };
+    let (contract, since, portable) = (
+        key_of("保守契約番号"),
+        key_of("導入日"),
+        key_of("院外持出可"),
+    );
+    let bad = admin
+        .post(
+            "/ledger",
+            &[("kind", "pc"), ("name", "受付PC"), (since.as_str(), "先月")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("日付として読めません"));
+    let made = admin
+        .post(
+            "/ledger",
+            &[
+                ("kind", "pc"),
+                ("name", "受付PC"),
+                (contract.as_str(), "HM-2024-001"),
+                (since.as_str(), "R6.4.1"),
+                (portable.as_str(), "no"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let view = admin.get(&made.location()).await;
+    assert!(view.body.contains("HM-2024-001") && view.body.contains("2024/04/01"));
+
+    // Export carries the added columns; an edited file imports back through them.
+    let bytes = download(&admin, "kind=devices&format=csv&encoding=utf-8").await;
+    let table = mamori_formats::table::read(&bytes).unwrap();
+    let column = table
+        .headers
+        .iter()
+        .position(|h| h == "保守契約番号")
+        .unwrap();
+    assert_eq!(table.rows[0][column], "HM-2024-001");
+    let mut text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    text = text.replace("HM-2024-001", "HM-2025-777");
+    let (path, preview) = upload(&admin, "edited.csv", text.into_bytes(), "devices").await;
+    assert_eq!(
+        counts(&preview),
+        ["0", "1", "0", "0"].map(String::from),
+        "{}",
+        preview.body
+    );
+    assert!(
+        preview
+            .body
+            .contains("保守契約番号: HM-2024-001 → HM-2025-777")
+    );
+    admin.post(&format!("{path}/commit"), &[]).await;
+    let stored: String = sqlx::query_scalar("SELECT custom FROM devices")
+        .fetch_one(server.pool())
+        .await
+        .unwrap();
+    assert!(
+        stored.contains("HM-2025-777") && stored.contains("2024-04-01"),
+        "{stored}"
+    );
+    let audit = admin.get("/audit").await;
+    assert!(audit.body.contains("保守契約番号"), "{}", audit.body);
+
+    // Removing a field hides it.
+    let fields = admin.get("/ledger/fields").await;
+    let delete = fields
+        .body
+        .split("action=\"/ledger/fields/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let removed = admin.post(&format!("/ledger/fields/{delete}"), &[]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let view = admin.get(&made.location().replace("?saved=1", "")).await;
+    assert!(!view.body.contains("HM-2025-777"));
+    server.stop().await;
+}
