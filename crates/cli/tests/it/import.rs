@@ -373,6 +373,48 @@ async fn import_and_export_the_ledger(backend: Backend) {
     admin.post(&format!("{path}/commit"), &[]).await;
     assert_eq!(server.count("devices").await, 4);
 
+    // Plain UTF-8 without a BOM is read too.
+    let (path, preview) = upload(
+        &admin,
+        "台帳3.csv",
+        csv_text(&moved).into_bytes(),
+        "devices",
+    )
+    .await;
+    assert!(preview.body.contains("CSV（UTF-8）"), "{}", preview.body);
+    assert_eq!(counts(&preview), ["0", "0", "4", "0"].map(String::from));
+    admin.post(&format!("{path}/cancel"), &[]).await;
+
+    // Text in no known encoding, and a row too wide, are refused with what to do.
+    admin.get("/ledger/import").await;
+    let garbled = admin
+        .upload(
+            "/ledger/import",
+            "file",
+            "x.csv",
+            b"a,b\r\n\x82\xff\xfe,1\r\n".to_vec(),
+            true,
+        )
+        .await;
+    assert_eq!(garbled.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(garbled.body.contains("文字コード"), "{}", garbled.body);
+    let wide = format!("{}\r\n", vec!["x"; 300].join(","));
+    let too_wide = admin
+        .upload(
+            "/ledger/import",
+            "file",
+            "wide.csv",
+            wide.into_bytes(),
+            true,
+        )
+        .await;
+    assert!(
+        too_wide.body.contains("列が多すぎます"),
+        "{}",
+        too_wide.body
+    );
+    assert_eq!(server.count("devices").await, 4);
+
     // Export → import changes nothing, in every format.
     for query in [
         "kind=devices&format=xlsx",
