@@ -8,6 +8,7 @@ pub mod i18n;
 
 pub mod auth;
 pub mod backup;
+pub mod checklist;
 pub mod config;
 pub mod db;
 pub mod facility;

@@ -96,6 +96,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The MHLW cybersecurity checklist (チェックリスト)
+    Checklist {
+        #[command(subcommand)]
+        command: ChecklistCommand,
+    },
     /// Make TLS certificates
     Tls {
         #[command(subcommand)]
@@ -166,6 +171,17 @@ enum CsvEncoding {
     #[value(name = "utf-8")]
     Utf8,
     Cp932,
+}
+
+#[derive(Subcommand)]
+enum ChecklistCommand {
+    /// List the checklist versions and forms this installation knows
+    Versions,
+    /// Add a checklist version and form from a master file (see checklists/README.md)
+    ImportMaster {
+        /// The master file (TOML), e.g. r8-hospital.toml
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -453,6 +469,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 (None, None) => return Err(Failure::new("give a range to scan, or --from-xml")),
             };
             discover(&db, &name, &bytes, *json).await
+        }
+        Command::Checklist { command } => {
+            let config = load_config(&cli, Overrides::default())?;
+            let db = open(&config, OpenMode::CreateAndMigrate).await?;
+            checklist_command(&db, command).await
         }
         Command::Tls {
             command: TlsCommand::SelfSigned { host, out },
@@ -767,6 +788,72 @@ async fn discover(db: &Db, name: &str, bytes: &[u8], json: bool) -> Result<(), F
         }
     }
     Ok(())
+}
+
+async fn checklist_command(db: &Db, command: &ChecklistCommand) -> Result<(), Failure> {
+    use mamori_app::checklist::store::{self, ChecklistError, Origin};
+    match command {
+        ChecklistCommand::Versions => {
+            let all = store::all(db).await.map_err(Failure::new)?;
+            println!("VERSION\tFORM\tITEMS\tUNCONFIRMED\tFISCAL YEAR\tORIGIN\tNAME");
+            for (m, origin) in &all {
+                let unconfirmed = m
+                    .items
+                    .iter()
+                    .filter(|i| i.confirmation != "confirmed")
+                    .count();
+                let origin = match origin {
+                    Origin::Shipped => "shipped".to_string(),
+                    Origin::Imported { at, by, .. } => format!("imported {at} by {by}"),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{} {}",
+                    m.version,
+                    m.form,
+                    m.items.len(),
+                    unconfirmed,
+                    m.fiscal_year,
+                    origin,
+                    m.version_name,
+                    m.form_name
+                );
+            }
+            Ok(())
+        }
+        ChecklistCommand::ImportMaster { file } => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| Failure::new(format!("cannot read {}: {e}", file.display())))?;
+            let actor = Actor::command_line(
+                mamori_app::facility::store::first(db)
+                    .await
+                    .map_err(Failure::new)?
+                    .map(|f| f.id),
+            );
+            match store::import(db, &actor, &text).await {
+                Ok(m) => {
+                    println!(
+                        "Added {} {} ({}): {} items.",
+                        m.version_name,
+                        m.form_name,
+                        m.key(),
+                        m.items.len()
+                    );
+                    Ok(())
+                }
+                Err(ChecklistError::Invalid(problems)) => {
+                    for p in &problems {
+                        eprintln!("{}: {p}", file.display());
+                    }
+                    Err(Failure::new(format!(
+                        "{}: {} problem(s); nothing was added. See checklists/README.md for the format.",
+                        file.display(),
+                        problems.len()
+                    )))
+                }
+                Err(e) => Err(Failure::new(format!("{}: {e}", file.display()))),
+            }
+        }
+    }
 }
 
 async fn set_up_facility(db: &Db) -> Result<mamori_app::facility::model::Facility, Failure> {

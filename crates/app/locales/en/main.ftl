@@ -639,3 +639,8 @@ number-invalid = This is not a number. Examples: 12 or 3.5
 number-hint = A number (e.g. 12, 3.5)
 entity-custom-field = Added field
 action-delete = Delete
+
+## Checklist
+entity-checklist = Checklist
+checklist-items = Items
+checklist-sha256 = File SHA-256

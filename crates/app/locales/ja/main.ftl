@@ -639,3 +639,8 @@ number-invalid = 数値として読めません。例: 12 や 3.5
 number-hint = 数値（例: 12、3.5）
 entity-custom-field = 追加項目
 action-delete = 削除
+
+## Checklist
+entity-checklist = チェックリスト
+checklist-items = 項目数
+checklist-sha256 = ファイルの SHA-256

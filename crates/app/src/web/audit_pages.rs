@@ -71,6 +71,7 @@ pub fn entity_key(entity_type: &str) -> Option<&'static str> {
         "stocktake" => crate::mkey!("entity-stocktake"),
         "import" => crate::mkey!("entity-import"),
         "custom_field" => crate::mkey!("entity-custom-field"),
+        "checklist" => crate::mkey!("entity-checklist"),
         "discovery" => crate::mkey!("entity-discovery"),
         "setup" => crate::mkey!("entity-setup"),
         _ => return None,
@@ -141,6 +142,11 @@ fn field_key(entity_type: &str, field: &str) -> Option<&'static str> {
             _ => crate::mkey!("scan-command"),
         }),
         "discovery" => Some(crate::mkey!("ignore-reason")),
+        "checklist" => Some(match field {
+            "items" => crate::mkey!("checklist-items"),
+            "sha256" => crate::mkey!("checklist-sha256"),
+            _ => return None,
+        }),
         "custom_field" => Some(match field {
             "record_table" => crate::mkey!("custom-kind"),
             "field_type" => crate::mkey!("custom-type"),

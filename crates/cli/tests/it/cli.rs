@@ -626,3 +626,104 @@ fn discover_scans_a_range_with_nmap() {
     assert_eq!(value["hosts"], 1, "{value}");
     assert_eq!(value["unregistered"][0]["ip"], "127.0.0.1");
 }
+
+const R8_HOSPITAL: &str = r#"
+version = "r8"
+version_name = "令和8年度版"
+form = "hospital"
+form_name = "医療機関・薬局確認用"
+fiscal_year = 2026
+published = "2026-06-01"
+source = "https://www.mhlw.go.jp/stf/shingi/0000516275_00006.html"
+confirmation = "unconfirmed"
+title = "医療機関・薬局におけるサイバーセキュリティ対策チェックリスト"
+
+[[sections]]
+number = "2"
+title = "医療情報システムの管理・運用"
+
+[[items]]
+number = "2①"
+section = "2"
+text = "サーバ、端末PC、ネットワーク機器の台帳管理を行っている。"
+target = "医療情報システム全般"
+deadline_fiscal_year = 2026
+guide = "inventory"
+source = "https://www.mhlw.go.jp/stf/shingi/0000516275_00006.html"
+confirmation = "unconfirmed"
+previous = ["r7/hospital:2①"]
+"#;
+
+#[test]
+fn checklist_versions_and_import_master() {
+    let dir = tempfile::tempdir().unwrap();
+    set_up(dir.path());
+    let out = mamori(dir.path(), &["checklist", "versions"]);
+    assert!(out.status.success(), "{}", text(&out));
+    for version in ["r5\thospital", "r6\tvendor", "r7\thospital"] {
+        assert!(text(&out).contains(version), "{version}: {}", text(&out));
+    }
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        R8_HOSPITAL
+            .replace("guide = \"inventory\"", "guide = \"no-such-topic\"")
+            .replace(
+                "previous = [\"r7/hospital:2①\"]",
+                "previous = [\"r3/hospital:9\"]",
+            ),
+    )
+    .unwrap();
+    let out = mamori(
+        dir.path(),
+        &["checklist", "import-master", bad.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out);
+    assert!(
+        said.contains("items[0] (2①).guide") && said.contains("items[0] (2①).previous"),
+        "{said}"
+    );
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "version = \"r8\"\nform = \n").unwrap();
+    let out = mamori(
+        dir.path(),
+        &["checklist", "import-master", broken.to_str().unwrap()],
+    );
+    assert!(text(&out).contains("line 2"), "{}", text(&out));
+
+    let good = dir.path().join("r8-hospital.toml");
+    std::fs::write(&good, R8_HOSPITAL).unwrap();
+    let out = mamori(
+        dir.path(),
+        &["checklist", "import-master", good.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("r8/hospital"), "{}", text(&out));
+    let out = mamori(dir.path(), &["checklist", "versions"]);
+    assert!(
+        text(&out).contains("r8\thospital\t1\t1\t2026\timported"),
+        "{}",
+        text(&out)
+    );
+    let again = mamori(
+        dir.path(),
+        &["checklist", "import-master", good.to_str().unwrap()],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again).contains("already known"), "{}", text(&again));
+    let shipped = dir.path().join("r7.toml");
+    std::fs::write(&shipped, R8_HOSPITAL.replace("\"r8\"", "\"r7\"")).unwrap();
+    let out = mamori(
+        dir.path(),
+        &["checklist", "import-master", shipped.to_str().unwrap()],
+    );
+    assert!(
+        text(&out).contains("r7/hospital is already known"),
+        "{}",
+        text(&out)
+    );
+    let out = mamori(dir.path(), &["audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out));
+}

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
+mod checklist;
 mod cli;
 mod flows;
 mod import;
