@@ -560,25 +560,7 @@ pub fn draw(input: &Input<'_>, tr: Tr) -> String {
 mod tests {
     use super::*;
     use crate::i18n::Lang;
-    use crate::ledger::model::RecordKind;
-
-    fn record(kind: &'static RecordKind, id: i64, pairs: &[(&str, &str)]) -> Record {
-        let values = kind
-            .validate(&|f| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == f)
-                    .map(|(_, v)| v.to_string())
-                    .unwrap_or_default()
-            })
-            .expect("valid");
-        Record {
-            id,
-            kind,
-            values,
-            ..Record::default()
-        }
-    }
+    use crate::ledger::model::test_record as record;
 
     #[test]
     fn areas_devices_and_an_unrestricted_vpn_are_drawn() {

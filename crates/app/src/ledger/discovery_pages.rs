@@ -61,11 +61,10 @@ async fn index_page_with(state: &AppState, c: &Ctx, error: String, range: String
             ignores,
             error,
             nmap_installed: discovery_run::nmap_path().is_some(),
-            command_example: discovery_run::command(&Cidr {
+            command_example: discovery_run::command_line(&Cidr {
                 network: std::net::IpAddr::from([192, 168, 10, 0]),
                 prefix: 24,
-            })
-            .join(" "),
+            }),
             range,
             time_limit: discovery_run::WEB_TIME_LIMIT.as_secs() / 60,
         },

@@ -143,25 +143,7 @@ pub async fn ledger_facts(db: &Db, facility_id: i64) -> Result<LedgerFacts, Ledg
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::model::RecordKind;
-
-    fn record(kind: &'static RecordKind, id: i64, pairs: &[(&str, &str)]) -> Record {
-        let values = kind
-            .validate(&|f| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == f)
-                    .map(|(_, v)| v.to_string())
-                    .unwrap_or_default()
-            })
-            .expect("valid");
-        Record {
-            id,
-            kind,
-            values,
-            ..Record::default()
-        }
-    }
+    use crate::ledger::model::test_record as record;
 
     #[test]
     fn gaps_are_found_and_named() {

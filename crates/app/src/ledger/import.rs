@@ -1010,20 +1010,7 @@ mod tests {
     }
 
     fn device(id: i64, pairs: &[(&str, &str)]) -> Record {
-        let values = DEVICES
-            .validate(&|f| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == f)
-                    .map(|(_, v)| v.to_string())
-                    .unwrap_or_default()
-            })
-            .expect("valid");
-        Record {
-            id,
-            values,
-            ..Record::default()
-        }
+        crate::ledger::model::test_record(&DEVICES, id, pairs)
     }
 
     #[test]

@@ -279,14 +279,6 @@ struct PreviewPage<'a> {
     notice: String,
 }
 
-fn section_base(kind: &RecordKind) -> &'static str {
-    match kind.table {
-        "systems" => "/systems",
-        "segments" => "/segments",
-        _ => "/ledger",
-    }
-}
-
 fn target_label(c: &Ctx, kind: &RecordKind, custom: &[CustomField], field: &str) -> String {
     if field == ID_FIELD {
         c.t("import-id-column")
@@ -416,7 +408,7 @@ fn preview_page(
             kind_label: crate::web::audit_pages::entity_key(kind.entity)
                 .map(|k| c.t(k))
                 .unwrap_or_default(),
-            base: section_base(kind),
+            base: super::pages::base_of(kind.table),
             columns,
             targets,
             total: plan.rows.len(),
@@ -567,7 +559,7 @@ async fn commit(State(state): State<AppState>, c: Ctx, Path(token): Path<String>
         &DonePage {
             c: &c,
             file_name: pending.file_name,
-            base: section_base(pending.kind),
+            base: super::pages::base_of(pending.kind.table),
             new: plan.count(RowStatus::New),
             changed: plan.count(RowStatus::Changed),
             unchanged: plan.count(RowStatus::Unchanged),

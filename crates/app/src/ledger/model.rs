@@ -727,6 +727,26 @@ pub fn normalize_macs(raw: &str) -> Option<String> {
     Some(out.join(" "))
 }
 
+/// A record of `kind` from typed values, checked as a form would be (for tests).
+#[cfg(test)]
+pub fn test_record(kind: &'static RecordKind, id: i64, pairs: &[(&str, &str)]) -> Record {
+    let values = kind
+        .validate(&|f| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == f)
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_default()
+        })
+        .expect("valid test record");
+    Record {
+        id,
+        kind,
+        values,
+        ..Record::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -462,7 +462,7 @@ struct ViewPage<'a> {
     missing: Vec<String>,
 }
 
-fn base_of(table: &str) -> &'static str {
+pub(crate) fn base_of(table: &str) -> &'static str {
     match table {
         "systems" => "/systems",
         "segments" => "/segments",
