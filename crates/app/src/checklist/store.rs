@@ -82,6 +82,13 @@ pub enum ChecklistError {
     Forbidden(#[from] Forbidden),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::store::LedgerError),
+    #[error("not found")]
+    NotFound,
+    /// A form field that cannot be saved: which field and the message key.
+    #[error("{}", .0.iter().map(|p| format!("{}: {}", p.field, p.key)).collect::<Vec<_>>().join(", "))]
+    Rejected(Vec<super::answers::Problem>),
 }
 
 impl From<sqlx::Error> for ChecklistError {

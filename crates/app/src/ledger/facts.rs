@@ -35,6 +35,8 @@ pub struct LedgerFacts {
     pub not_confirmed_12_months: Vec<Named>,
     /// When the last stocktake was finished (UTC timestamp), if ever.
     pub last_stocktake: Option<String>,
+    /// External connection points recorded.
+    pub connection_points: usize,
     /// External connection points with no source restriction (接続元制限なし).
     pub unrestricted_connections: Vec<Named>,
     /// External connection points whose source restriction nobody has checked.
@@ -44,8 +46,28 @@ pub struct LedgerFacts {
     /// Devices with remote maintenance 有 or 不明 that no vendor-confirmed connection point
     /// covers.
     pub remote_maintenance_unconfirmed: Vec<Named>,
-    /// Network devices with no patch date in the last 12 months, or past their end of support.
-    pub network_unpatched: Vec<Named>,
+    /// Servers, PCs and network devices with no patch date in the last 12 months, or past their
+    /// end of support, with their 種別 code.
+    pub unpatched: Vec<(&'static str, Named)>,
+}
+
+impl LedgerFacts {
+    pub fn count_of(&self, kind: &str) -> usize {
+        self.by_kind
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    }
+
+    /// The unpatched devices of the given 種別 codes.
+    pub fn unpatched_of(&self, kinds: &[&str]) -> Vec<Named> {
+        self.unpatched
+            .iter()
+            .filter(|(k, _)| kinds.contains(k))
+            .map(|(_, n)| n.clone())
+            .collect()
+    }
 }
 
 /// Works the facts out from the records; `today` is `YYYY-MM-DD`.
@@ -92,6 +114,7 @@ pub fn from_records(
             .map(|d| Named::of(d))
             .collect(),
         last_stocktake,
+        connection_points: connections.len(),
         unrestricted_connections: connections
             .iter()
             .filter(|c| c.get("source_restricted") == "no")
@@ -113,14 +136,17 @@ pub fn from_records(
             .filter(|d| !confirmed_points.iter().any(|c| links_to(c, "device", d.id)))
             .map(|d| Named::of(d))
             .collect(),
-        network_unpatched: in_use
+        unpatched: in_use
             .iter()
-            .filter(|d| d.get("kind") == "network")
+            .filter(|d| matches!(d.get("kind"), "server" | "pc" | "network"))
             .filter(|d| {
                 stale(d.get("last_patched"))
                     || (!d.get("end_of_support").is_empty() && d.get("end_of_support") < today)
             })
-            .map(|d| Named::of(d))
+            .filter_map(|d| {
+                let kind = KINDS.iter().find(|(k, _)| *k == d.get("kind"))?.0;
+                Some((kind, Named::of(d)))
+            })
             .collect(),
     }
 }
@@ -226,6 +252,8 @@ mod tests {
             vec!["CT"],
             "FortiGate is covered by a confirmed connection point"
         );
-        assert_eq!(names(&facts.network_unpatched), vec!["FortiGate"]);
+        assert_eq!(names(&facts.unpatched_of(&["network"])), vec!["FortiGate"]);
+        assert_eq!(names(&facts.unpatched_of(&["pc"])), vec!["受付PC"]);
+        assert_eq!(facts.count_of("pc"), 1);
     }
 }

@@ -2,6 +2,7 @@
 //! external connection points (checklist 2①②), with discovery, import/export, the network
 //! diagram and the yearly stocktake.
 
+pub mod checklist_rules;
 pub mod connections;
 pub mod diagram;
 pub mod diagram_pages;

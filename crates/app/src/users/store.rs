@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use super::model::{Actor, Permission, Role, check_login, check_password};
 use crate::auth::secrets;
 use crate::db::audit::{self, Event};
-use crate::db::{Db, DbError, WriteTx, now_text};
+use crate::db::{Db, DbError, DbResult, WriteTx, now_text};
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -225,13 +225,13 @@ pub async fn insert(
     Ok(id)
 }
 
-/// The vendor record a vendor user is tied to, created on first use of its name.
-async fn vendor_for_name(
+/// The vendor record of this name (a vendor user's, a vendor checklist's), created on first use.
+pub(crate) async fn vendor_for_name(
     w: &mut WriteTx,
     actor: &Actor,
     facility_id: i64,
     name: &str,
-) -> Result<i64, UserError> {
+) -> DbResult<i64> {
     let existing: Option<i64> =
         sqlx::query_scalar("SELECT id FROM vendors WHERE facility_id = $1 AND name = $2")
             .bind(facility_id)
