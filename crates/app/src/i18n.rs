@@ -248,7 +248,7 @@ mod tests {
             let args: HashMap<Cow<'static, str>, FluentValue<'_>> = [
                 "count", "fields", "account", "total", "with", "name", "role", "rows", "problems",
                 "row", "values", "new", "changed", "sheet", "encoding", "line", "cell", "date",
-                "facility", "first", "last", "range", "minutes",
+                "facility", "first", "last", "range", "minutes", "year", "reason", "now",
             ]
             .into_iter()
             .map(|name| (Cow::Borrowed(name), FluentValue::from("1")))

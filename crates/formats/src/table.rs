@@ -552,51 +552,89 @@ pub fn write_xlsx(
     headers: &[String],
     rows: &[Vec<String>],
 ) -> Result<Vec<u8>, WriteError> {
+    write_workbook(&[Sheet {
+        name: sheet.to_string(),
+        preface: Vec::new(),
+        headers: headers.to_vec(),
+        rows: rows.to_vec(),
+        landscape: true,
+    }])
+}
+
+/// One sheet of a workbook: lines of text above the table (title, header fields), the heading
+/// row and the rows.
+#[derive(Debug, Clone, Default)]
+pub struct Sheet {
+    pub name: String,
+    pub preface: Vec<String>,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub landscape: bool,
+}
+
+/// An `.xlsx` workbook with one sheet per entry, each printing on A4: bold frozen heading row
+/// with filters, every cell as text, long text wrapped.
+pub fn write_workbook(sheets: &[Sheet]) -> Result<Vec<u8>, WriteError> {
     use rust_xlsxwriter::{Format, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| WriteError::Xlsx(e.to_string());
+    let too_many = |what: &str| WriteError::Xlsx(format!("too many {what}"));
     let mut workbook = Workbook::new();
-    let worksheet = workbook.add_worksheet();
-    worksheet.set_name(sheet).map_err(err)?;
     let bold = Format::new().set_bold();
-    let text = Format::new().set_num_format("@");
-    for (c, header) in headers.iter().enumerate() {
-        let column = u16::try_from(c).map_err(|_| WriteError::Xlsx("too many columns".into()))?;
-        worksheet
-            .write_string_with_format(0, column, header, &bold)
-            .map_err(err)?;
-        let widest = rows
-            .iter()
-            .take(500)
-            .filter_map(|r| r.get(c))
-            .chain(std::iter::once(header))
-            .map(|s| s.lines().map(display_width).max().unwrap_or(0))
-            .max()
-            .unwrap_or(8);
-        worksheet
-            .set_column_width(column, (widest as f64 + 2.0).clamp(6.0, 60.0))
-            .map_err(err)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        let line = u32::try_from(r + 1).map_err(|_| WriteError::Xlsx("too many rows".into()))?;
-        for (c, cell) in row.iter().enumerate() {
-            if cell.is_empty() {
-                continue;
-            }
-            let column =
-                u16::try_from(c).map_err(|_| WriteError::Xlsx("too many columns".into()))?;
+    let text = Format::new().set_num_format("@").set_text_wrap();
+    for sheet in sheets {
+        let worksheet = workbook.add_worksheet();
+        worksheet.set_name(&sheet.name).map_err(err)?;
+        for (r, line) in sheet.preface.iter().enumerate() {
+            let r = u32::try_from(r).map_err(|_| too_many("rows"))?;
+            worksheet.write_string(r, 0, line).map_err(err)?;
+        }
+        let top = u32::try_from(sheet.preface.len()).map_err(|_| too_many("rows"))?;
+        for (c, header) in sheet.headers.iter().enumerate() {
+            let column = u16::try_from(c).map_err(|_| too_many("columns"))?;
             worksheet
-                .write_string_with_format(line, column, cell, &text)
+                .write_string_with_format(top, column, header, &bold)
+                .map_err(err)?;
+            let widest = sheet
+                .rows
+                .iter()
+                .take(500)
+                .filter_map(|r| r.get(c))
+                .chain(std::iter::once(header))
+                .map(|s| s.lines().map(display_width).max().unwrap_or(0))
+                .max()
+                .unwrap_or(8);
+            worksheet
+                .set_column_width(column, (widest as f64 + 2.0).clamp(6.0, 60.0))
                 .map_err(err)?;
         }
+        for (r, row) in sheet.rows.iter().enumerate() {
+            let line = u32::try_from(r + 1)
+                .ok()
+                .and_then(|r| r.checked_add(top))
+                .ok_or_else(|| too_many("rows"))?;
+            for (c, cell) in row.iter().enumerate() {
+                if cell.is_empty() {
+                    continue;
+                }
+                let column = u16::try_from(c).map_err(|_| too_many("columns"))?;
+                worksheet
+                    .write_string_with_format(line, column, cell, &text)
+                    .map_err(err)?;
+            }
+        }
+        if !sheet.headers.is_empty() {
+            let last = u16::try_from(sheet.headers.len() - 1).unwrap_or(0);
+            let last_row = u32::try_from(sheet.rows.len()).unwrap_or(0) + top;
+            worksheet.autofilter(top, 0, last_row, last).map_err(err)?;
+        }
+        worksheet.set_freeze_panes(top + 1, 0).map_err(err)?;
+        if sheet.landscape {
+            worksheet.set_landscape();
+        } else {
+            worksheet.set_portrait();
+        }
+        worksheet.set_paper_size(9);
     }
-    if !headers.is_empty() {
-        let last = u16::try_from(headers.len() - 1).unwrap_or(0);
-        let last_row = u32::try_from(rows.len()).unwrap_or(0);
-        worksheet.autofilter(0, 0, last_row, last).map_err(err)?;
-    }
-    worksheet.set_freeze_panes(1, 0).map_err(err)?;
-    worksheet.set_landscape();
-    worksheet.set_paper_size(9);
     workbook.save_to_buffer().map_err(err)
 }
 

@@ -255,7 +255,7 @@ mod tests {
 
     #[test]
     fn fiscal_years_run_april_to_march() {
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("test data");
         assert_eq!(fiscal_year_of(d(2025, 4, 1)), 2025);
         assert_eq!(fiscal_year_of(d(2026, 3, 31)), 2025);
         assert_eq!(current_fiscal_year("2026-11-23"), 2026);
@@ -268,7 +268,7 @@ mod tests {
             &form(&[("answer1", "yes"), ("date1", "R7.6.1"), ("remarks", " 済 ")]),
             2025,
         )
-        .unwrap();
+        .expect("test data");
         assert_eq!(a.date1, "2025-06-01");
         assert_eq!(a.remarks, "済");
         assert_eq!(a.current(), "yes");
@@ -291,11 +291,11 @@ mod tests {
             ]),
             2025,
         )
-        .unwrap();
+        .expect("test data");
         assert!(a.is_open());
         assert!(!target_outside_deadline(&a, 2025));
         assert!(target_outside_deadline(&a, 2024));
-        let today = NaiveDate::from_ymd_opt(2025, 11, 21).unwrap();
+        let today = NaiveDate::from_ymd_opt(2025, 11, 21).expect("test data");
         assert_eq!(days_to_target(&a, today), Some(10));
     }
 
@@ -360,7 +360,7 @@ mod tests {
             ]),
             2025,
         )
-        .unwrap();
+        .expect("test data");
         assert_eq!(a.current(), "yes");
         assert!(!a.is_open());
     }

@@ -5,6 +5,8 @@
 pub mod answers;
 pub mod forms;
 pub mod master;
+pub mod pages;
+pub mod print;
 pub mod rules;
 pub mod store;
 pub mod view;

@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn every_registered_topic_exists_in_the_guidance() {
-        let (guidance, _) = crate::checklist::store::shipped().unwrap();
+        let (guidance, _) = crate::checklist::store::shipped().expect("test data");
         for rule in registry() {
             assert!(
                 guidance.guides.contains_key(rule.topic),

@@ -86,6 +86,8 @@ pub enum ChecklistError {
     Ledger(#[from] crate::ledger::store::LedgerError),
     #[error("not found")]
     NotFound,
+    #[error("the file could not be written: {0}")]
+    Output(String),
     /// A form field that cannot be saved: which field and the message key.
     #[error("{}", .0.iter().map(|p| format!("{}: {}", p.field, p.key)).collect::<Vec<_>>().join(", "))]
     Rejected(Vec<super::answers::Problem>),

@@ -310,6 +310,46 @@ pub async fn year_views(
     forms.iter().map(|f| assemble(f, &loaded, today)).collect()
 }
 
+/// The hospital form of a year with suggestions: the started form with its answers, or, for a
+/// year not started yet, the version that would be chosen (the newest for that year) unanswered.
+pub async fn hospital_view(
+    db: &Db,
+    facility_id: i64,
+    year: i32,
+    today: NaiveDate,
+) -> Result<FormView, ChecklistError> {
+    let started = forms::forms_of_year(db, facility_id, year)
+        .await?
+        .into_iter()
+        .find(|f| !f.is_vendor());
+    let form = match started {
+        Some(f) => f,
+        None => {
+            let known = masters::all(db).await?;
+            let hospital: Vec<&Master> = known
+                .iter()
+                .map(|(m, _)| m)
+                .filter(|m| m.form == "hospital")
+                .collect();
+            let master = hospital
+                .iter()
+                .filter(|m| m.fiscal_year <= year)
+                .max_by_key(|m| m.fiscal_year)
+                .or(hospital.first())
+                .ok_or(ChecklistError::NotFound)?;
+            Form {
+                facility_id,
+                fiscal_year: year,
+                version: master.version.clone(),
+                form: "hospital".into(),
+                ..Default::default()
+            }
+        }
+    };
+    let loaded = load(db, facility_id, std::slice::from_ref(&form)).await?;
+    assemble(&form, &loaded, today)
+}
+
 /// Today in Japan.
 pub fn today() -> NaiveDate {
     NaiveDate::parse_from_str(&crate::ledger::stocktake::today(), "%Y-%m-%d").unwrap_or_default()
@@ -320,8 +360,12 @@ mod tests {
     use super::*;
 
     fn master(key: &str) -> Master {
-        let (_, shipped) = masters::shipped().unwrap();
-        shipped.iter().find(|m| m.key() == key).unwrap().clone()
+        let (_, shipped) = masters::shipped().expect("test data");
+        shipped
+            .iter()
+            .find(|m| m.key() == key)
+            .expect("test data")
+            .clone()
     }
 
     fn answer(item: &str, a: &str) -> (String, Answer) {
@@ -356,15 +400,15 @@ mod tests {
             .items
             .iter()
             .find(|i| i.previous.iter().any(|p| p == "r6/hospital:2(4)"))
-            .unwrap();
+            .expect("test data");
         assert_eq!(
             last_year_answer(merged, &r7, Some(&last)),
             "no",
             "one of the merged rows was いいえ"
         );
-        let inventory = r7.item("2①").unwrap();
+        let inventory = r7.item("2①").expect("test data");
         assert_eq!(last_year_answer(inventory, &r7, Some(&last)), "yes");
-        let same = r6.item("2(1)").unwrap();
+        let same = r6.item("2(1)").expect("test data");
         assert_eq!(last_year_answer(same, &r6, Some(&last)), "yes");
         assert_eq!(last_year_answer(same, &r6, None), "");
     }

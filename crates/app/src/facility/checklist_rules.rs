@@ -56,14 +56,16 @@ mod tests {
 
     #[test]
     fn a_named_and_dated_manager_suggests_yes() {
-        let s = responsible_person("", &facts("佐藤 花子", "2025-04-01")).unwrap();
+        let s = responsible_person("", &facts("佐藤 花子", "2025-04-01")).expect("test data");
         assert_eq!(s.verdict, Verdict::Yes);
         assert_eq!(s.reasons[0].records[0].name, "佐藤 花子（2025-04-01）");
         assert_eq!(
-            responsible_person("", &facts("", "")).unwrap().verdict,
+            responsible_person("", &facts("", ""))
+                .expect("test data")
+                .verdict,
             Verdict::No
         );
-        let no_date = responsible_person("", &facts("佐藤 花子", "")).unwrap();
+        let no_date = responsible_person("", &facts("佐藤 花子", "")).expect("test data");
         assert_eq!(no_date.verdict, Verdict::No);
         assert_eq!(no_date.reasons[0].key, "rule-manager-no-date");
     }

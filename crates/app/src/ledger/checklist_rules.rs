@@ -193,15 +193,21 @@ mod tests {
     #[test]
     fn an_empty_ledger_cannot_pass_the_inventory_item() {
         let f = facts(LedgerFacts::default());
-        assert_eq!(inventory("", &f).unwrap().verdict, Verdict::No);
-        assert_eq!(system_in_use("", &f).unwrap().verdict, Verdict::Unknown);
-        assert_eq!(patches("サーバ", &f).unwrap().verdict, Verdict::Unknown);
+        assert_eq!(inventory("", &f).expect("test data").verdict, Verdict::No);
         assert_eq!(
-            source_restriction("", &f).unwrap().verdict,
+            system_in_use("", &f).expect("test data").verdict,
             Verdict::Unknown
         );
         assert_eq!(
-            remote_maintenance("", &f).unwrap().verdict,
+            patches("サーバ", &f).expect("test data").verdict,
+            Verdict::Unknown
+        );
+        assert_eq!(
+            source_restriction("", &f).expect("test data").verdict,
+            Verdict::Unknown
+        );
+        assert_eq!(
+            remote_maintenance("", &f).expect("test data").verdict,
             Verdict::Unknown
         );
     }
@@ -212,7 +218,7 @@ mod tests {
             by_kind: counts(1, 5, 1),
             ..Default::default()
         });
-        let s = inventory("", &complete).unwrap();
+        let s = inventory("", &complete).expect("test data");
         assert_eq!(s.verdict, Verdict::Yes);
         assert_eq!(s.reasons[0].count, 7);
         let gaps = facts(LedgerFacts {
@@ -221,7 +227,7 @@ mod tests {
             not_confirmed_12_months: vec![named("devices", 4, "CT")],
             ..Default::default()
         });
-        let s = inventory("", &gaps).unwrap();
+        let s = inventory("", &gaps).expect("test data");
         assert_eq!(s.verdict, Verdict::No);
         assert_eq!(
             keys(&s),
@@ -232,7 +238,10 @@ mod tests {
             ]
         );
         assert_eq!(s.reasons[1].records[0].name, "受付PC");
-        assert_eq!(system_in_use("", &gaps).unwrap().verdict, Verdict::Yes);
+        assert_eq!(
+            system_in_use("", &gaps).expect("test data").verdict,
+            Verdict::Yes
+        );
     }
 
     #[test]
@@ -243,7 +252,7 @@ mod tests {
             remote_maintenance_unconfirmed: vec![named("devices", 4, "CT")],
             ..Default::default()
         });
-        let s = remote_maintenance("", &f).unwrap();
+        let s = remote_maintenance("", &f).expect("test data");
         assert_eq!(s.verdict, Verdict::No);
         assert_eq!(
             keys(&s),
@@ -253,7 +262,10 @@ mod tests {
             connection_points: 2,
             ..Default::default()
         });
-        assert_eq!(remote_maintenance("", &ok).unwrap().verdict, Verdict::Yes);
+        assert_eq!(
+            remote_maintenance("", &ok).expect("test data").verdict,
+            Verdict::Yes
+        );
     }
 
     #[test]
@@ -267,7 +279,7 @@ mod tests {
             restriction_unknown_connections: vec![named("connection_points", 3, "回線C")],
             ..Default::default()
         });
-        let s = source_restriction("ネットワーク機器", &unrestricted).unwrap();
+        let s = source_restriction("ネットワーク機器", &unrestricted).expect("test data");
         assert_eq!(s.verdict, Verdict::No);
         assert_eq!(s.reasons[0].count, 2);
         assert!(s.disagrees_with("yes"));
@@ -277,14 +289,19 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(
-            source_restriction("", &only_unknown).unwrap().verdict,
+            source_restriction("", &only_unknown)
+                .expect("test data")
+                .verdict,
             Verdict::Unknown
         );
         let ok = facts(LedgerFacts {
             connection_points: 1,
             ..Default::default()
         });
-        assert_eq!(source_restriction("", &ok).unwrap().verdict, Verdict::Yes);
+        assert_eq!(
+            source_restriction("", &ok).expect("test data").verdict,
+            Verdict::Yes
+        );
     }
 
     #[test]
@@ -295,12 +312,18 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(
-            patches("ネットワーク機器", &f).unwrap().verdict,
+            patches("ネットワーク機器", &f).expect("test data").verdict,
             Verdict::No
         );
-        assert_eq!(patches("サーバ", &f).unwrap().verdict, Verdict::Yes);
-        assert_eq!(patches("端末PC", &f).unwrap().verdict, Verdict::Yes);
-        let all = patches("医療情報システム全般", &f).unwrap();
+        assert_eq!(
+            patches("サーバ", &f).expect("test data").verdict,
+            Verdict::Yes
+        );
+        assert_eq!(
+            patches("端末PC", &f).expect("test data").verdict,
+            Verdict::Yes
+        );
+        let all = patches("医療情報システム全般", &f).expect("test data");
         assert_eq!(all.verdict, Verdict::No);
         assert_eq!(all.reasons[0].records[0].name, "FortiGate");
     }

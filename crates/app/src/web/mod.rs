@@ -174,6 +174,7 @@ pub fn route_table() -> RouteTable {
     let table = crate::ledger::stocktake_pages::routes(table);
     let table = crate::ledger::diagram_pages::routes(table);
     let table = crate::ledger::fields_pages::routes(table);
+    let table = crate::checklist::pages::routes(table);
     crate::users::pages::routes(table)
 }
 
@@ -189,6 +190,11 @@ pub fn nav_items(role: Role) -> Vec<ctx::NavItem> {
             mkey!("nav-connections"),
         ));
         items.push(ctx::NavItem::new(
+            "checklist",
+            "/checklist",
+            mkey!("nav-checklist"),
+        ));
+        items.push(ctx::NavItem::new(
             "discovery",
             "/discovery",
             mkey!("nav-discovery"),
@@ -199,6 +205,13 @@ pub fn nav_items(role: Role) -> Vec<ctx::NavItem> {
             mkey!("nav-facility"),
         ));
         items.push(ctx::NavItem::new("audit", "/audit", mkey!("nav-audit")));
+    }
+    if role == Role::Vendor {
+        items.push(ctx::NavItem::new(
+            "checklist",
+            "/checklist",
+            mkey!("nav-checklist"),
+        ));
     }
     if role.is_admin() {
         items.push(ctx::NavItem::new(

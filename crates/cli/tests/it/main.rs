@@ -4,6 +4,7 @@
 
 mod browser;
 mod checklist;
+mod checklist_answers;
 mod cli;
 mod flows;
 mod import;
