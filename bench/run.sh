@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo bench -p mamori --bench serve
 cargo bench -p mamori --bench ledger
+cargo bench -p mamori --bench checklist

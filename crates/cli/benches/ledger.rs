@@ -8,121 +8,15 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::*;
 use mamori_app::ledger::discovery::{self, SeenHost};
 use mamori_app::ledger::model::{DEVICES, Record};
 
-const DEVICES_COUNT: usize = 10_000;
 const SCAN_HOSTS: usize = 1_000;
 const RATE: u64 = 100;
 const SECONDS: u64 = 10;
-
-const HEADERS: [&str; 16] = [
-    "資産番号",
-    "種別",
-    "機器名",
-    "メーカー",
-    "型番",
-    "OS・ファームウェア",
-    "バージョン",
-    "設置場所",
-    "所属部署",
-    "管理責任者",
-    "ホスト名",
-    "IPアドレス",
-    "MACアドレス",
-    "リモート保守",
-    "サポート終了日",
-    "備考",
-];
-
-const DEPARTMENTS: [&str; 10] = [
-    "内科",
-    "外科",
-    "放射線科",
-    "検査科",
-    "薬剤部",
-    "医事課",
-    "総務課",
-    "看護部",
-    "リハビリ科",
-    "情報システム",
-];
-
-fn ip(i: usize) -> String {
-    format!("10.{}.{}.{}", 1 + i / 62_500, (i / 250) % 250, 1 + i % 250)
-}
-
-fn mac(i: usize) -> String {
-    format!(
-        "00:1B:{:02X}:{:02X}:{:02X}:{:02X}",
-        (i >> 24) & 0xFF,
-        (i >> 16) & 0xFF,
-        (i >> 8) & 0xFF,
-        i & 0xFF
-    )
-}
-
-/// One device row as a hospital's spreadsheet would hold it.
-fn row(i: usize, generation: usize) -> Vec<String> {
-    let kind = match i % 20 {
-        0 => "サーバ",
-        1 | 2 => "ネットワーク機器",
-        3 => "医療機器",
-        4 => "その他",
-        _ => "端末PC",
-    };
-    vec![
-        format!("PC-{i:05}"),
-        kind.to_string(),
-        format!("{}{}-{i:05}", DEPARTMENTS[i % 10], kind),
-        ["富士通", "NEC", "Dell", "HP", "Fortinet"][i % 5].to_string(),
-        format!("MODEL-{}", i % 37),
-        ["Windows 11", "Windows 10", "FortiOS", "RHEL"][i % 4].to_string(),
-        format!("{}.{}", 10 + i % 3, generation),
-        format!("本館{}F {}号室", 1 + i % 6, 100 + i % 40),
-        DEPARTMENTS[i % 10].to_string(),
-        format!("担当{}", i % 50),
-        format!("host-{i:05}"),
-        ip(i),
-        mac(i),
-        ["有", "無", "不明"][i % 3].to_string(),
-        format!("R{}.3.31", 8 + i % 5),
-        String::new(),
-    ]
-}
-
-fn workbook(path: &std::path::Path, generation: usize) {
-    let headers: Vec<String> = HEADERS.iter().map(|s| s.to_string()).collect();
-    let rows: Vec<Vec<String>> = (0..DEVICES_COUNT).map(|i| row(i, generation)).collect();
-    let bytes = mamori_formats::table::write_xlsx("台帳", &headers, &rows).unwrap();
-    std::fs::write(path, bytes).unwrap();
-}
-
-fn timed_import(data: &std::path::Path, file: &std::path::Path) -> (Duration, String) {
-    let start = Instant::now();
-    let out = Command::new(BIN)
-        .args(["--data"])
-        .arg(data)
-        .args(["ledger", "import"])
-        .arg(file)
-        .env("MAMORI_LOG", "warn")
-        .output()
-        .unwrap();
-    let elapsed = start.elapsed();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        elapsed,
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-    )
-}
 
 fn nmap_xml() -> String {
     let mut xml = String::from(

@@ -799,3 +799,7 @@ rule-all-restricted = All { $count } external connection points have a source re
 rule-no-devices-in-scope = The ledger has no devices this item covers
 rule-unpatched = { $count } devices have had no patch for 12 months or are past end of support
 rule-patched = All { $count } devices in scope were patched within 12 months
+entity-checklist-form = Checklist form
+entity-checklist-answer = Checklist answer
+entity-checklist-evidence = Checklist evidence
+entity-checklist-wording = Checklist wording

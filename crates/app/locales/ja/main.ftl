@@ -799,3 +799,7 @@ rule-all-restricted = 外部接続点 { $count } 件すべてに接続元制限�
 rule-no-devices-in-scope = 台帳にこの項目の対象の機器がありません
 rule-unpatched = 12か月以上パッチを当てていないか、サポートが終わった機器が { $count } 台あります
 rule-patched = 対象の { $count } 台すべてに12か月以内のパッチ適用日があります
+entity-checklist-form = チェックリストの用紙
+entity-checklist-answer = チェックリストの回答
+entity-checklist-evidence = チェックリストの証跡
+entity-checklist-wording = チェックリストの文言

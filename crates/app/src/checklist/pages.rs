@@ -390,15 +390,18 @@ fn suggestion_view(c: &Ctx, s: &Suggestion) -> SuggestionView {
         reasons: s
             .reasons
             .iter()
-            .map(|r| ReasonView {
-                text: c.t1(r.key, "count", &r.count),
-                links: r
+            .map(|r| {
+                let links: Vec<(String, String)> = r
                     .records
                     .iter()
                     .take(8)
                     .map(|n| (super::rules::href(n), n.name.clone()))
-                    .collect(),
-                more: r.records.len().saturating_sub(8),
+                    .collect();
+                ReasonView {
+                    text: c.t1(r.key, "count", &r.count),
+                    more: r.count.saturating_sub(links.len()),
+                    links,
+                }
             })
             .collect(),
     }
@@ -421,6 +424,9 @@ pub struct ItemRow {
     pub shipped_text: String,
     pub corrected: bool,
     pub unconfirmed: bool,
+    /// The wording is not confirmed against the original (or was corrected here): an admin
+    /// may correct it.
+    pub correctable: bool,
     pub reference_only: bool,
     pub vendor_optional: bool,
     pub target: String,
@@ -499,6 +505,7 @@ fn item_row(c: &Ctx, v: &FormView, anchor: usize, i: &ItemView) -> ItemRow {
         shipped_text: i.item.text.clone(),
         corrected: i.corrected,
         unconfirmed: i.unconfirmed,
+        correctable: i.corrected || i.item.confirmation != "confirmed",
         reference_only: i.item.reference_only,
         vendor_optional: i.item.vendor_optional,
         target: i.item.target.clone(),

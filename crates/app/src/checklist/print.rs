@@ -15,7 +15,7 @@ use crate::db::Db;
 use crate::facility::model::Facility;
 use crate::i18n::Tr;
 use crate::ledger::connections::CONNECTIONS;
-use crate::ledger::model::{DEVICES, KINDS, Record};
+use crate::ledger::model::{KINDS, Record};
 use crate::ledger::store::list_all;
 use crate::web::Ctx;
 
@@ -56,11 +56,12 @@ pub fn reason_text(tr: &Tr, r: &super::rules::Reason) -> String {
     if !r.records.is_empty() {
         let names: Vec<&str> = r.records.iter().take(10).map(|n| n.name.as_str()).collect();
         text.push_str(&format!("（{}", names.join("、")));
-        if r.records.len() > 10 {
+        if r.count > names.len() {
+            text.push(' ');
             text.push_str(&tr.t1(
                 crate::mkey!("checklist-and-more"),
                 "count",
-                &(r.records.len() - 10),
+                &(r.count - names.len()),
             ));
         }
         text.push('）');
@@ -471,21 +472,19 @@ pub async fn pack_page<'a>(
     views: &[FormView],
     standalone: bool,
 ) -> Result<PrintPage<'a>, ChecklistError> {
-    let (devices, connections) = tokio::try_join!(
-        list_all(db, &DEVICES, facility.id),
+    let (summary, connections) = tokio::try_join!(
+        crate::ledger::store::summary(db, facility.id),
         list_all(db, &CONNECTIONS, facility.id),
     )?;
-    let in_use: Vec<&Record> = devices
-        .iter()
-        .filter(|d| d.get("status") != "retired")
-        .collect();
     let counts: Vec<(String, usize)> = KINDS
         .iter()
         .map(|(code, key)| {
-            (
-                c.t(key),
-                in_use.iter().filter(|d| d.get("kind") == *code).count(),
-            )
+            let n = summary
+                .by_kind
+                .iter()
+                .find(|(k, _)| k == code)
+                .map_or(0, |(_, n)| *n);
+            (c.t(key), usize::try_from(n).unwrap_or(0))
         })
         .collect();
     let hospital = views.iter().find(|v| !v.form.is_vendor());
@@ -556,7 +555,7 @@ pub async fn pack_page<'a>(
         cover: Some(cover),
         sheets: views.iter().map(|v| sheet(&v.master, Some(v))).collect(),
         ledger: Some(LedgerSummary {
-            total: in_use.len(),
+            total: usize::try_from(summary.in_use).unwrap_or(0),
             counts,
             connections: connections.iter().map(|r| connection_row(c, r)).collect(),
         }),

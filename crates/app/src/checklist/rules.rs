@@ -44,6 +44,15 @@ impl Reason {
         }
     }
 
+    /// A finding of the ledger (or another room): its whole count and its first records.
+    pub fn of(key: &'static str, finding: &crate::ledger::facts::Finding) -> Reason {
+        Reason {
+            key,
+            count: finding.count,
+            records: finding.sample.clone(),
+        }
+    }
+
     pub fn count(key: &'static str, count: usize) -> Reason {
         Reason {
             key,

@@ -15,6 +15,8 @@ fn responsible_person(_target: &str, facts: &Facts) -> Option<Suggestion> {
         id: f.id,
         name: if f.security_manager_name.is_empty() {
             f.name.clone()
+        } else if f.security_manager_appointed_on.is_empty() {
+            f.security_manager_name.clone()
         } else {
             format!(
                 "{}（{}）",

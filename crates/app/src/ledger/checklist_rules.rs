@@ -64,17 +64,13 @@ fn inventory(_target: &str, facts: &Facts) -> Option<Suggestion> {
             absent("server", crate::mkey!("rule-no-servers")),
             absent("pc", crate::mkey!("rule-no-pcs")),
             absent("network", crate::mkey!("rule-no-network")),
-            Reason::new(
+            Reason::of(
                 crate::mkey!("rule-missing-key-fields"),
-                ledger
-                    .missing_key_fields
-                    .iter()
-                    .map(|(n, _)| n.clone())
-                    .collect(),
+                &ledger.missing_key_fields,
             ),
-            Reason::new(
+            Reason::of(
                 crate::mkey!("rule-not-confirmed"),
-                ledger.not_confirmed_12_months.clone(),
+                &ledger.not_confirmed_12_months,
             ),
         ],
         Reason::count(crate::mkey!("rule-inventory-ok"), total),
@@ -88,13 +84,13 @@ fn remote_maintenance(_target: &str, facts: &Facts) -> Option<Suggestion> {
     }
     Some(Suggestion::from_gaps(
         vec![
-            Reason::new(
+            Reason::of(
                 crate::mkey!("rule-remote-unconfirmed"),
-                ledger.remote_maintenance_unconfirmed.clone(),
+                &ledger.remote_maintenance_unconfirmed,
             ),
-            Reason::new(
+            Reason::of(
                 crate::mkey!("rule-connection-unconfirmed"),
-                ledger.unconfirmed_connections.clone(),
+                &ledger.unconfirmed_connections,
             ),
         ],
         Reason::count(
@@ -109,13 +105,13 @@ fn source_restriction(_target: &str, facts: &Facts) -> Option<Suggestion> {
     if ledger.connection_points == 0 {
         return unknown(Reason::count(crate::mkey!("rule-no-connections"), 0));
     }
-    let unrestricted = Reason::new(
+    let unrestricted = Reason::of(
         crate::mkey!("rule-unrestricted"),
-        ledger.unrestricted_connections.clone(),
+        &ledger.unrestricted_connections,
     );
-    let unchecked = Reason::new(
+    let unchecked = Reason::of(
         crate::mkey!("rule-restriction-unknown"),
-        ledger.restriction_unknown_connections.clone(),
+        &ledger.restriction_unknown_connections,
     );
     if unrestricted.count == 0 && unchecked.count > 0 {
         return unknown(unchecked);
@@ -148,9 +144,9 @@ fn patches(target: &str, facts: &Facts) -> Option<Suggestion> {
         return unknown(Reason::count(crate::mkey!("rule-no-devices-in-scope"), 0));
     }
     Some(Suggestion::from_gaps(
-        vec![Reason::new(
+        vec![Reason::of(
             crate::mkey!("rule-unpatched"),
-            ledger.unpatched_of(kinds),
+            &ledger.unpatched_of(kinds),
         )],
         Reason::count(crate::mkey!("rule-patched"), devices),
     ))
@@ -159,13 +155,20 @@ fn patches(target: &str, facts: &Facts) -> Option<Suggestion> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::facts::{LedgerFacts, Named};
+    use crate::ledger::facts::{Finding, LedgerFacts, Named};
 
     fn named(table: &'static str, id: i64, name: &str) -> Named {
         Named {
             table,
             id,
             name: name.into(),
+        }
+    }
+
+    fn finding(names: Vec<Named>) -> Finding {
+        Finding {
+            count: names.len(),
+            sample: names,
         }
     }
 
@@ -223,8 +226,8 @@ mod tests {
         assert_eq!(s.reasons[0].count, 7);
         let gaps = facts(LedgerFacts {
             by_kind: counts(0, 5, 1),
-            missing_key_fields: vec![(named("devices", 3, "受付PC"), vec!["location"])],
-            not_confirmed_12_months: vec![named("devices", 4, "CT")],
+            missing_key_fields: finding(vec![named("devices", 3, "受付PC")]),
+            not_confirmed_12_months: finding(vec![named("devices", 4, "CT")]),
             ..Default::default()
         });
         let s = inventory("", &gaps).expect("test data");
@@ -248,8 +251,8 @@ mod tests {
     fn remote_maintenance_lists_what_the_vendor_has_not_confirmed() {
         let f = facts(LedgerFacts {
             connection_points: 2,
-            unconfirmed_connections: vec![named("connection_points", 2, "回線B")],
-            remote_maintenance_unconfirmed: vec![named("devices", 4, "CT")],
+            unconfirmed_connections: finding(vec![named("connection_points", 2, "回線B")]),
+            remote_maintenance_unconfirmed: finding(vec![named("devices", 4, "CT")]),
             ..Default::default()
         });
         let s = remote_maintenance("", &f).expect("test data");
@@ -272,11 +275,11 @@ mod tests {
     fn source_restriction_needs_every_point_restricted() {
         let unrestricted = facts(LedgerFacts {
             connection_points: 3,
-            unrestricted_connections: vec![
+            unrestricted_connections: finding(vec![
                 named("connection_points", 1, "保守VPN"),
                 named("connection_points", 2, "VPN2"),
-            ],
-            restriction_unknown_connections: vec![named("connection_points", 3, "回線C")],
+            ]),
+            restriction_unknown_connections: finding(vec![named("connection_points", 3, "回線C")]),
             ..Default::default()
         });
         let s = source_restriction("ネットワーク機器", &unrestricted).expect("test data");
@@ -285,7 +288,7 @@ mod tests {
         assert!(s.disagrees_with("yes"));
         let only_unknown = facts(LedgerFacts {
             connection_points: 1,
-            restriction_unknown_connections: vec![named("connection_points", 3, "回線C")],
+            restriction_unknown_connections: finding(vec![named("connection_points", 3, "回線C")]),
             ..Default::default()
         });
         assert_eq!(
@@ -308,7 +311,7 @@ mod tests {
     fn patches_follow_the_items_scope() {
         let f = facts(LedgerFacts {
             by_kind: counts(1, 2, 1),
-            unpatched: vec![("network", named("devices", 1, "FortiGate"))],
+            unpatched: vec![("network", finding(vec![named("devices", 1, "FortiGate")]))],
             ..Default::default()
         });
         assert_eq!(

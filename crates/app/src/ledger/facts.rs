@@ -1,10 +1,11 @@
 //! What the ledger tells the checklist (items 2① and 2②, 接続元制限, patches): counts, and the
-//! records behind each gap so a suggestion can name and link them.
+//! first records behind each gap so a suggestion can name and link them. Devices are counted by
+//! the database (the checklist page asks on every view, over thousands of devices); the few
+//! external connection points are read whole.
 
 use super::connections::CONNECTIONS;
-use super::model::{DEVICES, KINDS, Record};
+use super::model::{KINDS, Record};
 use super::store::{LedgerError, list_all};
-use super::systems::links_to;
 use crate::db::Db;
 
 /// A record named in a finding: (table, id, name).
@@ -23,32 +24,73 @@ impl Named {
             name: record.name().to_string(),
         }
     }
+
+    fn device(id: i64, name: String) -> Named {
+        Named {
+            table: "devices",
+            id,
+            name,
+        }
+    }
+}
+
+/// How many records a finding covers, with the first of them by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Finding {
+    pub count: usize,
+    pub sample: Vec<Named>,
+}
+
+/// Records named per finding: enough to act on, few enough to show.
+pub const SAMPLE: usize = 20;
+
+impl Finding {
+    fn of(all: Vec<Named>) -> Finding {
+        Finding {
+            count: all.len(),
+            sample: all.into_iter().take(SAMPLE).collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn merge(findings: impl Iterator<Item = Finding>) -> Finding {
+        let mut out = Finding::default();
+        for f in findings {
+            out.count += f.count;
+            out.sample.extend(f.sample);
+        }
+        out.sample.truncate(SAMPLE);
+        out
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LedgerFacts {
     /// Devices in use, by 種別 code.
     pub by_kind: Vec<(&'static str, usize)>,
-    /// Devices in use lacking OS/FW version, location or manager, with the missing fields.
-    pub missing_key_fields: Vec<(Named, Vec<&'static str>)>,
-    /// Devices in use not confirmed by a stocktake within 12 months of `today`.
-    pub not_confirmed_12_months: Vec<Named>,
+    /// Devices in use lacking OS/FW version, location or manager.
+    pub missing_key_fields: Finding,
+    /// Devices in use not confirmed by a stocktake within 12 months.
+    pub not_confirmed_12_months: Finding,
     /// When the last stocktake was finished (UTC timestamp), if ever.
     pub last_stocktake: Option<String>,
     /// External connection points recorded.
     pub connection_points: usize,
     /// External connection points with no source restriction (接続元制限なし).
-    pub unrestricted_connections: Vec<Named>,
+    pub unrestricted_connections: Finding,
     /// External connection points whose source restriction nobody has checked.
-    pub restriction_unknown_connections: Vec<Named>,
+    pub restriction_unknown_connections: Finding,
     /// External connection points never confirmed with the vendor.
-    pub unconfirmed_connections: Vec<Named>,
+    pub unconfirmed_connections: Finding,
     /// Devices with remote maintenance 有 or 不明 that no vendor-confirmed connection point
     /// covers.
-    pub remote_maintenance_unconfirmed: Vec<Named>,
+    pub remote_maintenance_unconfirmed: Finding,
     /// Servers, PCs and network devices with no patch date in the last 12 months, or past their
-    /// end of support, with their 種別 code.
-    pub unpatched: Vec<(&'static str, Named)>,
+    /// end of support, by 種別 code.
+    pub unpatched: Vec<(&'static str, Finding)>,
 }
 
 impl LedgerFacts {
@@ -61,22 +103,87 @@ impl LedgerFacts {
     }
 
     /// The unpatched devices of the given 種別 codes.
-    pub fn unpatched_of(&self, kinds: &[&str]) -> Vec<Named> {
-        self.unpatched
-            .iter()
-            .filter(|(k, _)| kinds.contains(k))
-            .map(|(_, n)| n.clone())
-            .collect()
+    pub fn unpatched_of(&self, kinds: &[&str]) -> Finding {
+        Finding::merge(
+            self.unpatched
+                .iter()
+                .filter(|(k, _)| kinds.contains(k))
+                .map(|(_, f)| f.clone()),
+        )
     }
 }
 
-/// Works the facts out from the records; `today` is `YYYY-MM-DD`.
-pub fn from_records(
-    devices: &[Record],
-    connections: &[Record],
-    last_stocktake: Option<String>,
+/// The connection-point findings, worked out from the records (a hospital has a handful).
+pub fn connection_findings(connections: &[Record]) -> [Finding; 3] {
+    let named = |keep: &dyn Fn(&Record) -> bool| {
+        Finding::of(
+            connections
+                .iter()
+                .filter(|c| keep(c))
+                .map(Named::of)
+                .collect(),
+        )
+    };
+    [
+        named(&|c| c.get("source_restricted") == "no"),
+        named(&|c| !matches!(c.get("source_restricted"), "yes" | "no")),
+        named(&|c| c.get("confirmed_on").is_empty()),
+    ]
+}
+
+/// Devices covered by a connection point confirmed with the vendor.
+pub fn covered_devices(connections: &[Record]) -> Vec<i64> {
+    let mut ids: Vec<i64> = connections
+        .iter()
+        .filter(|c| !c.get("confirmed_on").is_empty())
+        .flat_map(|c| {
+            c.get("device")
+                .split(' ')
+                .filter_map(|p| p.parse::<i64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Devices in use matching `condition` (SQL over the devices table, its values bound from
+/// `$2`): how many, and the first by name.
+async fn device_finding(
+    db: &Db,
+    facility_id: i64,
+    condition: &str,
+    binds: &[String],
+) -> Result<Finding, LedgerError> {
+    let filter = format!("facility_id = $1 AND status <> 'retired' AND ({condition})");
+    let count_sql = format!("SELECT COUNT(*) FROM devices WHERE {filter}");
+    let sample_sql =
+        format!("SELECT id, name FROM devices WHERE {filter} ORDER BY name, id LIMIT {SAMPLE}");
+    let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql)).bind(facility_id);
+    let mut sample =
+        sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sample_sql)).bind(facility_id);
+    for b in binds {
+        count = count.bind(b.clone());
+        sample = sample.bind(b.clone());
+    }
+    let (count, sample) =
+        tokio::try_join!(count.fetch_one(db.pool()), sample.fetch_all(db.pool()))?;
+    Ok(Finding {
+        count: usize::try_from(count).unwrap_or(0),
+        sample: sample
+            .into_iter()
+            .map(|(id, name)| Named::device(id, name))
+            .collect(),
+    })
+}
+
+/// The facility's ledger facts as of `today` (`YYYY-MM-DD`, Japan time).
+pub async fn ledger_facts_on(
+    db: &Db,
+    facility_id: i64,
     today: &str,
-) -> LedgerFacts {
+) -> Result<LedgerFacts, LedgerError> {
     let year_ago = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d")
         .map(|d| {
             (d - chrono::Duration::days(365))
@@ -84,86 +191,90 @@ pub fn from_records(
                 .to_string()
         })
         .unwrap_or_default();
-    let in_use: Vec<&Record> = devices
-        .iter()
-        .filter(|d| d.get("status") != "retired")
-        .collect();
-    let stale = |date: &str| date.is_empty() || date < year_ago.as_str();
-    let confirmed_points: Vec<&Record> = connections
-        .iter()
-        .filter(|c| !c.get("confirmed_on").is_empty())
-        .collect();
-    LedgerFacts {
+    let (connections, last_stocktake, counts) = tokio::try_join!(
+        list_all(db, &CONNECTIONS, facility_id),
+        super::stocktake::last_finished(db, facility_id),
+        async {
+            let rows: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT kind, COUNT(*) FROM devices WHERE facility_id = $1 AND status <> 'retired' GROUP BY kind",
+            )
+            .bind(facility_id)
+            .fetch_all(db.pool())
+            .await?;
+            Ok::<_, LedgerError>(rows)
+        },
+    )?;
+    let covered = covered_devices(&connections);
+    // A handful of ids (one per confirmed connection point), bound as values.
+    let remote_condition = if covered.is_empty() {
+        "remote_maintenance IN ('yes', 'unknown')".to_string()
+    } else {
+        let list: Vec<String> = (0..covered.len()).map(|n| format!("${}", n + 2)).collect();
+        format!(
+            "remote_maintenance IN ('yes', 'unknown') AND CAST(id AS TEXT) NOT IN ({})",
+            list.join(", ")
+        )
+    };
+    let covered_text: Vec<String> = covered.iter().map(ToString::to_string).collect();
+    let stale = |column: &str, first: usize| format!("{column} = '' OR {column} < ${first}");
+    let unpatched = |kind: &'static str| {
+        let condition = format!(
+            "kind = '{kind}' AND ({} OR (end_of_support <> '' AND end_of_support < $3))",
+            stale("last_patched", 2)
+        );
+        let binds = [year_ago.clone(), today.to_string()];
+        async move {
+            device_finding(db, facility_id, &condition, &binds)
+                .await
+                .map(|f| (kind, f))
+        }
+    };
+    let not_confirmed_condition = stale("last_confirmed", 2);
+    let (missing, not_confirmed, remote, server, pc, network) = tokio::try_join!(
+        device_finding(
+            db,
+            facility_id,
+            "os_version = '' OR location = '' OR manager = ''",
+            &[]
+        ),
+        device_finding(
+            db,
+            facility_id,
+            &not_confirmed_condition,
+            std::slice::from_ref(&year_ago)
+        ),
+        device_finding(db, facility_id, &remote_condition, &covered_text),
+        unpatched("server"),
+        unpatched("pc"),
+        unpatched("network"),
+    )?;
+    let [unrestricted, unknown, unconfirmed] = connection_findings(&connections);
+    Ok(LedgerFacts {
         by_kind: KINDS
             .iter()
             .map(|(kind, _)| {
-                (
-                    *kind,
-                    in_use.iter().filter(|d| d.get("kind") == *kind).count(),
-                )
+                let n = counts
+                    .iter()
+                    .find(|(k, _)| k == kind)
+                    .map_or(0, |(_, n)| *n);
+                (*kind, usize::try_from(n).unwrap_or(0))
             })
             .collect(),
-        missing_key_fields: in_use
-            .iter()
-            .filter(|d| !d.missing_key_fields().is_empty())
-            .map(|d| (Named::of(d), d.missing_key_fields()))
-            .collect(),
-        not_confirmed_12_months: in_use
-            .iter()
-            .filter(|d| stale(d.get("last_confirmed")))
-            .map(|d| Named::of(d))
-            .collect(),
+        missing_key_fields: missing,
+        not_confirmed_12_months: not_confirmed,
         last_stocktake,
         connection_points: connections.len(),
-        unrestricted_connections: connections
-            .iter()
-            .filter(|c| c.get("source_restricted") == "no")
-            .map(Named::of)
-            .collect(),
-        restriction_unknown_connections: connections
-            .iter()
-            .filter(|c| !matches!(c.get("source_restricted"), "yes" | "no"))
-            .map(Named::of)
-            .collect(),
-        unconfirmed_connections: connections
-            .iter()
-            .filter(|c| c.get("confirmed_on").is_empty())
-            .map(Named::of)
-            .collect(),
-        remote_maintenance_unconfirmed: in_use
-            .iter()
-            .filter(|d| matches!(d.get("remote_maintenance"), "yes" | "unknown"))
-            .filter(|d| !confirmed_points.iter().any(|c| links_to(c, "device", d.id)))
-            .map(|d| Named::of(d))
-            .collect(),
-        unpatched: in_use
-            .iter()
-            .filter(|d| matches!(d.get("kind"), "server" | "pc" | "network"))
-            .filter(|d| {
-                stale(d.get("last_patched"))
-                    || (!d.get("end_of_support").is_empty() && d.get("end_of_support") < today)
-            })
-            .filter_map(|d| {
-                let kind = KINDS.iter().find(|(k, _)| *k == d.get("kind"))?.0;
-                Some((kind, Named::of(d)))
-            })
-            .collect(),
-    }
+        unrestricted_connections: unrestricted,
+        restriction_unknown_connections: unknown,
+        unconfirmed_connections: unconfirmed,
+        remote_maintenance_unconfirmed: remote,
+        unpatched: vec![server, pc, network],
+    })
 }
 
 /// The facility's ledger facts as of today (Japan time).
 pub async fn ledger_facts(db: &Db, facility_id: i64) -> Result<LedgerFacts, LedgerError> {
-    let (devices, connections, last) = tokio::try_join!(
-        list_all(db, &DEVICES, facility_id),
-        list_all(db, &CONNECTIONS, facility_id),
-        super::stocktake::last_finished(db, facility_id),
-    )?;
-    Ok(from_records(
-        &devices,
-        &connections,
-        last,
-        &super::stocktake::today(),
-    ))
+    ledger_facts_on(db, facility_id, &super::stocktake::today()).await
 }
 
 #[cfg(test)]
@@ -172,51 +283,7 @@ mod tests {
     use crate::ledger::model::test_record as record;
 
     #[test]
-    fn gaps_are_found_and_named() {
-        let devices = vec![
-            record(
-                &DEVICES,
-                1,
-                &[
-                    ("kind", "network"),
-                    ("name", "FortiGate"),
-                    ("os_version", "6.0.4"),
-                    ("location", "サーバ室"),
-                    ("manager", "情報係"),
-                    ("remote_maintenance", "yes"),
-                    ("last_confirmed", "2026-10-01"),
-                    ("last_patched", "2024-01-10"),
-                ],
-            ),
-            record(
-                &DEVICES,
-                2,
-                &[
-                    ("kind", "pc"),
-                    ("name", "受付PC"),
-                    ("remote_maintenance", "no"),
-                    ("last_confirmed", "2025-01-01"),
-                ],
-            ),
-            record(
-                &DEVICES,
-                3,
-                &[
-                    ("kind", "server"),
-                    ("name", "旧サーバ"),
-                    ("status", "retired"),
-                ],
-            ),
-            record(
-                &DEVICES,
-                4,
-                &[
-                    ("kind", "medical"),
-                    ("name", "CT"),
-                    ("remote_maintenance", "unknown"),
-                ],
-            ),
-        ];
+    fn connection_points_are_sorted_into_findings() {
         let connections = vec![
             record(
                 &CONNECTIONS,
@@ -228,32 +295,28 @@ mod tests {
                     ("confirmed_on", "2026-09-01"),
                 ],
             ),
-            record(&CONNECTIONS, 2, &[("name", "回線B")]),
+            record(&CONNECTIONS, 2, &[("name", "回線B"), ("device", "4")]),
         ];
-        let facts = from_records(&devices, &connections, None, "2026-11-23");
-        let names = |list: &[Named]| list.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
+        let [unrestricted, unknown, unconfirmed] = connection_findings(&connections);
+        let names = |f: &Finding| f.sample.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&unrestricted), vec!["保守VPN"]);
+        assert_eq!(names(&unknown), vec!["回線B"]);
+        assert_eq!(names(&unconfirmed), vec!["回線B"]);
         assert_eq!(
-            facts.by_kind,
-            vec![
-                ("server", 0),
-                ("pc", 1),
-                ("network", 1),
-                ("medical", 1),
-                ("other", 0)
-            ]
+            covered_devices(&connections),
+            vec![1],
+            "only a vendor-confirmed point covers its device"
         );
-        assert_eq!(facts.missing_key_fields.len(), 2);
-        assert_eq!(names(&facts.not_confirmed_12_months), vec!["受付PC", "CT"]);
-        assert_eq!(names(&facts.unrestricted_connections), vec!["保守VPN"]);
-        assert_eq!(names(&facts.restriction_unknown_connections), vec!["回線B"]);
-        assert_eq!(names(&facts.unconfirmed_connections), vec!["回線B"]);
-        assert_eq!(
-            names(&facts.remote_maintenance_unconfirmed),
-            vec!["CT"],
-            "FortiGate is covered by a confirmed connection point"
-        );
-        assert_eq!(names(&facts.unpatched_of(&["network"])), vec!["FortiGate"]);
-        assert_eq!(names(&facts.unpatched_of(&["pc"])), vec!["受付PC"]);
-        assert_eq!(facts.count_of("pc"), 1);
+    }
+
+    #[test]
+    fn samples_are_short_but_counts_are_whole() {
+        let all: Vec<Named> = (0..50)
+            .map(|i| Named::device(i, format!("PC-{i}")))
+            .collect();
+        let f = Finding::of(all);
+        assert_eq!((f.count, f.sample.len()), (50, SAMPLE));
+        let merged = Finding::merge([f.clone(), f].into_iter());
+        assert_eq!((merged.count, merged.sample.len()), (100, SAMPLE));
     }
 }

@@ -72,6 +72,10 @@ pub fn entity_key(entity_type: &str) -> Option<&'static str> {
         "import" => crate::mkey!("entity-import"),
         "custom_field" => crate::mkey!("entity-custom-field"),
         "checklist" => crate::mkey!("entity-checklist"),
+        "checklist_form" => crate::mkey!("entity-checklist-form"),
+        "checklist_answer" => crate::mkey!("entity-checklist-answer"),
+        "checklist_evidence" => crate::mkey!("entity-checklist-evidence"),
+        "checklist_wording" => crate::mkey!("entity-checklist-wording"),
         "discovery" => crate::mkey!("entity-discovery"),
         "setup" => crate::mkey!("entity-setup"),
         _ => return None,
@@ -147,6 +151,26 @@ fn field_key(entity_type: &str, field: &str) -> Option<&'static str> {
             "sha256" => crate::mkey!("checklist-sha256"),
             _ => return None,
         }),
+        "checklist_answer" | "checklist_form" | "checklist_evidence" | "checklist_wording" => {
+            Some(match field {
+                "answer1" => crate::mkey!("checklist-col-answer1"),
+                "date1" => crate::mkey!("checklist-col-date1"),
+                "target_date" => crate::mkey!("checklist-col-target-date"),
+                "answer2" => crate::mkey!("checklist-col-answer2"),
+                "date2" => crate::mkey!("checklist-col-date2"),
+                "remarks" => crate::mkey!("checklist-col-remarks"),
+                "confirmed_by" => crate::mkey!("checklist-col-confirmed-by"),
+                "gate" => crate::mkey!("checklist-gate"),
+                "version" => crate::mkey!("checklist-version"),
+                "vendor" => crate::mkey!("checklist-vendor-name"),
+                "system_name" => crate::mkey!("checklist-system-name"),
+                "file" => crate::mkey!("checklist-file"),
+                "sha256" => crate::mkey!("checklist-sha256"),
+                "record" | "evidence" => crate::mkey!("checklist-evidence"),
+                "text" => crate::mkey!("checklist-col-item"),
+                _ => return None,
+            })
+        }
         "custom_field" => Some(match field {
             "record_table" => crate::mkey!("custom-kind"),
             "field_type" => crate::mkey!("custom-type"),

@@ -99,7 +99,7 @@ async fn screenshot(client: &Client, name: &str) {
 
 /// Prints the page to PDF as the browser would on A4, and checks that the printout holds the
 /// page's content without the menu and buttons.
-async fn check_printout(client: &Client, name: &str) {
+async fn check_printout(client: &Client, name: &str, expected: &[&str]) {
     let config = fantoccini::wd::PrintConfiguration::builder()
         .size(fantoccini::wd::PrintSize::A4)
         .build()
@@ -117,10 +117,9 @@ async fn check_printout(client: &Client, name: &str) {
         return;
     };
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("佐藤") && text.contains("医療機関情報"),
-        "printout: {text}"
-    );
+    for want in expected {
+        assert!(text.contains(want), "printout lacks {want}: {text}");
+    }
     assert!(
         !text.contains("ログアウト") && !text.contains("印刷する"),
         "menu or buttons printed: {text}"
@@ -270,7 +269,7 @@ async fn first_day_walk_in_chromium() {
         "{page}"
     );
     screenshot(&c, "06-facility").await;
-    check_printout(&c, "06-facility").await;
+    check_printout(&c, "06-facility", &["佐藤", "医療機関情報"]).await;
 
     // Register a device in the ledger.
     c.goto(&format!("{}/ledger/new", server.base))
@@ -397,6 +396,85 @@ async fn first_day_walk_in_chromium() {
         "{source}"
     );
     screenshot(&c, "06f-diagram").await;
+
+    // The checklist: open 2025年度, see the data's suggestions, answer two items, print.
+    c.goto(&format!("{}/checklist?year=2025", server.base))
+        .await
+        .unwrap();
+    assert!(
+        text(&c)
+            .await
+            .contains("2025年度のチェックリストはまだ始めていません")
+    );
+    let start = c.find(Locator::Id("start-year")).await.unwrap();
+    click_and_wait(&c, start).await;
+    let page = text(&c).await;
+    assert!(
+        page.contains("2025年度 令和7年度版 医療機関確認用"),
+        "{page}"
+    );
+    assert!(
+        page.contains("mamori の見立て")
+            && page.contains("安全管理責任者の任命日が記録されていません"),
+        "{page}"
+    );
+    screenshot(&c, "06g-checklist").await;
+    let answer = |anchor: &'static str,
+                  answer1: &'static str,
+                  date: &'static str,
+                  target: &'static str| {
+        let c = c.clone();
+        async move {
+            let summary = c
+                .find(Locator::Css(&format!(
+                    "#{anchor} details.item-edit summary"
+                )))
+                .await
+                .unwrap();
+            summary.click().await.unwrap();
+            c.find(Locator::Css(&format!(
+                "#{anchor} input[name=answer1][value={answer1}]"
+            )))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+            c.execute(
+                &format!(
+                    "document.querySelector('#{anchor} input[name=date1]').value = '{date}';
+                     document.querySelector('#{anchor} input[name=target_date]').value = '{target}';"
+                ),
+                vec![],
+            )
+            .await
+            .unwrap();
+            let save = c
+                .find(Locator::Css(&format!(
+                    "#{anchor} form.answer-form button[type=submit]"
+                )))
+                .await
+                .unwrap();
+            click_and_wait(&c, save).await;
+        }
+    };
+    answer("item-0", "yes", "2025-06-01", "").await;
+    answer("item-1", "no", "2025-06-01", "2025-12-01").await;
+    let page = text(&c).await;
+    assert!(
+        page.contains("「はい」と回答されていますが、安全管理責任者の任命日が記録されていません"),
+        "{page}"
+    );
+    screenshot(&c, "06h-checklist-answered").await;
+    let print = c.find(Locator::Id("print-link")).await.unwrap();
+    click_and_wait(&c, print).await;
+    screenshot(&c, "06i-checklist-print").await;
+    check_printout(
+        &c,
+        "06i-checklist-print",
+        &["医療機関確認用", "2025/6/1", "2025/12/1", "目標日"],
+    )
+    .await;
 
     c.goto(&format!("{}/audit", server.base)).await.unwrap();
     let page = text(&c).await;

@@ -330,6 +330,37 @@ async fn answer_the_r6_hospital_form(backend: Backend) {
     assert_eq!(files.evidence.len(), 1);
     assert_eq!(std::fs::read(&files.evidence[0]).unwrap(), PDF);
 
+    // An admin corrects an item's wording for this installation; it shows, marked, and is audited.
+    let form_id = form.trim_start_matches("/checklist/forms/").to_string();
+    let corrected = admin
+        .post(
+            "/checklist/wording",
+            &[
+                ("form_id", form_id.as_str()),
+                ("item", "3(3)"),
+                ("text", "事業継続計画（BCP）を策定している。"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        corrected.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        corrected.body
+    );
+    let page = admin.get(&form).await;
+    assert!(
+        page.body.contains("事業継続計画（BCP）を策定している。")
+            && page.body.contains("この施設で文言を修正済み")
+    );
+    let wording: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE entity_type = 'checklist_wording'",
+    )
+    .fetch_one(server.pool())
+    .await
+    .unwrap();
+    assert_eq!(wording, 1);
+
     // Every change is in the audit trail.
     let audit = admin.get("/audit").await;
     assert!(audit.status == StatusCode::OK);
@@ -464,5 +495,113 @@ async fn vendors_fill_only_their_own_forms(backend: Backend) {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let answers: i64 = server.count("checklist_answers").await;
     assert_eq!(answers, 1, "only the vendor's own answer was saved");
+    server.stop().await;
+}
+
+on_both!(ledger_facts_are_counted_by_the_database);
+
+async fn ledger_facts_are_counted_by_the_database(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+    let mut ids = Vec::new();
+    for fields in [
+        vec![
+            ("kind", "network"),
+            ("name", "FortiGate"),
+            ("os_version", "6.0.4"),
+            ("location", "サーバ室"),
+            ("manager", "情報係"),
+            ("remote_maintenance", "yes"),
+            ("last_confirmed", "2026-10-01"),
+            ("last_patched", "2024-01-10"),
+        ],
+        vec![
+            ("kind", "pc"),
+            ("name", "受付PC"),
+            ("remote_maintenance", "unknown"),
+        ],
+        vec![
+            ("kind", "server"),
+            ("name", "旧サーバ"),
+            ("status", "retired"),
+        ],
+        vec![
+            ("kind", "server"),
+            ("name", "電子カルテサーバ"),
+            ("os_version", "RHEL 9"),
+            ("location", "サーバ室"),
+            ("manager", "情報係"),
+            ("remote_maintenance", "no"),
+            ("last_confirmed", "2026-10-01"),
+            ("last_patched", "2026-10-01"),
+            ("end_of_support", "2026-11-01"),
+        ],
+    ] {
+        let made = admin.post("/ledger", &fields).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        ids.push(
+            made.location()
+                .trim_start_matches("/ledger/")
+                .trim_end_matches("?saved=1")
+                .to_string(),
+        );
+    }
+    for (name, device, restricted, confirmed) in [
+        ("保守VPN", ids[0].as_str(), "no", "2026-09-01"),
+        ("回線B", "", "unknown", ""),
+    ] {
+        let made = admin
+            .post(
+                "/connections",
+                &[
+                    ("name", name),
+                    ("connection_kind", "ssl-vpn"),
+                    ("purpose", "remote-maintenance"),
+                    ("device", device),
+                    ("source_restricted", restricted),
+                    ("authentication", "password"),
+                    ("confirmed_on", confirmed),
+                ],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    }
+    let facility = mamori_app::facility::store::first(&server.state().db)
+        .await
+        .unwrap()
+        .unwrap();
+    let facts =
+        mamori_app::ledger::facts::ledger_facts_on(&server.state().db, facility.id, "2026-11-23")
+            .await
+            .unwrap();
+    let names = |f: &mamori_app::ledger::facts::Finding| {
+        f.sample.iter().map(|n| n.name.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        facts.count_of("server"),
+        1,
+        "the retired server is not counted"
+    );
+    assert_eq!(facts.count_of("pc"), 1);
+    assert_eq!(names(&facts.missing_key_fields), vec!["受付PC"]);
+    assert_eq!(names(&facts.not_confirmed_12_months), vec!["受付PC"]);
+    assert_eq!(
+        names(&facts.remote_maintenance_unconfirmed),
+        vec!["受付PC"],
+        "FortiGate is covered by a vendor-confirmed connection point"
+    );
+    assert_eq!(names(&facts.unpatched_of(&["network"])), vec!["FortiGate"]);
+    assert_eq!(
+        names(&facts.unpatched_of(&["server"])),
+        vec!["電子カルテサーバ"],
+        "past its end of support"
+    );
+    assert_eq!(facts.unpatched_of(&["server", "pc", "network"]).count, 3);
+    assert_eq!(facts.connection_points, 2);
+    assert_eq!(names(&facts.unrestricted_connections), vec!["保守VPN"]);
+    assert_eq!(names(&facts.restriction_unknown_connections), vec!["回線B"]);
+    assert_eq!(names(&facts.unconfirmed_connections), vec!["回線B"]);
     server.stop().await;
 }

@@ -727,3 +727,80 @@ fn checklist_versions_and_import_master() {
     let out = mamori(dir.path(), &["audit", "verify"]);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+#[test]
+fn checklist_suggest_and_pack_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    set_up(dir.path());
+    let out = mamori(
+        dir.path(),
+        &["checklist", "suggest", "--year", "2025", "--json"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["version"], "r7");
+    assert_eq!(json["started"], false);
+    let items = json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 18);
+    let inventory = items.iter().find(|i| i["number"] == "2①").unwrap();
+    assert_eq!(inventory["suggestion"]["verdict"], "no");
+    assert!(
+        inventory["suggestion"]["reasons"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("台帳に機器が登録されていません")
+    );
+    assert!(inventory["answer"].is_null());
+
+    let out = mamori(
+        dir.path(),
+        &["checklist", "pack", "--year", "2025", "--out", "pack"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("has no checklist yet"),
+        "{}",
+        text(&out)
+    );
+
+    // Start the year and answer an item as the web pages would.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use mamori_app::checklist::{answers::AnswerForm, forms};
+        let url = mamori_app::db::database_url(&dir.path().join("mamori-data"), None);
+        let db = mamori_app::db::Db::open(&url, mamori_app::db::OpenMode::CreateAndMigrate)
+            .await
+            .unwrap();
+        let facility = mamori_app::facility::store::first(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        let actor = mamori_app::users::model::Actor::command_line(Some(facility.id));
+        let id = forms::start_year(&db, &actor, 2025, "r6").await.unwrap();
+        let answer = AnswerForm {
+            item: "2(14)".into(),
+            answer1: "yes".into(),
+            date1: "2025-07-01".into(),
+            ..Default::default()
+        };
+        forms::save_answer(&db, &actor, id, &answer).await.unwrap();
+        db.close().await;
+    });
+    let out = mamori(dir.path(), &["checklist", "suggest", "--year", "2025"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("令和6年度版") && said.contains("2(14) 接続元制限を実施している。"),
+        "{said}"
+    );
+    assert!(said.contains("回答: はい"), "{said}");
+
+    let out = mamori(
+        dir.path(),
+        &["checklist", "pack", "--year", "2025", "--out", "pack"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let html = std::fs::read_to_string(dir.path().join("pack/checklist-pack-2025.html")).unwrap();
+    assert!(html.contains("立入検査用資料") && html.contains("CLI病院"));
+    assert!(dir.path().join("pack/checklist-2025.xlsx").exists());
+}
