@@ -1,6 +1,10 @@
 //! Pure parsers of outside formats: bytes in, typed values or a located error out. No file or
 //! network access, no database, no clock, and never a panic on any input (each has a fuzz target).
 
+pub mod cpe;
 pub mod dates;
+pub mod kev;
 pub mod nmap;
+pub mod nvd;
 pub mod table;
+pub mod version;

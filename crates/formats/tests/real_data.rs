@@ -2,27 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod common;
 
+use common::shared;
 use mamori_formats::nmap::{self, NmapError};
-
-/// The shared data folder, or None (skipping, with a message) when it is absent outside CI.
-fn shared(sub: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(sub);
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but {} is missing", dir.display());
-    }
-    eprintln!(
-        "SKIPPED: {} is absent (the shared data folder sits beside the project)",
-        dir.display()
-    );
-    None
-}
 
 #[test]
 fn every_libnmap_scan_parses_with_the_expected_hosts_and_ports() {
@@ -129,4 +112,107 @@ fn xxe_test_inputs_are_rejected_safely() {
         nmap::parse(&included),
         Err(NmapError::NotNmap("root".into()))
     );
+}
+
+#[test]
+fn the_kev_catalog_reads_the_same_from_json_and_csv() {
+    let Some(dir) = shared("kev") else {
+        return;
+    };
+    let json = mamori_formats::kev::parse(
+        &std::fs::read(dir.join("known_exploited_vulnerabilities.json")).unwrap(),
+    )
+    .unwrap();
+    let csv = mamori_formats::kev::parse(
+        &std::fs::read(dir.join("known_exploited_vulnerabilities.csv")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json.version, "2025.08.25");
+    assert_eq!(json.entries.len(), 1404, "the catalog's own count");
+    assert_eq!(csv.entries.len(), json.entries.len());
+    assert_eq!(json.entries.iter().filter(|e| e.ransomware).count(), 293);
+    let handa = json
+        .entries
+        .iter()
+        .find(|e| e.cve_id == "CVE-2018-13379")
+        .unwrap();
+    assert!(handa.ransomware && handa.product == "FortiOS");
+    let differing = json
+        .entries
+        .iter()
+        .zip(&csv.entries)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(differing, 0, "JSON and CSV hold the same entries");
+    // Cut short anywhere, the file is refused with a place, never half-read.
+    let bytes = std::fs::read(dir.join("known_exploited_vulnerabilities.json")).unwrap();
+    let e = mamori_formats::kev::parse(&bytes[..bytes.len() / 3]).unwrap_err();
+    assert!(e.place.starts_with("line "), "{e}");
+}
+
+fn gunzip(path: &std::path::Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[test]
+fn nvd_data_reads_in_every_shape() {
+    let Some(dir) = shared("nvd") else {
+        return;
+    };
+    use mamori_formats::nvd::{self, Operator};
+    // Single 2.0 CVE objects: the FortiOS SSL-VPN vulnerabilities in KEV.
+    let handa =
+        nvd::parse(&std::fs::read(dir.join("api-2.0-per-cve/CVE-2018-13379.json")).unwrap())
+            .unwrap();
+    let cve = &handa.cves[0];
+    assert_eq!(cve.cvss.as_ref().map(|c| c.score), Some(9.8));
+    let ranges: Vec<(&str, &str)> = cve
+        .configurations
+        .iter()
+        .flat_map(|c| c.nodes.iter())
+        .flat_map(|n| n.matches.iter())
+        .filter(|m| m.criteria.starts_with("cpe:2.3:o:fortinet:fortios:"))
+        .map(|m| {
+            (
+                m.version_start_including.as_str(),
+                m.version_end_excluding.as_str(),
+            )
+        })
+        .collect();
+    for range in [("5.4.6", "5.4.13"), ("5.6.3", "5.6.8"), ("6.0.0", "6.0.5")] {
+        assert!(ranges.contains(&range), "{range:?} in {ranges:?}");
+    }
+    for file in ["CVE-2023-27997.json", "CVE-2024-21762.json"] {
+        let feed =
+            nvd::parse(&std::fs::read(dir.join("api-2.0-per-cve").join(file)).unwrap()).unwrap();
+        assert_eq!(feed.cves.len(), 1, "{file}");
+        assert!(!feed.cves[0].configurations.is_empty(), "{file}");
+    }
+    // Real API 2.0 response pages.
+    let page = nvd::parse(&gunzip(&dir.join("api-2.0-responses/cves-2023.json.gz"))).unwrap();
+    assert_eq!(page.format, "2.0");
+    assert!(!page.timestamp.is_empty());
+    assert_eq!(page.cves.len(), 200);
+    assert!(
+        page.cves
+            .iter()
+            .any(|c| c.configurations.iter().any(|k| k.operator == Operator::And))
+    );
+    let old = nvd::parse(&gunzip(&dir.join("api-2.0-responses/cves-1999.json.gz"))).unwrap();
+    assert!(!old.cves.is_empty());
+    // The legacy 1.1 yearly feed: every CVE of 2018.
+    let year = nvd::parse(&gunzip(&dir.join("feeds-1.1/nvdcve-1.1-2018.json.gz"))).unwrap();
+    assert_eq!((year.format, year.cves.len()), ("1.1", 16_386));
+    assert_eq!(year.timestamp, "2020-09-17T07:46Z");
+    let fortios = year.cves.iter().find(|c| c.id == "CVE-2018-13379").unwrap();
+    assert!(fortios.description.contains("FortiOS"));
+    // Cut short: refused with the place.
+    let bytes = std::fs::read(dir.join("api-2.0-per-cve/CVE-2024-21762.json")).unwrap();
+    let e = nvd::parse(&bytes[..bytes.len() / 2]).unwrap_err();
+    assert!(e.place.starts_with("line "), "{e}");
 }
