@@ -522,6 +522,19 @@ impl FileInfo {
     }
 }
 
+/// A file's details from a row that names the file `file_name`.
+fn file_info_of(row: &AnyRow, id: i64) -> Result<FileInfo, sqlx::Error> {
+    Ok(FileInfo {
+        id,
+        name: row.try_get("file_name")?,
+        content_type: row.try_get("content_type")?,
+        size: row.try_get("size")?,
+        sha256: row.try_get("sha256")?,
+        uploaded_at: row.try_get("uploaded_at")?,
+        uploaded_by: row.try_get("uploaded_by")?,
+    })
+}
+
 /// One piece of evidence for an item: a mamori record or an uploaded file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
@@ -582,18 +595,7 @@ pub async fn evidence(db: &Db, form_ids: &[i64]) -> Result<Vec<Evidence>, Checkl
             label: row.try_get("label")?,
             added_at: row.try_get("added_at")?,
             added_by: row.try_get("added_by")?,
-            file: match file_id {
-                Some(id) => Some(FileInfo {
-                    id,
-                    name: row.try_get("file_name")?,
-                    content_type: row.try_get("content_type")?,
-                    size: row.try_get("size")?,
-                    sha256: row.try_get("sha256")?,
-                    uploaded_at: row.try_get("uploaded_at")?,
-                    uploaded_by: row.try_get("uploaded_by")?,
-                }),
-                None => None,
-            },
+            file: file_id.map(|id| file_info_of(&row, id)).transpose()?,
         });
     }
     Ok(out)
@@ -866,24 +868,13 @@ pub async fn file(
         return Err(ChecklistError::NotFound);
     }
     let row = sqlx::query(
-        "SELECT id, name, content_type, size, sha256, content, uploaded_at, uploaded_by FROM checklist_files WHERE id = $1",
+        "SELECT name AS file_name, content_type, size, sha256, content, uploaded_at, uploaded_by FROM checklist_files WHERE id = $1",
     )
     .bind(file_id)
     .fetch_optional(db.pool())
     .await?
     .ok_or(ChecklistError::NotFound)?;
-    Ok((
-        FileInfo {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            content_type: row.try_get("content_type")?,
-            size: row.try_get("size")?,
-            sha256: row.try_get("sha256")?,
-            uploaded_at: row.try_get("uploaded_at")?,
-            uploaded_by: row.try_get("uploaded_by")?,
-        },
-        row.try_get("content")?,
-    ))
+    Ok((file_info_of(&row, file_id)?, row.try_get("content")?))
 }
 
 /// Item wording corrected for this installation, by (version/form, item number).

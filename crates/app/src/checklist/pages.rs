@@ -61,6 +61,15 @@ fn failure(c: &Ctx, e: ChecklistError) -> Response {
     }
 }
 
+/// The plain sentences of refused fields, for a message at the top of a page.
+fn messages(c: &Ctx, problems: &[super::answers::Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| c.t(p.key))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn answer_label(c: &Ctx, code: &str) -> String {
     match code {
         "yes" => c.t("checklist-yes"),
@@ -157,11 +166,7 @@ async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>
         .map(|(m, _)| m)
         .filter(|m| m.form == "hospital")
         .collect();
-    let default_version = hospital_versions
-        .iter()
-        .filter(|m| m.fiscal_year <= year)
-        .max_by_key(|m| m.fiscal_year)
-        .or(hospital_versions.first())
+    let default_version = masters::default_hospital_master(&known, year)
         .map(|m| m.version.clone())
         .unwrap_or_default();
     let current = answers::current_fiscal_year(&crate::ledger::stocktake::today());
@@ -335,11 +340,7 @@ async fn add_vendor_form(
     {
         Ok(id) => Redirect::to(&format!("/checklist/forms/{id}")).into_response(),
         Err(ChecklistError::Rejected(problems)) => {
-            let message = problems
-                .iter()
-                .map(|p| c.t(p.key))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let message = messages(&c, &problems);
             match c.facility_id() {
                 Some(f) if c.role() == Some(Role::Vendor) => {
                     vendor_index(&state, &c, f, message).await
@@ -634,14 +635,7 @@ async fn form_page(state: &AppState, c: &Ctx, id: i64, trouble: Option<ItemTroub
             .master
             .header_fields
             .iter()
-            .map(|f| {
-                let value = match f.as_str() {
-                    "事業者名" => v.form.vendor_name.clone(),
-                    "システム名" => v.form.system_name.clone(),
-                    _ => String::new(),
-                };
-                (f.clone(), value)
-            })
+            .map(|f| (f.clone(), print::header_value(f, Some(&v))))
             .collect(),
         gate: v
             .master
@@ -753,11 +747,7 @@ async fn link_record(
     {
         Ok(()) => Redirect::to(&anchor_of(&state, &c, id, &form.item).await).into_response(),
         Err(ChecklistError::Rejected(problems)) => {
-            let message = problems
-                .iter()
-                .map(|p| c.t(p.key))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let message = messages(&c, &problems);
             form_page(
                 &state,
                 &c,

@@ -116,7 +116,8 @@ pub struct PrintSheet {
     pub rows: Vec<PrintRow>,
 }
 
-fn header_value(field: &str, view: Option<&FormView>) -> String {
+/// A header field's value on a form (empty on a blank form).
+pub fn header_value(field: &str, view: Option<&FormView>) -> String {
     match (field, view) {
         ("事業者名", Some(v)) => v.form.vendor_name.clone(),
         ("システム名", Some(v)) => v.form.system_name.clone(),

@@ -169,3 +169,18 @@ pub async fn import(db: &Db, actor: &Actor, text: &str) -> Result<Master, Checkl
     w.commit().await?;
     Ok(parsed)
 }
+
+/// The hospital form a 年度 would start with: the newest published for that year (or, for a
+/// year before every known version, the oldest known).
+pub fn default_hospital_master(known: &[(Master, Origin)], year: i32) -> Option<&Master> {
+    let hospital = || {
+        known
+            .iter()
+            .map(|(m, _)| m)
+            .filter(|m| m.form == "hospital")
+    };
+    hospital()
+        .filter(|m| m.fiscal_year <= year)
+        .max_by_key(|m| m.fiscal_year)
+        .or_else(|| hospital().min_by_key(|m| m.fiscal_year))
+}

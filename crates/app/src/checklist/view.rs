@@ -326,17 +326,8 @@ pub async fn hospital_view(
         Some(f) => f,
         None => {
             let known = masters::all(db).await?;
-            let hospital: Vec<&Master> = known
-                .iter()
-                .map(|(m, _)| m)
-                .filter(|m| m.form == "hospital")
-                .collect();
-            let master = hospital
-                .iter()
-                .filter(|m| m.fiscal_year <= year)
-                .max_by_key(|m| m.fiscal_year)
-                .or(hospital.first())
-                .ok_or(ChecklistError::NotFound)?;
+            let master =
+                masters::default_hospital_master(&known, year).ok_or(ChecklistError::NotFound)?;
             Form {
                 facility_id,
                 fiscal_year: year,
