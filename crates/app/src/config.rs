@@ -19,6 +19,70 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    pub alerts: AlertSettings,
+}
+
+/// Where vulnerability alerts go besides the in-app list (`[alerts]` in mamori.toml). All
+/// optional: without them alerts stay in mamori. The SMTP password may instead come from the
+/// environment variable MAMORI_SMTP_PASSWORD, so it need not sit in a file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    #[serde(default)]
+    pub email_to: Vec<String>,
+    #[serde(default)]
+    pub email_from: String,
+    #[serde(default)]
+    pub smtp_host: String,
+    pub smtp_port: Option<u16>,
+    /// "starttls" (default), "tls" or "none".
+    #[serde(default)]
+    pub smtp_security: String,
+    #[serde(default)]
+    pub smtp_username: String,
+    #[serde(default)]
+    pub smtp_password: String,
+    /// A URL that receives each batch of alerts as a JSON POST.
+    #[serde(default)]
+    pub webhook_url: String,
+}
+
+impl AlertSettings {
+    pub fn email_enabled(&self) -> bool {
+        !self.smtp_host.is_empty() && !self.email_to.is_empty()
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if !matches!(
+            self.smtp_security.as_str(),
+            "" | "starttls" | "tls" | "none"
+        ) {
+            return Err(bad(
+                "alerts.smtp_security",
+                "must be \"starttls\", \"tls\" or \"none\"",
+            ));
+        }
+        if !self.email_to.is_empty() && self.smtp_host.is_empty() {
+            return Err(bad(
+                "alerts.smtp_host",
+                "email_to is set, so an SMTP server is needed",
+            ));
+        }
+        if self.email_enabled() && self.email_from.is_empty() {
+            return Err(bad(
+                "alerts.email_from",
+                "the sender address is needed to send e-mail",
+            ));
+        }
+        let url = &self.webhook_url;
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(bad(
+                "alerts.webhook_url",
+                "must start with https:// or http://",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for Config {
@@ -31,6 +95,7 @@ impl Default for Config {
             tls_key: None,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
+            alerts: AlertSettings::default(),
         }
     }
 }
@@ -46,6 +111,7 @@ pub struct FileConfig {
     pub tls_key: Option<PathBuf>,
     pub session_idle_minutes: Option<i64>,
     pub session_absolute_hours: Option<i64>,
+    pub alerts: Option<AlertSettings>,
 }
 
 /// Values given as flags or environment variables; `None` means "not given".
@@ -113,6 +179,15 @@ impl Config {
         config.database_url = file.database_url;
         config.tls_cert = file.tls_cert;
         config.tls_key = file.tls_key;
+        if let Some(alerts) = file.alerts {
+            alerts.check()?;
+            config.alerts = alerts;
+        }
+        if let Ok(password) = std::env::var("MAMORI_SMTP_PASSWORD")
+            && !password.is_empty()
+        {
+            config.alerts.smtp_password = password;
+        }
         if let Some(m) = file.session_idle_minutes {
             if !(1..=1440).contains(&m) {
                 return Err(bad("session_idle_minutes", "must be between 1 and 1440"));

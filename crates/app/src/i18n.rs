@@ -248,7 +248,8 @@ mod tests {
             let args: HashMap<Cow<'static, str>, FluentValue<'_>> = [
                 "count", "fields", "account", "total", "with", "name", "role", "rows", "problems",
                 "row", "values", "new", "changed", "sheet", "encoding", "line", "cell", "date",
-                "facility", "first", "last", "range", "minutes", "year", "reason", "now",
+                "facility", "first", "last", "range", "minutes", "year", "reason", "now", "cpe",
+                "vendor", "fixed", "version", "product", "who",
             ]
             .into_iter()
             .map(|name| (Cow::Borrowed(name), FluentValue::from("1")))

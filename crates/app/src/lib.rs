@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod server;
 pub mod tls;
 pub mod users;
+pub mod vuln;
 pub mod web;
 
 /// The version shown in the footer and `mamori --version`.

@@ -62,10 +62,13 @@ pub struct Running {
     pub state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), ServeError>>,
+    /// Re-matches vulnerabilities after ledger changes and sends alerts.
+    watch: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
     pub async fn stop(mut self) -> Result<(), ServeError> {
+        self.watch.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -182,11 +185,13 @@ pub async fn start(db: Db, config: Config, stop_on_signal: bool) -> Result<Runni
                 })
         }),
     };
+    let watch = crate::vuln::alerts::spawn_watch(state.clone());
     Ok(Running {
         addr,
         state,
         shutdown: Some(tx),
         task,
+        watch,
     })
 }
 

@@ -13,6 +13,8 @@ use mamori_app::ledger::discovery_store;
 use mamori_app::users::model::{Actor, Role};
 use mamori_app::users::store::{self as users, NewUser, UserError};
 
+mod vuln_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "mamori",
@@ -100,6 +102,16 @@ enum Command {
     Checklist {
         #[command(subcommand)]
         command: ChecklistCommand,
+    },
+    /// Vulnerability feeds: CISA KEV, NVD, JVN, CPE dictionary
+    Feeds {
+        #[command(subcommand)]
+        command: vuln_cmd::FeedsCommand,
+    },
+    /// Vulnerabilities found on the ledger's devices
+    Vuln {
+        #[command(subcommand)]
+        command: vuln_cmd::VulnCommand,
     },
     /// Make TLS certificates
     Tls {
@@ -492,6 +504,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let config = load_config(&cli, Overrides::default())?;
             let db = open(&config, OpenMode::CreateAndMigrate).await?;
             checklist_command(&db, command).await
+        }
+        Command::Feeds { command } => {
+            let config = load_config(&cli, Overrides::default())?;
+            let db = open(&config, OpenMode::ExistingAndMigrate).await?;
+            let facility = set_up_facility(&db).await?;
+            vuln_cmd::feeds(&db, facility.id, command)
+                .await
+                .map_err(Failure::new)
+        }
+        Command::Vuln { command } => {
+            let config = load_config(&cli, Overrides::default())?;
+            let db = open(&config, OpenMode::ExistingAndMigrate).await?;
+            let facility = set_up_facility(&db).await?;
+            vuln_cmd::vuln(&db, facility.id, command)
+                .await
+                .map_err(Failure::new)
         }
         Command::Tls {
             command: TlsCommand::SelfSigned { host, out },

@@ -13,7 +13,7 @@ use super::answers::{self, Answer, AnswerForm, Problem};
 use super::master::Master;
 use super::store::{self as masters, ChecklistError};
 use crate::db::audit::{self, Event};
-use crate::db::{Db, WriteTx, now_text, placeholder};
+use crate::db::{Db, WriteTx, now_text, placeholders};
 use crate::users::model::{Actor, Forbidden, Permission, Role};
 
 /// One form being filled in.
@@ -412,7 +412,7 @@ pub async fn answers(
     }
     let sql = format!(
         "SELECT {ANSWER_COLUMNS} FROM checklist_answers WHERE form_id IN ({})",
-        placeholder(db.backend(), form_ids.len())
+        placeholders(db.backend(), 1, form_ids.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in form_ids {
@@ -576,7 +576,7 @@ pub async fn evidence(db: &Db, form_ids: &[i64]) -> Result<Vec<Evidence>, Checkl
     }
     let sql = format!(
         "SELECT e.id, e.form_id, e.item, e.record_table, e.record_id, e.label, e.added_at, e.added_by, e.file_id, COALESCE(f.name, '') AS file_name, COALESCE(f.content_type, '') AS content_type, COALESCE(f.size, 0) AS size, COALESCE(f.sha256, '') AS sha256, COALESCE(f.uploaded_at, '') AS uploaded_at, COALESCE(f.uploaded_by, '') AS uploaded_by FROM checklist_evidence e LEFT JOIN checklist_files f ON f.id = e.file_id WHERE e.form_id IN ({}) ORDER BY e.id",
-        placeholder(db.backend(), form_ids.len())
+        placeholders(db.backend(), 1, form_ids.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in form_ids {

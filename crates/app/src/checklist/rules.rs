@@ -103,10 +103,11 @@ impl Suggestion {
 pub struct Facts {
     pub facility: Facility,
     pub ledger: LedgerFacts,
+    pub vuln: crate::vuln::facts::VulnFacts,
 }
 
 pub async fn gather(db: &Db, facility_id: i64) -> Result<Facts, ChecklistError> {
-    let (facility, ledger) = tokio::try_join!(
+    let (facility, ledger, vuln) = tokio::try_join!(
         async {
             crate::facility::store::get(db, facility_id)
                 .await
@@ -117,10 +118,16 @@ pub async fn gather(db: &Db, facility_id: i64) -> Result<Facts, ChecklistError> 
                 .await
                 .map_err(ChecklistError::from)
         },
+        async {
+            crate::vuln::facts::vuln_facts(db, facility_id)
+                .await
+                .map_err(ChecklistError::from)
+        },
     )?;
     Ok(Facts {
         facility: facility.unwrap_or_default(),
         ledger,
+        vuln,
     })
 }
 

@@ -86,6 +86,8 @@ pub enum ChecklistError {
     Ledger(#[from] crate::ledger::store::LedgerError),
     #[error("not found")]
     NotFound,
+    #[error(transparent)]
+    Vuln(#[from] crate::vuln::store::VulnError),
     #[error("the file could not be written: {0}")]
     Output(String),
     /// A form field that cannot be saved: which field and the message key.

@@ -366,6 +366,15 @@ pub fn placeholder(backend: Backend, n: usize) -> String {
     }
 }
 
+/// `count` placeholders numbered from `first` (1-based), separated by commas, for `IN (…)` and
+/// multi-row `VALUES`.
+pub fn placeholders(backend: Backend, first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| placeholder(backend, n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn now_text() -> String {
     time_text(chrono::Utc::now())
 }

@@ -144,10 +144,13 @@ fn patches(target: &str, facts: &Facts) -> Option<Suggestion> {
         return unknown(Reason::count(crate::mkey!("rule-no-devices-in-scope"), 0));
     }
     Some(Suggestion::from_gaps(
-        vec![Reason::of(
-            crate::mkey!("rule-unpatched"),
-            &ledger.unpatched_of(kinds),
-        )],
+        vec![
+            Reason::of(
+                crate::mkey!("rule-kev-unpatched"),
+                &facts.vuln.kev_of(kinds),
+            ),
+            Reason::of(crate::mkey!("rule-unpatched"), &ledger.unpatched_of(kinds)),
+        ],
         Reason::count(crate::mkey!("rule-patched"), devices),
     ))
 }
@@ -329,5 +332,29 @@ mod tests {
         let all = patches("医療情報システム全般", &f).expect("test data");
         assert_eq!(all.verdict, Verdict::No);
         assert_eq!(all.reasons[0].records[0].name, "FortiGate");
+    }
+
+    #[test]
+    fn a_known_exploited_vulnerability_fails_the_patch_item() {
+        let mut f = facts(LedgerFacts {
+            by_kind: counts(1, 0, 1),
+            ..Default::default()
+        });
+        assert_eq!(
+            patches("ネットワーク機器", &f).expect("test data").verdict,
+            Verdict::Yes
+        );
+        f.vuln.kev_by_kind = vec![(
+            "network".to_string(),
+            finding(vec![named("devices", 7, "本館FortiGate")]),
+        )];
+        let s = patches("ネットワーク機器", &f).expect("test data");
+        assert_eq!(s.verdict, Verdict::No);
+        assert_eq!(keys(&s), vec!["rule-kev-unpatched"]);
+        assert_eq!(s.reasons[0].records[0].name, "本館FortiGate");
+        assert_eq!(
+            patches("サーバ", &f).expect("test data").verdict,
+            Verdict::Yes
+        );
     }
 }

@@ -147,6 +147,7 @@ pub static CONNECTIONS: RecordKind = RecordKind {
     entity: "connection",
     fields: &FIELDS,
     unique: None,
+    settle: None,
 };
 
 pub static PAGES: Section = Section {

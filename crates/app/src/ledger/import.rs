@@ -101,6 +101,7 @@ const HEADER_SYNONYMS: &[(&str, &[&str])] = &[
             "firmware version",
         ],
     ),
+    ("cpes", &["cpe", "cpes", "cpe名", "cpe 2.3"]),
     (
         "location",
         &["設置場所", "場所", "設置先", "location", "place"],

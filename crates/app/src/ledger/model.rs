@@ -48,6 +48,9 @@ pub enum FieldType {
     MacList,
     /// Network ranges such as `192.168.10.0/24`, normalised to the network address.
     CidrList,
+    /// CPE names (2.3 formatted strings or 2.2 URIs) separated by spaces or new lines, stored
+    /// as 2.3 formatted strings.
+    CpeList,
     Choice(&'static [Choice]),
     /// Links to other records, stored as space-separated ids of the named table.
     Ref {
@@ -57,7 +60,7 @@ pub enum FieldType {
 }
 
 /// Every device field in form order: (column, message key, type).
-pub const FIELDS: [(&str, &str, FieldType); 27] = [
+pub const FIELDS: [(&str, &str, FieldType); 28] = [
     (
         "kind",
         crate::mkey!("device-kind"),
@@ -119,6 +122,7 @@ pub const FIELDS: [(&str, &str, FieldType); 27] = [
             required: false,
         },
     ),
+    ("cpes", crate::mkey!("device-cpes"), FieldType::CpeList),
     (
         "location",
         crate::mkey!("device-location"),
@@ -254,6 +258,8 @@ pub struct RecordKind {
     pub fields: &'static [Field],
     /// A field whose non-empty values must be unique within the facility.
     pub unique: Option<&'static str>,
+    /// Rules across fields, applied after each field is checked.
+    pub settle: Option<fn(&mut Values, &mut Problems)>,
 }
 
 pub static DEVICES: RecordKind = RecordKind {
@@ -261,6 +267,7 @@ pub static DEVICES: RecordKind = RecordKind {
     entity: "device",
     fields: &FIELDS,
     unique: Some("asset_number"),
+    settle: Some(settle_firmware_version),
 };
 
 impl RecordKind {
@@ -292,7 +299,17 @@ impl RecordKind {
 
     /// Checks typed values. Returns the cleaned values, or every problem.
     pub fn validate(&self, input: &dyn Fn(&str) -> String) -> Result<Values, Problems> {
-        validate_fields(self.editable(), input)
+        let (mut values, mut problems) = validate_fields(self.editable(), input);
+        if let Some(settle) = self.settle
+            && problems.is_empty()
+        {
+            settle(&mut values, &mut problems);
+        }
+        if problems.is_empty() {
+            Ok(values)
+        } else {
+            Err(problems)
+        }
     }
 }
 
@@ -541,7 +558,7 @@ pub fn validate(input: &dyn Fn(&str) -> String) -> Result<Values, Problems> {
 fn validate_fields(
     fields: impl Iterator<Item = &'static Field>,
     input: &dyn Fn(&str) -> String,
-) -> Result<Values, Problems> {
+) -> (Values, Problems) {
     let mut values = Vec::new();
     let mut problems = Vec::new();
     for (field, _, kind) in fields {
@@ -593,6 +610,13 @@ fn validate_fields(
                     raw.to_string()
                 }
             },
+            FieldType::CpeList => match normalize_cpes(raw) {
+                Some(list) => list,
+                None => {
+                    problems.push((*field, crate::mkey!("cpe-invalid")));
+                    raw.to_string()
+                }
+            },
             FieldType::Ref { multiple, .. } => {
                 let ids: Vec<&str> = split_list(raw).collect();
                 if ids
@@ -622,10 +646,71 @@ fn validate_fields(
         };
         values.push((*field, cleaned));
     }
-    if problems.is_empty() {
-        Ok(values)
-    } else {
-        Err(problems)
+    (values, problems)
+}
+
+/// CPE names separated by white space (a CPE never holds an unquoted space, while `,` may be
+/// quoted inside one), as 2.3 formatted strings; None if any is not a CPE name.
+pub fn normalize_cpes(raw: &str) -> Option<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in raw.split_whitespace() {
+        let name = mamori_formats::cpe::parse(part).ok()?.to_fs();
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    Some(out.join(" "))
+}
+
+/// Index of the device's firmware CPE: the first operating system or application name. The
+/// ledger's OS/firmware version belongs to it, so it is kept there and nowhere else.
+pub fn firmware_cpe(cpes: &[mamori_formats::cpe::Wfn]) -> Option<usize> {
+    cpes.iter()
+        .position(|w| matches!(w.part.as_text(), Some("o" | "a")))
+}
+
+/// Keeps a device's firmware version in one place: a version typed into the firmware CPE moves
+/// to the OS/firmware version field (refused if that field says otherwise), and the CPE keeps
+/// `*`, so updating the version field is all a firmware update needs.
+fn settle_firmware_version(values: &mut Values, problems: &mut Problems) {
+    use mamori_formats::cpe::Value;
+    let get = |values: &Values, f: &str| {
+        values
+            .iter()
+            .find(|(k, _)| *k == f)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let cpes_text = get(values, "cpes");
+    let mut cpes: Vec<mamori_formats::cpe::Wfn> = cpes_text
+        .split_whitespace()
+        .filter_map(|c| mamori_formats::cpe::parse(c).ok())
+        .collect();
+    let Some(i) = firmware_cpe(&cpes) else {
+        return;
+    };
+    let Some(typed) = cpes[i].version.plain() else {
+        return;
+    };
+    let os_version = get(values, "os_version");
+    if os_version.is_empty() {
+        set_value(values, "os_version", typed);
+    } else if mamori_formats::version::compare(&os_version, &typed)
+        != Some(std::cmp::Ordering::Equal)
+        && !os_version.eq_ignore_ascii_case(&typed)
+    {
+        problems.push(("cpes", crate::mkey!("cpe-version-conflict")));
+        return;
+    }
+    cpes[i].version = Value::Any;
+    let joined: Vec<String> = cpes.iter().map(|w| w.to_fs()).collect();
+    set_value(values, "cpes", joined.join(" "));
+}
+
+fn set_value(values: &mut Values, field: &'static str, value: String) {
+    match values.iter_mut().find(|(k, _)| *k == field) {
+        Some(slot) => slot.1 = value,
+        None => values.push((field, value)),
     }
 }
 

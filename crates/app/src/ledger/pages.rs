@@ -76,6 +76,7 @@ fn form_rows(
                 FieldType::IpList => ("text", Vec::new(), false, c.t("ip-hint")),
                 FieldType::MacList => ("text", Vec::new(), false, c.t("mac-hint")),
                 FieldType::CidrList => ("text", Vec::new(), false, c.t("cidr-hint")),
+                FieldType::CpeList => ("textarea", Vec::new(), false, c.t("cpe-hint")),
                 FieldType::Choice(choices) => (
                     "select",
                     choices

@@ -782,3 +782,52 @@ pub async fn remove_custom_field(db: &Db, actor: &Actor, id: i64) -> Result<(), 
     w.commit().await?;
     Ok(())
 }
+
+/// A device as vulnerability matching needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchInput {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub cpes: String,
+    pub os_version: String,
+    pub maintenance_vendor: String,
+    /// Reachable from outside: marked as connected to the internet, a VPN or a leased line, or
+    /// the device of an external connection point.
+    pub facing: bool,
+}
+
+/// The in-use devices that name CPEs, read in one query (matching runs over the whole ledger).
+pub async fn match_inputs(db: &Db, facility_id: i64) -> Result<Vec<MatchInput>, LedgerError> {
+    let rows: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, name, cpes, os_version, maintenance_vendor, external_connection, kind FROM devices
+         WHERE facility_id = $1 AND status <> 'retired' AND cpes <> '' ORDER BY id",
+    )
+    .bind(facility_id)
+    .fetch_all(db.pool())
+    .await?;
+    let points: Vec<(String,)> = sqlx::query_as(
+        "SELECT device FROM connection_points WHERE facility_id = $1 AND device <> ''",
+    )
+    .bind(facility_id)
+    .fetch_all(db.pool())
+    .await?;
+    let on_points: std::collections::HashSet<i64> = points
+        .iter()
+        .flat_map(|(ids,)| ids.split_whitespace().filter_map(|id| id.parse().ok()))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, name, cpes, os_version, maintenance_vendor, external, kind)| MatchInput {
+                facing: external != "none" || on_points.contains(&id),
+                id,
+                kind,
+                name,
+                cpes,
+                os_version,
+                maintenance_vendor,
+            },
+        )
+        .collect())
+}

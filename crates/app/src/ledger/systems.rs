@@ -79,6 +79,7 @@ pub static SYSTEMS: RecordKind = RecordKind {
     entity: "system",
     fields: &SYSTEM_FIELDS,
     unique: Some("name"),
+    settle: None,
 };
 
 pub const SEGMENT_FIELDS: [Field; 8] = [
@@ -115,6 +116,7 @@ pub static SEGMENTS: RecordKind = RecordKind {
     entity: "segment",
     fields: &SEGMENT_FIELDS,
     unique: Some("name"),
+    settle: None,
 };
 
 pub static SYSTEM_PAGES: Section = Section {

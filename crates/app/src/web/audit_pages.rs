@@ -77,6 +77,8 @@ pub fn entity_key(entity_type: &str) -> Option<&'static str> {
         "checklist_evidence" => crate::mkey!("entity-checklist-evidence"),
         "checklist_wording" => crate::mkey!("entity-checklist-wording"),
         "discovery" => crate::mkey!("entity-discovery"),
+        "vuln_feed" => crate::mkey!("entity-vuln-feed"),
+        "vuln_match" => crate::mkey!("entity-vuln-match"),
         "setup" => crate::mkey!("entity-setup"),
         _ => return None,
     })
@@ -105,6 +107,8 @@ fn action_key(action: &str) -> Option<&'static str> {
         "use_recovery_code" => crate::mkey!("action-use-recovery-code"),
         "change_role" => crate::mkey!("action-change-role"),
         "complete_setup" => crate::mkey!("action-complete-setup"),
+        "suppress" => crate::mkey!("action-suppress"),
+        "unsuppress" => crate::mkey!("action-unsuppress"),
         _ => return None,
     })
 }

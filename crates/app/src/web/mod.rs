@@ -175,6 +175,7 @@ pub fn route_table() -> RouteTable {
     let table = crate::ledger::diagram_pages::routes(table);
     let table = crate::ledger::fields_pages::routes(table);
     let table = crate::checklist::pages::routes(table);
+    let table = crate::vuln::pages::routes(table);
     crate::users::pages::routes(table)
 }
 
@@ -194,6 +195,7 @@ pub fn nav_items(role: Role) -> Vec<ctx::NavItem> {
             "/checklist",
             mkey!("nav-checklist"),
         ));
+        items.push(ctx::NavItem::new("vuln", "/vuln", mkey!("nav-vuln")));
         items.push(ctx::NavItem::new(
             "discovery",
             "/discovery",

@@ -304,6 +304,9 @@ pub fn extract_csrf(body: &str) -> Option<String> {
 
 impl Client {
     pub fn new(base: &str) -> Client {
+        // mamori-net turns on reqwest's rustls backend for the whole build; it needs a process
+        // provider chosen before the first client.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Client {
             base: base.to_string(),
             http: reqwest::Client::builder()

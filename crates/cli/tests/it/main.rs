@@ -11,3 +11,4 @@ mod import;
 mod kit;
 mod security;
 mod stocktake;
+mod vuln;

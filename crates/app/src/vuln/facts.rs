@@ -1,0 +1,73 @@
+//! What the checklist's patch rule needs from vulnerability matching: which in-use devices
+//! carry a known exploited vulnerability (KEV) that nobody has suppressed.
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::matches;
+use super::store::VulnError;
+use crate::db::Db;
+use crate::ledger::facts::{Finding, Named, SAMPLE};
+
+#[derive(Debug, Clone, Default)]
+pub struct VulnFacts {
+    /// Per device kind (server, pc, network…): devices with an exact KEV match.
+    pub kev_by_kind: Vec<(String, Finding)>,
+}
+
+impl VulnFacts {
+    /// The devices of these kinds with KEV matches.
+    pub fn kev_of(&self, kinds: &[&str]) -> Finding {
+        let mut out = Finding::default();
+        for (kind, finding) in &self.kev_by_kind {
+            if kinds.contains(&kind.as_str()) {
+                out.count += finding.count;
+                out.sample.extend(
+                    finding
+                        .sample
+                        .iter()
+                        .take(SAMPLE - out.sample.len().min(SAMPLE))
+                        .cloned(),
+                );
+            }
+        }
+        out
+    }
+}
+
+pub async fn vuln_facts(db: &Db, facility_id: i64) -> Result<VulnFacts, VulnError> {
+    matches::ensure_fresh(db, facility_id).await?;
+    let today = crate::checklist::view::today()
+        .format("%Y-%m-%d")
+        .to_string();
+    let ids: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT m.device_id FROM vuln_matches m JOIN vuln_kev k ON k.cve_id = m.vuln_id
+         WHERE m.facility_id = $1 AND m.confidence = 'exact'
+           AND NOT EXISTS (SELECT 1 FROM vuln_suppressions s
+                           WHERE s.device_id = m.device_id AND s.vuln_id = m.vuln_id AND s.until >= $2)
+         ORDER BY m.device_id",
+    )
+    .bind(facility_id)
+    .bind(today)
+    .fetch_all(db.pool())
+    .await?;
+    if ids.is_empty() {
+        return Ok(VulnFacts::default());
+    }
+    let wanted: HashSet<i64> = ids.into_iter().map(|(id,)| id).collect();
+    let devices = crate::ledger::store::match_inputs(db, facility_id).await?;
+    let mut by_kind: BTreeMap<String, Finding> = BTreeMap::new();
+    for d in devices.into_iter().filter(|d| wanted.contains(&d.id)) {
+        let finding = by_kind.entry(d.kind.clone()).or_default();
+        finding.count += 1;
+        if finding.sample.len() < SAMPLE {
+            finding.sample.push(Named {
+                table: "devices",
+                id: d.id,
+                name: d.name,
+            });
+        }
+    }
+    Ok(VulnFacts {
+        kev_by_kind: by_kind.into_iter().collect(),
+    })
+}

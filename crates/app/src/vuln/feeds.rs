@@ -1,0 +1,328 @@
+//! Reading feed files: unpacking (`.gz`, `.zip`), telling which feed a file is by its content,
+//! and parsing it with the pure readers of `mamori_formats`. No database here.
+
+use std::path::{Path, PathBuf};
+
+use mamori_formats::{archive, cpe_dictionary, jvn, kev, nvd};
+
+/// A parsed feed file.
+#[derive(Debug)]
+pub enum Loaded {
+    Kev(kev::Catalog),
+    Nvd(nvd::Feed),
+    Jvn(jvn::Feed),
+    /// Product names from the CPE dictionary or NVD's products API.
+    Products(Products),
+}
+
+#[derive(Debug, Default)]
+pub struct Products {
+    pub timestamp: String,
+    /// Distinct (part, vendor, product, English title, Japanese title).
+    pub items: Vec<Product>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    pub part: String,
+    pub vendor: String,
+    pub product: String,
+    pub title: String,
+    pub title_ja: String,
+}
+
+#[derive(Debug)]
+pub struct FeedFile {
+    pub name: String,
+    pub loaded: Loaded,
+}
+
+impl FeedFile {
+    /// Which source the file is, and its identity: a newer file of the same identity replaces
+    /// an older one, and an older one is refused.
+    pub fn identity(&self) -> (&'static str, String) {
+        let stem = stem(&self.name);
+        match &self.loaded {
+            Loaded::Kev(_) => ("kev", "kev".into()),
+            Loaded::Nvd(_) => ("nvd", format!("nvd:{stem}")),
+            Loaded::Jvn(_) => ("jvn", format!("jvn:{stem}")),
+            Loaded::Products(_) => ("cpe", format!("cpe:{stem}")),
+        }
+    }
+
+    /// The feed's own version or timestamp ("" when it gives none).
+    pub fn version(&self) -> String {
+        match &self.loaded {
+            Loaded::Kev(c) => c.version.clone(),
+            Loaded::Nvd(f) => f.timestamp.clone(),
+            Loaded::Jvn(f) => f.timestamp.clone(),
+            Loaded::Products(p) => p.timestamp.clone(),
+        }
+    }
+
+    pub fn entries(&self) -> usize {
+        match &self.loaded {
+            Loaded::Kev(c) => c.entries.len(),
+            Loaded::Nvd(f) => f.cves.len(),
+            Loaded::Jvn(f) => f.entries.len(),
+            Loaded::Products(p) => p.items.len(),
+        }
+    }
+}
+
+/// The file name without folders and without `.json`, `.xml`, `.csv`, `.gz`, `.zip`.
+fn stem(name: &str) -> String {
+    let mut base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_string();
+    loop {
+        let lower = base.to_ascii_lowercase();
+        let Some(cut) = [".gz", ".zip", ".json", ".xml", ".csv"]
+            .iter()
+            .find(|ext| lower.ends_with(*ext))
+        else {
+            break;
+        };
+        base.truncate(base.len() - cut.len());
+    }
+    base
+}
+
+/// What is wrong with a feed file, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {place}{}{message}", if place.is_empty() { "" } else { ": " })]
+pub struct FeedError {
+    pub file: String,
+    pub place: String,
+    pub message: String,
+}
+
+impl FeedError {
+    fn new(file: &str, place: impl Into<String>, message: impl Into<String>) -> FeedError {
+        FeedError {
+            file: file.to_string(),
+            place: place.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The files to import from a path: the file itself, or a folder's feed files (not its
+/// subfolders) in name order.
+pub fn files_in(path: &Path) -> Result<Vec<PathBuf>, FeedError> {
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| FeedError::new(&shown, "", format!("cannot read: {e}")))?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| FeedError::new(&shown, "", format!("cannot list the folder: {e}")))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && is_feed_name(&p.to_string_lossy()))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(FeedError::new(
+            &shown,
+            "",
+            "the folder holds no feed files (.json, .json.gz, .zip, .xml, .xml.gz, .csv)",
+        ));
+    }
+    Ok(files)
+}
+
+fn is_feed_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        ".json", ".json.gz", ".zip", ".xml", ".xml.gz", ".csv", ".gz",
+    ]
+    .iter()
+    .any(|ext| lower.ends_with(ext))
+}
+
+/// Reads and parses one file (which may unpack to several).
+pub fn read_file(path: &Path) -> Result<Vec<FeedFile>, FeedError> {
+    let name = path.display().to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| FeedError::new(&name, "", format!("cannot read: {e}")))?;
+    read_bytes(&name, bytes)
+}
+
+/// Parses a feed file's bytes, unpacking first.
+pub fn read_bytes(name: &str, bytes: Vec<u8>) -> Result<Vec<FeedFile>, FeedError> {
+    let files =
+        archive::unpack(name, bytes).map_err(|e| FeedError::new(name, e.place, e.message))?;
+    let mut out = Vec::new();
+    for (inner, bytes) in files {
+        if !is_feed_name(&inner) && inner != name {
+            continue;
+        }
+        out.push(FeedFile {
+            loaded: parse(&inner, &bytes)?,
+            name: inner,
+        });
+    }
+    if out.is_empty() {
+        return Err(FeedError::new(name, "", "the archive holds no feed file"));
+    }
+    Ok(out)
+}
+
+/// What a file holds, judged by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    KevJson,
+    KevCsv,
+    Nvd,
+    NvdProducts,
+    Xml,
+}
+
+pub fn sniff(bytes: &[u8]) -> Option<Kind> {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = &text[start..text.len().min(start + 8192)];
+    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    match head.first()? {
+        b'<' => Some(Kind::Xml),
+        b'{' | b'[' => {
+            if has(b"\"catalogVersion\"") || has(b"\"cveID\"") {
+                Some(Kind::KevJson)
+            } else if has(b"\"products\"") || has(b"\"cpeName\"") {
+                Some(Kind::NvdProducts)
+            } else {
+                Some(Kind::Nvd)
+            }
+        }
+        _ if has(b"cveID") => Some(Kind::KevCsv),
+        _ => None,
+    }
+}
+
+fn parse(name: &str, bytes: &[u8]) -> Result<Loaded, FeedError> {
+    let kind = sniff(bytes).ok_or_else(|| {
+        FeedError::new(
+            name,
+            "",
+            "not a feed mamori knows (CISA KEV JSON/CSV, NVD JSON, JVN XML, CPE dictionary XML)",
+        )
+    })?;
+    match kind {
+        Kind::KevJson | Kind::KevCsv => kev::parse(bytes)
+            .map(Loaded::Kev)
+            .map_err(|e| FeedError::new(name, e.place, e.message)),
+        Kind::Nvd => nvd::parse(bytes)
+            .map(Loaded::Nvd)
+            .map_err(|e| FeedError::new(name, e.place, e.message)),
+        Kind::NvdProducts => {
+            let (summary, items) = cpe_dictionary::parse_api_products(bytes)
+                .map_err(|e| FeedError::new(name, e.place, e.message))?;
+            Ok(Loaded::Products(products(summary.timestamp, items)))
+        }
+        Kind::Xml => {
+            if is_cpe_dictionary(bytes) {
+                let mut items = Vec::new();
+                let summary = cpe_dictionary::read_xml(bytes, |item| {
+                    items.push(item);
+                    Ok::<(), cpe_dictionary::DictionaryError>(())
+                })
+                .map_err(|e| FeedError::new(name, e.place, e.message))?;
+                Ok(Loaded::Products(products(summary.timestamp, items)))
+            } else {
+                jvn::parse(bytes)
+                    .map(Loaded::Jvn)
+                    .map_err(|e| FeedError::new(name, e.place, e.message))
+            }
+        }
+    }
+}
+
+fn is_cpe_dictionary(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    head.windows(8).any(|w| w == b"cpe-list")
+}
+
+/// Distinct products of dictionary items: one row per part:vendor:product, with the title of
+/// its first (usually oldest) version stripped of the version words where it ends with them.
+fn products(timestamp: String, items: Vec<cpe_dictionary::Item>) -> Products {
+    let mut seen: std::collections::HashMap<(String, String, String), usize> =
+        std::collections::HashMap::new();
+    let mut out: Vec<Product> = Vec::new();
+    for item in items {
+        if item.deprecated {
+            continue;
+        }
+        let Ok(wfn) = mamori_formats::cpe::parse_fs(&item.cpe23) else {
+            continue;
+        };
+        let (Some(part), Some(vendor), Some(product)) =
+            (wfn.part.plain(), wfn.vendor.plain(), wfn.product.plain())
+        else {
+            continue;
+        };
+        let version = wfn.version.plain().unwrap_or_default();
+        let title_of = |t: &str| {
+            let t = t.trim();
+            match t.strip_suffix(version.as_str()) {
+                Some(rest) if !version.is_empty() && !rest.trim().is_empty() => {
+                    rest.trim().to_string()
+                }
+                _ => t.to_string(),
+            }
+        };
+        let key = (part.clone(), vendor.clone(), product.clone());
+        match seen.get(&key) {
+            Some(&i) => {
+                if out[i].title_ja.is_empty() && !item.title_ja.is_empty() {
+                    out[i].title_ja = title_of(&item.title_ja);
+                }
+            }
+            None => {
+                seen.insert(key, out.len());
+                out.push(Product {
+                    part,
+                    vendor,
+                    product,
+                    title: title_of(&item.title_en),
+                    title_ja: title_of(&item.title_ja),
+                });
+            }
+        }
+    }
+    Products {
+        timestamp,
+        items: out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_and_sniffing() {
+        assert_eq!(stem("/x/nvdcve-1.1-2018.json.gz"), "nvdcve-1.1-2018");
+        assert_eq!(stem("a.zip/CVE-2018-13379.json"), "CVE-2018-13379");
+        assert_eq!(
+            sniff(b"\xEF\xBB\xBF {\"catalogVersion\":1}"),
+            Some(Kind::KevJson)
+        );
+        assert_eq!(sniff(b"cveID,vendorProject\n"), Some(Kind::KevCsv));
+        assert_eq!(
+            sniff(b"{\"resultsPerPage\":1,\"vulnerabilities\":[]}"),
+            Some(Kind::Nvd)
+        );
+        assert_eq!(sniff(b"  <?xml version=\"1.0\"?>"), Some(Kind::Xml));
+        assert_eq!(sniff(b"hello"), None);
+        assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn unknown_content_names_the_file() {
+        let e = read_bytes("notes.json", b"hello".to_vec()).expect_err("not a feed");
+        assert_eq!(e.file, "notes.json");
+        assert!(e.to_string().starts_with("notes.json: not a feed"), "{e}");
+        let e = read_bytes("cut.json", b"{\"vulnerabilities\": [".to_vec()).expect_err("cut");
+        assert!(e.to_string().starts_with("cut.json: "), "{e}");
+        assert!(e.to_string().contains("line"), "{e}");
+    }
+}

@@ -1,0 +1,577 @@
+//! Pages: 「今すぐ対応」 (the prioritised list), one device's vulnerabilities with CPE
+//! suggestions, one vulnerability's details and devices, suppressions, feeds and alerts.
+
+use askama::Template;
+use axum::Form as PostForm;
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::alerts;
+use super::store::{self, FileReport, Holdings, VulnError};
+use super::suggest;
+use super::view::{self, Listing, MatchRow, SUPPRESSION_KINDS, VulnDetail};
+use crate::checklist::view::today;
+use crate::ledger::model::DEVICES;
+use crate::web::errors::{WebError, fail, render, status_page};
+use crate::web::{Access, AppState, Ctx, RouteTable};
+
+pub fn routes(table: RouteTable) -> RouteTable {
+    table
+        .get("/vuln", Access::Read, index)
+        .get("/vuln/devices/{id}", Access::Read, device_page)
+        .post("/vuln/devices/{id}/cpes", Access::Edit, add_cpe)
+        .get("/vuln/cves/{id}", Access::Read, vuln_page)
+        .post("/vuln/suppress", Access::Edit, suppress)
+        .post("/vuln/unsuppress", Access::Edit, unsuppress)
+        .get("/vuln/feeds", Access::Read, feeds_page)
+        .post("/vuln/feeds/import", Access::Edit, import)
+        .get("/vuln/alerts", Access::Read, alerts_page)
+        .post("/vuln/alerts/read", Access::Edit, mark_read)
+}
+
+fn failure(c: &Ctx, e: VulnError) -> Response {
+    match e {
+        VulnError::Forbidden(_) => status_page(c, WebError::Forbidden),
+        VulnError::NotFound => status_page(c, WebError::NotFound),
+        other => fail(c, other),
+    }
+}
+
+/// Words for a row's reason, next step and flags, in the page's language.
+pub struct RowText {
+    pub row: MatchRow,
+    pub reason: String,
+    pub next_step: String,
+}
+
+fn row_text(c: &Ctx, row: MatchRow) -> RowText {
+    let version = if row.device_version.is_empty() {
+        c.t("vuln-version-unknown")
+    } else {
+        row.device_version.clone()
+    };
+    let mut reason = match row.source {
+        "jvn" => c.t1("vuln-reason-jvn", "cpe", &row.criterion),
+        "kev" => c.t1("vuln-reason-kev", "product", &row.criterion),
+        _ => {
+            let range = if row.range_text.is_empty() {
+                c.t("vuln-range-all")
+            } else {
+                row.range_text.clone()
+            };
+            c.t2("vuln-reason-nvd", "cpe", &row.criterion, "range", &range)
+        }
+    };
+    reason.push_str(&c.t1("vuln-reason-version", "version", &version));
+    match row.note {
+        "platform-unchecked" => reason.push_str(&c.t("vuln-note-platform")),
+        "version-incomparable" => reason.push_str(&c.t("vuln-note-incomparable")),
+        _ => {}
+    }
+    let next_step = if row.fixed_version.is_empty() {
+        c.t1("vuln-step-vendor", "vendor", &vendor_or(c, &row.vendor))
+    } else {
+        c.t2(
+            "vuln-step-vendor-fixed",
+            "vendor",
+            &vendor_or(c, &row.vendor),
+            "fixed",
+            &row.fixed_version,
+        )
+    };
+    let next_step = format!("{} {}", c.t(row.next_step), next_step);
+    RowText {
+        row,
+        reason,
+        next_step,
+    }
+}
+
+fn vendor_or(c: &Ctx, vendor: &str) -> String {
+    if vendor.is_empty() {
+        c.t("vuln-vendor-unknown")
+    } else {
+        vendor.to_string()
+    }
+}
+
+fn texts(c: &Ctx, rows: Vec<MatchRow>) -> Vec<RowText> {
+    rows.into_iter().map(|r| row_text(c, r)).collect()
+}
+
+/// Low-confidence matches grouped by device and product: the action is the same for all of
+/// them (write the version down, or check with the vendor), so one line each.
+pub struct LowGroup {
+    pub device_id: i64,
+    pub device: String,
+    pub product: String,
+    pub count: usize,
+    pub kev: usize,
+    pub needs_version: bool,
+}
+
+fn low_groups(rows: &[MatchRow]) -> Vec<LowGroup> {
+    let mut groups: Vec<LowGroup> = Vec::new();
+    for r in rows {
+        let product = mamori_formats::cpe::parse(&r.device_cpe)
+            .ok()
+            .and_then(|w| w.vendor_product())
+            .unwrap_or_else(|| r.device_cpe.clone());
+        match groups
+            .iter_mut()
+            .find(|g| g.device_id == r.device_id && g.product == product)
+        {
+            Some(g) => {
+                g.count += 1;
+                g.kev += usize::from(r.kev);
+            }
+            None => groups.push(LowGroup {
+                device_id: r.device_id,
+                device: r.device.clone(),
+                product,
+                count: 1,
+                kev: usize::from(r.kev),
+                needs_version: view::needs_version(r.note),
+            }),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse((g.kev, g.count)));
+    groups
+}
+
+struct FeedBox {
+    holdings: Holdings,
+    kev_stale: bool,
+}
+
+async fn feed_box(state: &AppState) -> Result<FeedBox, VulnError> {
+    let holdings = store::holdings(&state.db).await?;
+    Ok(FeedBox {
+        kev_stale: holdings.kev_stale(today()),
+        holdings,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "vuln/index.html")]
+struct IndexPage<'a> {
+    c: &'a Ctx,
+    feeds: FeedBox,
+    high: Vec<RowText>,
+    low: Vec<LowGroup>,
+    low_count: usize,
+    suppressed: Vec<RowText>,
+    unread_alerts: i64,
+    kinds: Vec<(&'static str, String)>,
+    today: String,
+}
+
+fn kinds(c: &Ctx) -> Vec<(&'static str, String)> {
+    SUPPRESSION_KINDS
+        .iter()
+        .map(|(k, key)| (*k, c.t(key)))
+        .collect()
+}
+
+async fn index(State(state): State<AppState>, c: Ctx) -> Response {
+    let c = c.active("vuln");
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let result = async {
+        let listing = view::listing(&state.db, facility_id, None, today()).await?;
+        let feeds = feed_box(&state).await?;
+        let unread = alerts::unread(&state.db, facility_id).await?;
+        Ok::<_, VulnError>((listing, feeds, unread))
+    }
+    .await;
+    let (listing, feeds, unread_alerts) = match result {
+        Ok(r) => r,
+        Err(e) => return failure(&c, e),
+    };
+    let Listing {
+        high,
+        low,
+        suppressed,
+    } = listing;
+    let page = IndexPage {
+        c: &c,
+        feeds,
+        low: low_groups(&low),
+        low_count: low.len(),
+        high: texts(&c, high),
+        suppressed: texts(&c, suppressed),
+        unread_alerts,
+        kinds: kinds(&c),
+        today: today().format("%Y-%m-%d").to_string(),
+    };
+    render(&c, &page)
+}
+
+#[derive(Template)]
+#[template(path = "vuln/device.html")]
+struct DevicePage<'a> {
+    c: &'a Ctx,
+    device: crate::ledger::model::Record,
+    cpes: Vec<String>,
+    suggestions: Vec<suggest::Suggested>,
+    products_loaded: bool,
+    high: Vec<RowText>,
+    low: Vec<RowText>,
+    suppressed: Vec<RowText>,
+    kinds: Vec<(&'static str, String)>,
+    today: String,
+    message: String,
+    back: String,
+}
+
+async fn device_page(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+    device_view(&state, c, id, String::new()).await
+}
+
+async fn device_view(state: &AppState, c: Ctx, id: i64, message: String) -> Response {
+    let c = c.active("vuln");
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let result = async {
+        let device = crate::ledger::store::get(&state.db, facility_id, id).await?;
+        let listing = view::listing(&state.db, facility_id, Some(id), today()).await?;
+        let (suggestions, products_loaded) = suggest::for_device(&state.db, &device).await?;
+        Ok::<_, VulnError>((device, listing, suggestions, products_loaded))
+    }
+    .await;
+    let (device, listing, suggestions, products_loaded) = match result {
+        Ok(r) => r,
+        Err(e) => return failure(&c, e),
+    };
+    let cpes = device
+        .get("cpes")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let page = DevicePage {
+        c: &c,
+        cpes,
+        suggestions,
+        products_loaded,
+        high: texts(&c, listing.high),
+        low: texts(&c, listing.low),
+        suppressed: texts(&c, listing.suppressed),
+        back: format!("/vuln/devices/{}", device.id),
+        device,
+        kinds: kinds(&c),
+        today: today().format("%Y-%m-%d").to_string(),
+        message,
+    };
+    render(&c, &page)
+}
+
+#[derive(Deserialize, Default)]
+struct CpeForm {
+    #[serde(default)]
+    cpe: String,
+}
+
+async fn add_cpe(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(id): Path<i64>,
+    PostForm(form): PostForm<CpeForm>,
+) -> Response {
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let result = async {
+        let device = crate::ledger::store::get(&state.db, facility_id, id).await?;
+        let cpes = format!("{} {}", device.get("cpes"), form.cpe.trim());
+        let validated = DEVICES.validate(&|f: &str| {
+            if f == "cpes" {
+                cpes.clone()
+            } else {
+                device.get(f).to_string()
+            }
+        });
+        match validated {
+            Ok(values) => {
+                crate::ledger::store::update(
+                    &state.db,
+                    &c.actor(),
+                    id,
+                    &values,
+                    &device.updated_at,
+                )
+                .await?;
+                Ok::<_, VulnError>(None)
+            }
+            Err(problems) => Ok(Some(
+                problems
+                    .iter()
+                    .map(|(_, key)| c.t(key))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )),
+        }
+    }
+    .await;
+    match result {
+        Ok(None) => Redirect::to(&format!("/vuln/devices/{id}")).into_response(),
+        Ok(Some(message)) => device_view(&state, c, id, message).await,
+        Err(e) => failure(&c, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "vuln/cve.html")]
+struct VulnPage<'a> {
+    c: &'a Ctx,
+    detail: VulnDetail,
+    rows: Vec<RowText>,
+    suppressed: Vec<RowText>,
+    kinds: Vec<(&'static str, String)>,
+    today: String,
+    back: String,
+}
+
+impl VulnPage<'_> {
+    fn cvss(&self) -> String {
+        if self.detail.cvss_x10 == 0 {
+            String::new()
+        } else {
+            format!("{:.1}", self.detail.cvss_x10 as f64 / 10.0)
+        }
+    }
+}
+
+async fn vuln_page(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> Response {
+    let c = c.active("vuln");
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let id = id.trim().to_ascii_uppercase();
+    let result = async {
+        let detail = view::detail(&state.db, &id).await?;
+        let listing = view::for_vuln(&state.db, facility_id, &id, today()).await?;
+        Ok::<_, VulnError>((detail, listing))
+    }
+    .await;
+    let (detail, listing) = match result {
+        Ok(r) => r,
+        Err(e) => return failure(&c, e),
+    };
+    let mut rows = listing.high;
+    rows.extend(listing.low);
+    let page = VulnPage {
+        c: &c,
+        back: format!("/vuln/cves/{}", detail.id),
+        detail,
+        rows: texts(&c, rows),
+        suppressed: texts(&c, listing.suppressed),
+        kinds: kinds(&c),
+        today: today().format("%Y-%m-%d").to_string(),
+    };
+    render(&c, &page)
+}
+
+#[derive(Deserialize, Default)]
+struct SuppressForm {
+    #[serde(default)]
+    device_id: i64,
+    #[serde(default)]
+    vuln_id: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    until: String,
+    /// The page to go back to.
+    #[serde(default)]
+    back: String,
+}
+
+fn back_to(back: &str) -> String {
+    // Only our own pages: never an open redirect.
+    if back.starts_with("/vuln") && !back.starts_with("//") && !back.contains("://") {
+        back.to_string()
+    } else {
+        "/vuln".to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "vuln/refused.html")]
+struct RefusedPage<'a> {
+    c: &'a Ctx,
+    message: String,
+    back: String,
+}
+
+async fn suppress(
+    State(state): State<AppState>,
+    c: Ctx,
+    PostForm(form): PostForm<SuppressForm>,
+) -> Response {
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    let back = back_to(&form.back);
+    let request = view::SuppressRequest {
+        device_id: form.device_id,
+        vuln_id: form.vuln_id.trim(),
+        kind: &form.kind,
+        reason: &form.reason,
+        until: &form.until,
+    };
+    match view::suppress(&state.db, &c.actor(), facility_id, &request, today()).await {
+        Ok(()) => Redirect::to(&back).into_response(),
+        Err(VulnError::Invalid(key)) => {
+            let c = c.active("vuln");
+            render(
+                &c,
+                &RefusedPage {
+                    c: &c,
+                    message: c.t(key),
+                    back,
+                },
+            )
+        }
+        Err(e) => failure(&c, e),
+    }
+}
+
+async fn unsuppress(
+    State(state): State<AppState>,
+    c: Ctx,
+    PostForm(form): PostForm<SuppressForm>,
+) -> Response {
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    match view::lift(
+        &state.db,
+        &c.actor(),
+        facility_id,
+        form.device_id,
+        form.vuln_id.trim(),
+    )
+    .await
+    {
+        Ok(()) => Redirect::to(&back_to(&form.back)).into_response(),
+        Err(e) => failure(&c, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "vuln/feeds.html")]
+struct FeedsPage<'a> {
+    c: &'a Ctx,
+    feeds: FeedBox,
+    reports: Vec<FileReport>,
+    error: String,
+}
+
+async fn feeds_page(State(state): State<AppState>, c: Ctx) -> Response {
+    feeds_view(&state, c, Vec::new(), String::new()).await
+}
+
+async fn feeds_view(state: &AppState, c: Ctx, reports: Vec<FileReport>, error: String) -> Response {
+    let c = c.active("vuln");
+    match feed_box(state).await {
+        Ok(feeds) => render(
+            &c,
+            &FeedsPage {
+                c: &c,
+                feeds,
+                reports,
+                error,
+            },
+        ),
+        Err(e) => failure(&c, e),
+    }
+}
+
+async fn import(State(state): State<AppState>, c: Ctx, mut multipart: Multipart) -> Response {
+    let mut force = false;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("force") => force = true,
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let name = field.file_name().unwrap_or("feed").to_string();
+                match field.bytes().await {
+                    Ok(bytes) => file = Some((name, bytes.to_vec())),
+                    Err(e) => return fail(&c, e),
+                }
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => return fail(&c, e),
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let message = c.t("vuln-feeds-no-file");
+        return feeds_view(&state, c, Vec::new(), message).await;
+    };
+    match store::import_bytes(&state.db, &c.actor(), &name, bytes, force).await {
+        Ok(reports) => {
+            if let Err(e) =
+                super::matches::refresh_all(&state.db, super::matches::Cause::Feed).await
+            {
+                return failure(&c, e);
+            }
+            alerts::deliver_in_background(&state);
+            feeds_view(&state, c, reports, String::new()).await
+        }
+        Err(VulnError::Feed(e)) => feeds_view(&state, c, Vec::new(), e.to_string()).await,
+        Err(e @ VulnError::Older { .. }) => {
+            let message = format!("{} {}", c.t("vuln-feeds-older"), e);
+            feeds_view(&state, c, Vec::new(), message).await
+        }
+        Err(e) => failure(&c, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "vuln/alerts.html")]
+struct AlertsPage<'a> {
+    c: &'a Ctx,
+    alerts: Vec<alerts::Alert>,
+    settings: alerts::SettingsView,
+}
+
+async fn alerts_page(State(state): State<AppState>, c: Ctx) -> Response {
+    let c = c.active("vuln");
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    match alerts::list(&state.db, facility_id, 200).await {
+        Ok(list) => render(
+            &c,
+            &AlertsPage {
+                c: &c,
+                alerts: list,
+                settings: alerts::SettingsView::of(&state.config.alerts),
+            },
+        ),
+        Err(e) => failure(&c, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Empty {}
+
+async fn mark_read(
+    State(state): State<AppState>,
+    c: Ctx,
+    PostForm(_): PostForm<Empty>,
+) -> Response {
+    let Some(facility_id) = c.facility_id() else {
+        return status_page(&c, WebError::Forbidden);
+    };
+    match alerts::mark_read(&state.db, facility_id).await {
+        Ok(()) => Redirect::to("/vuln/alerts").into_response(),
+        Err(e) => failure(&c, e),
+    }
+}

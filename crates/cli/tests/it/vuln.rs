@@ -1,0 +1,444 @@
+//! Vulnerability intelligence on SQLite and PostgreSQL with the real feeds in shared/data: KEV,
+//! NVD 2.0 CVE objects and JVN, matched against FortiGate devices of the ledger; priorities,
+//! low-confidence matches, suppressions (and their expiry), alerts on a ledger change, refusal
+//! of an older or broken feed, and the pages.
+
+use reqwest::StatusCode;
+
+use crate::kit::{Backend, Client, TestServer, shared_data};
+use crate::on_both;
+
+on_both!(fortigate_devices_against_real_feeds);
+
+const FORTIOS: &str = "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*";
+const FG60E: &str = "cpe:2.3:h:fortinet:fortigate-60e:-:*:*:*:*:*:*:*";
+
+async fn add_device(admin: &Client, name: &str, version: &str, cpes: &str, external: &str) -> i64 {
+    let made = admin
+        .post(
+            "/ledger",
+            &[
+                ("kind", "network"),
+                ("name", name),
+                ("maker", "Fortinet"),
+                ("model", "FortiGate 60E"),
+                ("os_name", "FortiOS"),
+                ("os_version", version),
+                ("cpes", cpes),
+                ("external_connection", external),
+                ("maintenance_vendor", "○○ネットワーク株式会社"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let location = made.location();
+    let last = location.rsplit('/').next().unwrap();
+    last.split('?').next().unwrap().parse().unwrap()
+}
+
+async fn upload(admin: &Client, path: &std::path::Path) -> crate::kit::Page {
+    let bytes = std::fs::read(path).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    admin
+        .upload("/vuln/feeds/import", "file", &name, bytes, true)
+        .await
+}
+
+async fn listing(server: &TestServer) -> mamori_app::vuln::view::Listing {
+    let db = &server.state().db;
+    let facility: i64 = sqlx::query_scalar("SELECT MIN(id) FROM facilities")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    mamori_app::vuln::view::listing(db, facility, None, mamori_app::checklist::view::today())
+        .await
+        .unwrap()
+}
+
+fn has(rows: &[mamori_app::vuln::view::MatchRow], device: &str, cve: &str) -> bool {
+    rows.iter().any(|r| r.device == device && r.vuln_id == cve)
+}
+
+async fn fortigate_devices_against_real_feeds(backend: Backend) {
+    let (Some(kev), Some(nvd), Some(jvn)) = (
+        shared_data("kev"),
+        shared_data("nvd/api-2.0-per-cve"),
+        shared_data("jvn/examples/hnd"),
+    ) else {
+        return;
+    };
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+
+    // A version typed into the firmware CPE moves to the version field; a conflicting one is
+    // refused with a message.
+    let refused = admin
+        .post(
+            "/ledger",
+            &[
+                ("kind", "network"),
+                ("name", "矛盾"),
+                ("os_version", "6.0.4"),
+                ("cpes", "cpe:2.3:o:fortinet:fortios:6.2.0:*:*:*:*:*:*:*"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("CPEに書かれたバージョン"),
+        "{}",
+        refused.body
+    );
+    let bad = admin
+        .post(
+            "/ledger",
+            &[
+                ("kind", "network"),
+                ("name", "壊れたCPE"),
+                ("cpes", "fortios 6.0"),
+            ],
+        )
+        .await;
+    assert!(bad.body.contains("CPE名として読めません"), "{}", bad.body);
+
+    let main = add_device(
+        &admin,
+        "本館FortiGate",
+        "6.0.4",
+        &format!("{FG60E} {FORTIOS}"),
+        "vpn",
+    )
+    .await;
+    let annex = add_device(&admin, "別館FortiGate", "6.0.5", FORTIOS, "none").await;
+    let new = add_device(&admin, "新館FortiGate", "7.4.2", FORTIOS, "none").await;
+    let unknown = add_device(&admin, "倉庫FortiGate", "", FORTIOS, "none").await;
+    // The version typed in the CPE went to the version field.
+    let typed = add_device(
+        &admin,
+        "検査棟FortiGate",
+        "",
+        "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*",
+        "none",
+    )
+    .await;
+    let record = admin.get(&format!("/ledger/{typed}")).await;
+    assert!(record.body.contains("6.0.4"), "{}", record.body);
+    assert!(record.body.contains(FORTIOS), "{}", record.body);
+    let waf = admin
+        .post(
+            "/ledger",
+            &[
+                ("kind", "server"),
+                ("name", "WAF"),
+                ("maker", "Fortinet"),
+                ("os_version", "7.0.1"),
+                ("cpes", "cpe:/a:fortinet:fortiweb"),
+            ],
+        )
+        .await;
+    assert_eq!(waf.status, StatusCode::SEE_OTHER, "{}", waf.body);
+
+    // Before any feed: the page says so and warns that KEV is missing.
+    let page = admin.get("/vuln").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"kev-stale\""), "{}", page.body);
+    assert!(page.body.contains("id=\"high-empty\""), "{}", page.body);
+
+    // Feeds through the web page: KEV, three NVD 2.0 CVE objects, JVN detail feed.
+    let done = upload(&admin, &kev.join("known_exploited_vulnerabilities.json")).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("id=\"feed-report\""), "{}", done.body);
+    assert!(done.body.contains("2025.08.25"), "{}", done.body);
+    for cve in ["CVE-2018-13379", "CVE-2023-27997", "CVE-2024-21762"] {
+        let done = upload(&admin, &nvd.join(format!("{cve}.json"))).await;
+        assert!(
+            done.body.contains("id=\"feed-report\""),
+            "{cve}: {}",
+            done.body
+        );
+    }
+    let done = upload(&admin, &jvn.join("dataFeed_jvndb_detail_hnd.xml")).await;
+    assert!(done.body.contains("id=\"feed-report\""), "{}", done.body);
+    assert_eq!(server.count("vuln_kev").await, 1404);
+    assert_eq!(server.count("vuln_cves").await, 3);
+    assert!(
+        server.count("vuln_jvn").await >= 5,
+        "{}",
+        server.count("vuln_jvn").await
+    );
+
+    let l = listing(&server).await;
+    // 6.0.4 on the main FortiGate: CVE-2018-13379, KEV with ransomware, first in the list.
+    // The facing device's KEV ransomware matches come first.
+    assert!(
+        l.high[0].device == "本館FortiGate" && l.high[0].ransomware,
+        "{:#?}",
+        l.high
+    );
+    let first = l
+        .high
+        .iter()
+        .find(|r| r.device == "本館FortiGate" && r.vuln_id == "CVE-2018-13379")
+        .expect("CVE-2018-13379 on 6.0.4");
+    assert!(first.kev && first.ransomware && first.facing);
+    assert_eq!(first.confidence, "exact");
+    assert_eq!(first.range_text, ">= 6.0.0, < 6.0.5");
+    assert_eq!(first.fixed_version, "6.0.5");
+    assert_eq!(first.vendor, "○○ネットワーク株式会社");
+    assert!(!first.kev_due.is_empty());
+    // 6.0.5 is fixed for CVE-2018-13379 but not for CVE-2024-21762.
+    assert!(!has(&l.high, "別館FortiGate", "CVE-2018-13379"));
+    assert!(!has(&l.low, "別館FortiGate", "CVE-2018-13379"));
+    assert!(has(&l.high, "別館FortiGate", "CVE-2024-21762"));
+    // 7.4.2 has CVE-2024-21762.
+    assert!(has(&l.high, "新館FortiGate", "CVE-2024-21762"));
+    assert!(!has(&l.high, "新館FortiGate", "CVE-2018-13379"));
+    assert!(has(&l.high, "検査棟FortiGate", "CVE-2018-13379"));
+    // Without a version: low confidence only, never high.
+    assert!(!l.high.iter().any(|r| r.device == "倉庫FortiGate"));
+    let low = l
+        .low
+        .iter()
+        .find(|r| r.device == "倉庫FortiGate" && r.vuln_id == "CVE-2018-13379")
+        .expect("product-level match");
+    assert_eq!((low.confidence, low.note), ("product", "version-unknown"));
+    // JVN names FortiWeb without versions: a JVN match with the Japanese title.
+    let jvn_row = l
+        .low
+        .iter()
+        .find(|r| r.device == "WAF" && r.vuln_id == "CVE-2024-55593")
+        .expect("JVN match");
+    assert_eq!(jvn_row.confidence, "jvn");
+    assert!(
+        jvn_row.title_ja && jvn_row.title.contains("FortiWeb"),
+        "{jvn_row:?}"
+    );
+    // KEV first, then facing, then CVSS.
+    let kev_rows = l.high.iter().take_while(|r| r.kev).count();
+    assert!(l.high[kev_rows..].iter().all(|r| !r.kev));
+
+    // The pages.
+    let page = admin.get("/vuln").await;
+    for expected in [
+        "本館FortiGate",
+        "CVE-2018-13379",
+        "ランサムウェア",
+        "6.0.5",
+        "○○ネットワーク株式会社",
+        "id=\"low-groups\"",
+        "倉庫FortiGate",
+    ] {
+        assert!(page.body.contains(expected), "{expected}: {}", page.body);
+    }
+    assert!(!page.body.contains("id=\"kev-stale\"") || page.body.contains("7日"));
+    let cve_page = admin.get("/vuln/cves/CVE-2018-13379").await;
+    assert_eq!(cve_page.status, StatusCode::OK);
+    assert!(
+        cve_page.body.contains("id=\"kev-notice\""),
+        "{}",
+        cve_page.body
+    );
+    assert!(cve_page.body.contains("本館FortiGate"));
+    assert!(!cve_page.body.contains("別館FortiGate"));
+    let jvn_page = admin.get("/vuln/cves/CVE-2024-55593").await;
+    assert!(
+        jvn_page
+            .body
+            .contains("FortiWebにおけるSQLインジェクションの脆弱性"),
+        "{}",
+        jvn_page.body
+    );
+    assert_eq!(
+        admin.get("/vuln/cves/CVE-1999-0000").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let device_page = admin.get(&format!("/vuln/devices/{main}")).await;
+    assert!(device_page.body.contains("CVE-2018-13379"));
+    assert!(device_page.body.contains(FORTIOS));
+
+    // Alerts: the feed import raised them for new KEV matches.
+    let alerts = admin.get("/vuln/alerts").await;
+    assert!(alerts.body.contains("本館FortiGate"), "{}", alerts.body);
+    let before: i64 = server.count("vuln_alerts").await;
+    // A ledger change (the annex goes back to 6.0.4) re-matches and raises a new alert.
+    let edit = admin.get(&format!("/ledger/{annex}/edit")).await;
+    assert_eq!(edit.status, StatusCode::OK);
+    let updated_at = edit
+        .body
+        .split("name=\"updated_at\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let saved = admin
+        .post(
+            &format!("/ledger/{annex}"),
+            &[
+                ("kind", "network"),
+                ("name", "別館FortiGate"),
+                ("os_version", "6.0.4"),
+                ("cpes", FORTIOS),
+                ("maintenance_vendor", "○○ネットワーク株式会社"),
+                ("updated_at", &updated_at),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let l = listing(&server).await;
+    assert!(has(&l.high, "別館FortiGate", "CVE-2018-13379"));
+    assert!(server.count("vuln_alerts").await > before);
+    let cause: String = sqlx::query_scalar(
+        "SELECT cause FROM vuln_alerts WHERE device_name = '別館FortiGate' AND vuln_id = 'CVE-2018-13379'",
+    )
+    .fetch_one(server.pool())
+    .await
+    .unwrap();
+    assert_eq!(cause, "ledger");
+
+    // Suppression: refused without a reason or with a past date; then recorded and audited.
+    let main_id = main.to_string();
+    let base = [
+        ("device_id", main_id.as_str()),
+        ("vuln_id", "CVE-2018-13379"),
+        ("kind", "accepted"),
+        ("back", "/vuln"),
+    ];
+    let no_reason = admin
+        .post(
+            "/vuln/suppress",
+            &[&base[..], &[("reason", ""), ("until", "2099-01-01")]].concat(),
+        )
+        .await;
+    assert!(
+        no_reason.body.contains("理由を書いてください"),
+        "{}",
+        no_reason.body
+    );
+    let past = admin
+        .post(
+            "/vuln/suppress",
+            &[
+                &base[..],
+                &[("reason", "更新予定"), ("until", "2000-01-01")],
+            ]
+            .concat(),
+        )
+        .await;
+    assert!(past.body.contains("3年以内"), "{}", past.body);
+    let until = (mamori_app::checklist::view::today() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let ok = admin
+        .post(
+            "/vuln/suppress",
+            &[
+                &base[..],
+                &[
+                    ("reason", "来月の保守で更新予定"),
+                    ("until", until.as_str()),
+                ],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let l = listing(&server).await;
+    assert!(!has(&l.high, "本館FortiGate", "CVE-2018-13379"));
+    assert!(has(&l.suppressed, "本館FortiGate", "CVE-2018-13379"));
+    let audit = admin.get("/audit").await;
+    assert!(
+        audit.body.contains("来月の保守で更新予定"),
+        "{}",
+        audit.body
+    );
+    // An expired suppression brings the match back, marked as such.
+    sqlx::query("UPDATE vuln_suppressions SET until = '2020-01-01'")
+        .execute(server.pool())
+        .await
+        .unwrap();
+    let l = listing(&server).await;
+    let back = l
+        .high
+        .iter()
+        .find(|r| r.device == "本館FortiGate" && r.vuln_id == "CVE-2018-13379")
+        .expect("back after expiry");
+    assert!(back.expired.is_some());
+
+    // An older KEV catalog is refused unless forced; a broken feed changes nothing.
+    let text = std::fs::read_to_string(kev.join("known_exploited_vulnerabilities.json")).unwrap();
+    let older = text.replacen(
+        "\"catalogVersion\": \"2025.08.25\"",
+        "\"catalogVersion\": \"2025.08.01\"",
+        1,
+    );
+    assert_ne!(older, text, "catalogVersion spelled differently");
+    let refused = admin
+        .upload(
+            "/vuln/feeds/import",
+            "file",
+            "kev-old.json",
+            older.clone().into_bytes(),
+            true,
+        )
+        .await;
+    assert!(
+        refused.body.contains("id=\"feed-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("2025.08.01"), "{}", refused.body);
+    let forced = admin
+        .upload_with(
+            "/vuln/feeds/import",
+            &[("force", "1")],
+            "file",
+            "kev-old.json",
+            older.into_bytes(),
+            true,
+        )
+        .await;
+    assert!(
+        forced.body.contains("id=\"feed-report\""),
+        "{}",
+        forced.body
+    );
+    let nvd_text = std::fs::read(nvd.join("CVE-2023-27997.json")).unwrap();
+    let cut = nvd_text[..nvd_text.len() / 2].to_vec();
+    let cves = server.count("vuln_cves").await;
+    let broken = admin
+        .upload(
+            "/vuln/feeds/import",
+            "file",
+            "CVE-2023-27997.json",
+            cut,
+            true,
+        )
+        .await;
+    assert!(
+        broken.body.contains("CVE-2023-27997.json"),
+        "{}",
+        broken.body
+    );
+    assert!(broken.body.contains("line"), "{}", broken.body);
+    assert_eq!(server.count("vuln_cves").await, cves);
+
+    // Viewers read but cannot suppress or import.
+    let viewer = server.user_client(&admin, "etsuran", "viewer").await;
+    assert_eq!(viewer.get("/vuln").await.status, StatusCode::OK);
+    let denied = viewer
+        .post(
+            "/vuln/suppress",
+            &[&base[..], &[("reason", "x"), ("until", until.as_str())]].concat(),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let _ = (new, unknown);
+    server.stop().await;
+}
