@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 cargo bench -p mamori --bench serve
 cargo bench -p mamori --bench ledger
 cargo bench -p mamori --bench checklist
+cargo bench -p mamori --bench vuln
