@@ -59,7 +59,12 @@ pub enum VulnCommand {
     },
 }
 
-pub async fn feeds(db: &Db, facility_id: i64, command: &FeedsCommand) -> Result<(), String> {
+pub async fn feeds(
+    db: &Db,
+    facility_id: i64,
+    alert_settings: &mamori_app::config::AlertSettings,
+    command: &FeedsCommand,
+) -> Result<(), String> {
     match command {
         FeedsCommand::Import { paths, force } => {
             let actor = Actor::command_line(Some(facility_id));
@@ -115,6 +120,10 @@ pub async fn feeds(db: &Db, facility_id: i64, command: &FeedsCommand) -> Result<
                 "Imported in {:.1} s. Matched the ledger again: {exact} vulnerabilities on devices, {alerts} new urgent.",
                 started.elapsed().as_secs_f64()
             );
+            // Urgent matches go out by mail and webhook now, as the server would send them.
+            mamori_app::vuln::alerts::deliver_pending(db, alert_settings)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(())
         }
         FeedsCommand::Status { json } => {

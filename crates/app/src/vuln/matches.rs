@@ -388,7 +388,7 @@ pub async fn refresh(db: &Db, facility_id: i64, cause: Cause) -> Result<Refreshe
         .filter(|(k, _)| !keep.contains(*k))
         .map(|(_, m)| m.0)
         .collect();
-    delete_matches(&mut w, &gone).await?;
+    super::store::delete_ids(&mut w, "vuln_matches", "id", &gone).await?;
     // A match whose reason changed (new criteria, a new version in the ledger) keeps the date
     // it was first seen.
     for (id, f) in &changed {
@@ -455,22 +455,6 @@ pub async fn refresh(db: &Db, facility_id: i64, cause: Cause) -> Result<Refreshe
         removed: gone.len(),
         alerts,
     })
-}
-
-async fn delete_matches(w: &mut WriteTx, ids: &[i64]) -> Result<(), VulnError> {
-    let backend = w.backend();
-    for part in ids.chunks(500) {
-        let sql = format!(
-            "DELETE FROM vuln_matches WHERE id IN ({})",
-            placeholders(backend, 1, part.len())
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for id in part {
-            q = q.bind(*id);
-        }
-        q.execute(&mut *w.tx).await?;
-    }
-    Ok(())
 }
 
 async fn insert_matches(

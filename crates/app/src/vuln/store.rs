@@ -363,12 +363,16 @@ async fn stored_dates(
     Ok(out)
 }
 
-async fn delete_ids(
+/// Deletes the rows whose `id_column` is one of `ids`, a chunk of ids per statement.
+pub(crate) async fn delete_ids<T>(
     w: &mut WriteTx,
     table: &str,
     id_column: &str,
-    ids: &[String],
-) -> Result<(), VulnError> {
+    ids: &[T],
+) -> Result<(), VulnError>
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Clone + Send + 'static,
+{
     let backend = w.backend();
     for part in ids.chunks(500) {
         let sql = format!(
