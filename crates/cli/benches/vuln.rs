@@ -303,15 +303,17 @@ fn main() {
             .await
             .unwrap();
         println!(
-            "Re-match {} devices against {} CVEs ({} vendor:product index rows): {} exact matches, {} low-confidence",
+            "Re-match {} devices ({} distinct profiles) against {} CVEs ({} vendor:product index rows): {} exact matches, {} low-confidence",
             DEVICES_COUNT,
+            computed.profiles.len(),
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM vuln_cves")
                 .fetch_one(db.pool())
                 .await
                 .unwrap(),
             candidates,
             first.exact,
-            computed.found.len() - first.exact,
+            computed.count(mamori_app::vuln::model::Confidence::Product)
+                + computed.count(mamori_app::vuln::model::Confidence::Jvn),
         );
         println!(
             "  first match (stores every match) {}; re-match with nothing changed {} median of 5 (max {}); after 100 firmware changes {} ({} added, {} removed); matching alone {} (target <= 200 ms)",

@@ -180,12 +180,14 @@ pub async fn vuln(db: &Db, facility_id: i64, command: &VulnCommand) -> Result<()
                 rows.extend(listing.suppressed.iter());
             }
             if *json {
+                // One object per device and vulnerability, so a script can act on each device.
                 let items: Vec<serde_json::Value> = rows
                     .iter()
-                    .map(|r| {
+                    .flat_map(|r| r.devices.iter().map(move |d| (r, d)))
+                    .map(|(r, d)| {
                         serde_json::json!({
-                            "device": r.device,
-                            "device_id": r.device_id,
+                            "device": d.name,
+                            "device_id": d.id,
                             "cve": r.vuln_id,
                             "title": r.title,
                             "kev": r.kev,
@@ -236,9 +238,14 @@ pub async fn vuln(db: &Db, facility_id: i64, command: &VulnCommand) -> Result<()
                 if r.suppression.is_some() {
                     flags.push("suppressed".to_string());
                 }
+                let device = if r.others() > 0 {
+                    format!("{} (+{})", r.device(), r.others())
+                } else {
+                    r.device().to_string()
+                };
                 println!(
                     "{:<24} {:<16} {:<5} [{}] {} {}: {}",
-                    r.device,
+                    device,
                     r.vuln_id,
                     r.cvss(),
                     flags.join(","),
@@ -266,7 +273,7 @@ pub async fn vuln(db: &Db, facility_id: i64, command: &VulnCommand) -> Result<()
             let kind = kind.replace('-', "_");
             let actor = Actor::command_line(Some(facility_id));
             let request = view::SuppressRequest {
-                device_id,
+                device_ids: &[device_id],
                 vuln_id: cve,
                 kind: &kind,
                 reason,

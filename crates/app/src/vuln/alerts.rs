@@ -16,6 +16,8 @@ pub struct Alert {
     pub cause: String,
     pub device_id: i64,
     pub device_name: String,
+    /// How many more devices the vulnerability was found on in the same refresh.
+    pub other_devices: i64,
     pub vuln_id: String,
     pub kev: bool,
     pub ransomware: bool,
@@ -35,7 +37,7 @@ impl Alert {
     }
 }
 
-const COLUMNS: &str = "id, created_at, cause, device_id, device_name, vuln_id, kev, ransomware, cvss_score_x10, email_status, webhook_status, read_at";
+const COLUMNS: &str = "id, created_at, cause, device_id, device_name, vuln_id, kev, ransomware, cvss_score_x10, email_status, webhook_status, read_at, other_devices";
 
 fn alert_of(r: &sqlx::any::AnyRow) -> Result<Alert, sqlx::Error> {
     let kev: i64 = r.try_get(6)?;
@@ -54,6 +56,7 @@ fn alert_of(r: &sqlx::any::AnyRow) -> Result<Alert, sqlx::Error> {
         email_status: r.try_get(9)?,
         webhook_status: r.try_get(10)?,
         read: !read_at.is_empty(),
+        other_devices: r.try_get(12)?,
     })
 }
 
@@ -134,6 +137,7 @@ pub fn webhook_body(alerts: &[Alert]) -> serde_json::Value {
         "alerts": alerts.iter().map(|a| serde_json::json!({
             "device": a.device_name,
             "device_id": a.device_id,
+            "other_devices": a.other_devices,
             "cve": a.vuln_id,
             "kev": a.kev,
             "ransomware": a.ransomware,
@@ -169,9 +173,14 @@ pub fn mail_text(alerts: &[Alert]) -> (String, String) {
         if a.ransomware {
             flags.push("ランサムウェアで使用");
         }
+        let devices = if a.other_devices > 0 {
+            format!("{} ほか {} 台", a.device_name, a.other_devices)
+        } else {
+            a.device_name.clone()
+        };
         body.push_str(&format!(
             "・{}　{}　CVSS {}　{}\n",
-            a.device_name,
+            devices,
             a.vuln_id,
             a.cvss(),
             flags.join("・")
@@ -191,7 +200,7 @@ pub async fn deliver_pending(db: &Db, settings: &AlertSettings) -> Result<(), Vu
     .await?;
     let mut by_facility: std::collections::BTreeMap<i64, Vec<Alert>> = Default::default();
     for r in &rows {
-        let facility: i64 = r.try_get(12)?;
+        let facility: i64 = r.try_get(13)?;
         by_facility.entry(facility).or_default().push(alert_of(r)?);
     }
     for alerts in by_facility.values() {

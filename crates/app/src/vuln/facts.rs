@@ -40,11 +40,13 @@ pub async fn vuln_facts(db: &Db, facility_id: i64) -> Result<VulnFacts, VulnErro
         .format("%Y-%m-%d")
         .to_string();
     let ids: Vec<(i64,)> = sqlx::query_as(
-        "SELECT DISTINCT m.device_id FROM vuln_matches m JOIN vuln_kev k ON k.cve_id = m.vuln_id
-         WHERE m.facility_id = $1 AND m.confidence = 'exact'
+        "SELECT DISTINCT d.device_id FROM vuln_device_profiles d
+         JOIN vuln_profile_matches m ON m.profile_id = d.profile_id
+         JOIN vuln_kev k ON k.cve_id = m.vuln_id
+         WHERE d.facility_id = $1
            AND NOT EXISTS (SELECT 1 FROM vuln_suppressions s
-                           WHERE s.device_id = m.device_id AND s.vuln_id = m.vuln_id AND s.until >= $2)
-         ORDER BY m.device_id",
+                           WHERE s.device_id = d.device_id AND s.vuln_id = m.vuln_id AND s.until >= $2)
+         ORDER BY d.device_id",
     )
     .bind(facility_id)
     .bind(today)

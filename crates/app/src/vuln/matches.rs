@@ -1,10 +1,11 @@
 //! Matching the ledger against the loaded feeds. Candidates are looked up by `vendor:product`,
-//! so the work grows with devices × their candidate CVEs, not with every CVE; devices that
-//! name the same CPEs and version (the 300 identical PCs) are matched once.
+//! so the work grows with devices × their candidate CVEs, not with every CVE.
 //!
-//! Exact matches are stored (with the date first seen, for alerts and 「今すぐ対応」); the
-//! low-confidence ones are computed when shown, since a ledger without versions would otherwise
-//! store a row for every CVE of every product.
+//! Devices that name the same CPEs and version (the 300 identical PCs) form one profile and are
+//! matched once; exact matches are stored per profile (with the date first seen) and each device
+//! points at its profile, so a ledger of thousands of PCs stores hundreds of rows, not millions.
+//! The low-confidence matches are computed when shown, since a ledger without versions would
+//! otherwise store a row for every CVE of every product.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,10 +16,9 @@ use super::store::VulnError;
 use crate::db::{Db, WriteTx, now_text, placeholders};
 use crate::ledger::store::{MatchInput, match_inputs};
 
-/// One device–vulnerability match.
+/// A vulnerability found on a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
-    pub device_id: i64,
+pub struct ProfileHit {
     /// A CVE id, or a JVNDB id for a JVN entry without one.
     pub vuln_id: String,
     /// "nvd", "jvn" or "kev".
@@ -26,11 +26,22 @@ pub struct Found {
     pub hit: Hit,
 }
 
+/// Devices that name the same CPEs and version, and what was found on them.
+#[derive(Debug, Default)]
+pub struct Profile {
+    pub cpes: String,
+    pub os_version: String,
+    /// Indexes into [`Computed::devices`], in ledger id order.
+    pub devices: Vec<usize>,
+    pub hits: Vec<ProfileHit>,
+}
+
 /// Everything matching found for a facility.
 #[derive(Debug, Default)]
 pub struct Computed {
+    /// In ledger id order.
     pub devices: Vec<MatchInput>,
-    pub found: Vec<Found>,
+    pub profiles: Vec<Profile>,
 }
 
 impl Computed {
@@ -39,6 +50,29 @@ impl Computed {
             .binary_search_by_key(&id, |d| d.id)
             .ok()
             .map(|i| &self.devices[i])
+    }
+
+    /// Every device with each of its matches.
+    pub fn pairs(&self) -> impl Iterator<Item = (&MatchInput, &ProfileHit)> {
+        self.profiles.iter().flat_map(move |p| {
+            p.devices
+                .iter()
+                .flat_map(move |&d| p.hits.iter().map(move |h| (&self.devices[d], h)))
+        })
+    }
+
+    /// The number of device–vulnerability pairs of a confidence.
+    pub fn count(&self, confidence: Confidence) -> usize {
+        self.profiles
+            .iter()
+            .map(|p| {
+                p.devices.len()
+                    * p.hits
+                        .iter()
+                        .filter(|h| h.hit.confidence == confidence)
+                        .count()
+            })
+            .sum()
     }
 }
 
@@ -71,18 +105,23 @@ pub async fn compute(db: &Db, facility_id: i64, only: Option<i64>) -> Result<Com
         devices.retain(|d| d.id == id);
     }
     // Identical CPE lists and versions match identically.
-    let mut profiles: Vec<DeviceProfile> = Vec::new();
+    let mut profiles: Vec<Profile> = Vec::new();
+    let mut matchable: Vec<DeviceProfile> = Vec::new();
     let mut profile_of: HashMap<(&str, &str), usize> = HashMap::new();
-    let mut device_profile: Vec<usize> = Vec::with_capacity(devices.len());
-    for d in &devices {
+    for (index, d) in devices.iter().enumerate() {
         let key = (d.cpes.as_str(), d.os_version.as_str());
-        let index = *profile_of.entry(key).or_insert_with(|| {
-            profiles.push(DeviceProfile::new(0, &d.cpes, &d.os_version));
+        let p = *profile_of.entry(key).or_insert_with(|| {
+            profiles.push(Profile {
+                cpes: d.cpes.clone(),
+                os_version: d.os_version.clone(),
+                ..Profile::default()
+            });
+            matchable.push(DeviceProfile::new(0, &d.cpes, &d.os_version));
             profiles.len() - 1
         });
-        device_profile.push(index);
+        profiles[p].devices.push(index);
     }
-    let keys: Vec<String> = profiles
+    let keys: Vec<String> = matchable
         .iter()
         .flat_map(|p| p.product_keys())
         .collect::<HashSet<_>>()
@@ -177,8 +216,8 @@ pub async fn compute(db: &Db, facility_id: i64, only: Option<i64>) -> Result<Com
         }
     }
 
-    let hits_of = |profile: &DeviceProfile| -> Vec<(String, &'static str, Hit)> {
-        let mut out: Vec<(String, &'static str, Hit)> = Vec::new();
+    let hits_of = |profile: &DeviceProfile| -> Vec<ProfileHit> {
+        let mut out: Vec<ProfileHit> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let keys = profile.product_keys();
         for key in &keys {
@@ -191,7 +230,11 @@ pub async fn compute(db: &Db, facility_id: i64, only: Option<i64>) -> Result<Com
                     .and_then(|c| model::match_device(c, profile))
                 {
                     seen.insert(cve.clone());
-                    out.push((cve.clone(), "nvd", hit));
+                    out.push(ProfileHit {
+                        vuln_id: cve.clone(),
+                        source: "nvd",
+                        hit,
+                    });
                 }
             }
         }
@@ -211,10 +254,10 @@ pub async fn compute(db: &Db, facility_id: i64, only: Option<i64>) -> Result<Com
                         continue;
                     }
                     seen.insert(id.clone());
-                    out.push((
-                        id,
-                        "jvn",
-                        Hit {
+                    out.push(ProfileHit {
+                        vuln_id: id,
+                        source: "jvn",
+                        hit: Hit {
                             confidence: Confidence::Jvn,
                             criterion: cpe.clone(),
                             range_text: String::new(),
@@ -223,15 +266,15 @@ pub async fn compute(db: &Db, facility_id: i64, only: Option<i64>) -> Result<Com
                             device_version: device_cpe.version.clone().unwrap_or_default(),
                             note: Note::JvnVersionless,
                         },
-                    ));
+                    });
                 }
             }
             for cve in kev_by_key.get(key).into_iter().flatten() {
                 if seen.insert(cve.clone()) {
-                    out.push((
-                        cve.clone(),
-                        "kev",
-                        Hit {
+                    out.push(ProfileHit {
+                        vuln_id: cve.clone(),
+                        source: "kev",
+                        hit: Hit {
                             confidence: Confidence::Product,
                             criterion: key.clone(),
                             range_text: String::new(),
@@ -240,25 +283,16 @@ pub async fn compute(db: &Db, facility_id: i64, only: Option<i64>) -> Result<Com
                             device_version: device_cpe.version.clone().unwrap_or_default(),
                             note: Note::KevNameOnly,
                         },
-                    ));
+                    });
                 }
             }
         }
         out
     };
-    let per_profile: Vec<Vec<(String, &'static str, Hit)>> = profiles.iter().map(hits_of).collect();
-    let mut found = Vec::new();
-    for (d, &p) in devices.iter().zip(&device_profile) {
-        for (vuln_id, source, hit) in &per_profile[p] {
-            found.push(Found {
-                device_id: d.id,
-                vuln_id: vuln_id.clone(),
-                source,
-                hit: hit.clone(),
-            });
-        }
+    for (profile, device_profile) in profiles.iter_mut().zip(&matchable) {
+        profile.hits = hits_of(device_profile);
     }
-    Ok(Computed { devices, found })
+    Ok(Computed { devices, profiles })
 }
 
 /// Why matching ran.
@@ -277,28 +311,41 @@ impl Cause {
     }
 }
 
-/// What a refresh changed.
+/// What a refresh changed, in device–vulnerability pairs.
 #[derive(Debug, Default)]
 pub struct Refreshed {
     pub exact: usize,
     pub added: usize,
     pub removed: usize,
-    /// Alerts raised (new high-priority matches).
+    /// Alerts raised (new high-priority matches), one per vulnerability.
     pub alerts: Vec<i64>,
 }
 
-type StoredMatch = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
+/// A stored exact match: everything that explains it, to notice when the reason changed.
+#[derive(sqlx::FromRow)]
+struct StoredMatch {
+    profile_id: i64,
+    vuln_id: String,
+    source: String,
+    device_cpe: String,
+    device_version: String,
+    criterion: String,
+    range_text: String,
+    fixed_version: String,
+    note: String,
+}
+
+impl StoredMatch {
+    fn same_as(&self, h: &ProfileHit) -> bool {
+        self.source == h.source
+            && self.device_cpe == h.hit.device_cpe
+            && self.device_version == h.hit.device_version
+            && self.criterion == h.hit.criterion
+            && self.range_text == h.hit.range_text
+            && self.fixed_version == h.hit.fixed_version
+            && self.note == h.hit.note.as_str()
+    }
+}
 
 async fn audit_mark(db: &Db) -> Result<i64, VulnError> {
     Ok(
@@ -334,110 +381,225 @@ pub async fn refresh_all(db: &Db, cause: Cause) -> Result<Vec<Refreshed>, VulnEr
     Ok(out)
 }
 
-/// Re-matches a facility, stores its exact matches, and raises alerts for new high-priority
-/// ones that are not suppressed.
+fn exact_hits(p: &Profile) -> impl Iterator<Item = &ProfileHit> {
+    p.hits
+        .iter()
+        .filter(|h| h.hit.confidence == Confidence::Exact)
+}
+
+/// Re-matches a facility, stores its exact matches per profile, points each device at its
+/// profile, and raises alerts for new high-priority matches that are not suppressed.
 pub async fn refresh(db: &Db, facility_id: i64, cause: Cause) -> Result<Refreshed, VulnError> {
     let mark = audit_mark(db).await?;
     let computed = compute(db, facility_id, None).await?;
-    let exact: Vec<&Found> = computed
-        .found
+    let exact_ids: Vec<String> = computed
+        .profiles
         .iter()
-        .filter(|f| f.hit.confidence == Confidence::Exact)
+        .flat_map(exact_hits)
+        .map(|h| h.vuln_id.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
         .collect();
-    let priorities = priorities(
-        db,
-        &exact.iter().map(|f| f.vuln_id.clone()).collect::<Vec<_>>(),
-    )
-    .await?;
+    let priorities = priorities(db, &exact_ids).await?;
+    let now = now_text();
     let mut w = db.write().await?;
-    let stored: Vec<StoredMatch> = sqlx::query_as(
-        "SELECT id, device_id, vuln_id, source, device_cpe, device_version, criterion, range_text, fixed_version, note FROM vuln_matches WHERE facility_id = $1",
+
+    let stored_profiles: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, cpes, os_version FROM vuln_profiles WHERE facility_id = $1")
+            .bind(facility_id)
+            .fetch_all(&mut *w.tx)
+            .await?;
+    let mut stored_matches: HashMap<i64, HashMap<String, StoredMatch>> = HashMap::new();
+    for m in sqlx::query_as::<_, StoredMatch>(
+        "SELECT m.profile_id, m.vuln_id, m.source, m.device_cpe, m.device_version, m.criterion, m.range_text, m.fixed_version, m.note
+         FROM vuln_profile_matches m JOIN vuln_profiles p ON p.id = m.profile_id WHERE p.facility_id = $1",
     )
     .bind(facility_id)
     .fetch_all(&mut *w.tx)
-    .await?;
-    let stored: HashMap<(i64, String), StoredMatch> = stored
-        .into_iter()
-        .map(|m| ((m.1, m.2.clone()), m))
+    .await?
+    {
+        stored_matches
+            .entry(m.profile_id)
+            .or_default()
+            .insert(m.vuln_id.clone(), m);
+    }
+    let stored_devices: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
+        "SELECT device_id, profile_id FROM vuln_device_profiles WHERE facility_id = $1",
+    )
+    .bind(facility_id)
+    .fetch_all(&mut *w.tx)
+    .await?
+    .into_iter()
+    .collect();
+
+    // Profiles keep their ids while any device has them.
+    let by_key: HashMap<(&str, &str), i64> = stored_profiles
+        .iter()
+        .map(|(id, cpes, version)| ((cpes.as_str(), version.as_str()), *id))
         .collect();
-    let now = now_text();
-    let mut fresh: Vec<&Found> = Vec::new();
-    let mut changed: Vec<(i64, &Found)> = Vec::new();
-    let mut keep: HashSet<(i64, String)> = HashSet::new();
-    for f in &exact {
-        let key = (f.device_id, f.vuln_id.clone());
-        keep.insert(key.clone());
-        match stored.get(&key) {
-            None => fresh.push(f),
-            Some(m) => {
-                let same = m.3 == f.source
-                    && m.4 == f.hit.device_cpe
-                    && m.5 == f.hit.device_version
-                    && m.6 == f.hit.criterion
-                    && m.7 == f.hit.range_text
-                    && m.8 == f.hit.fixed_version
-                    && m.9 == f.hit.note.as_str();
-                if !same {
-                    changed.push((m.0, f));
+    let mut profile_ids: Vec<i64> = Vec::with_capacity(computed.profiles.len());
+    for p in &computed.profiles {
+        let id = match by_key.get(&(p.cpes.as_str(), p.os_version.as_str())) {
+            Some(id) => *id,
+            None => {
+                sqlx::query_scalar(
+                    "INSERT INTO vuln_profiles (facility_id, cpes, os_version) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(facility_id)
+                .bind(p.cpes.clone())
+                .bind(p.os_version.clone())
+                .fetch_one(&mut *w.tx)
+                .await?
+            }
+        };
+        profile_ids.push(id);
+    }
+
+    // Each profile's exact matches against what was stored.
+    let empty = HashMap::new();
+    let mut fresh: Vec<(i64, &ProfileHit)> = Vec::new();
+    let mut changed: Vec<(i64, &ProfileHit)> = Vec::new();
+    let mut gone: Vec<(i64, &str)> = Vec::new();
+    let mut added_to: Vec<HashSet<&str>> = Vec::with_capacity(computed.profiles.len());
+    let mut removed_from: Vec<usize> = Vec::with_capacity(computed.profiles.len());
+    for (p, &id) in computed.profiles.iter().zip(&profile_ids) {
+        let old = stored_matches.get(&id).unwrap_or(&empty);
+        let mut added = HashSet::new();
+        let mut kept = HashSet::new();
+        for h in exact_hits(p) {
+            kept.insert(h.vuln_id.as_str());
+            match old.get(&h.vuln_id) {
+                None => {
+                    added.insert(h.vuln_id.as_str());
+                    fresh.push((id, h));
+                }
+                // A match whose reason changed (new criteria) keeps the date first seen.
+                Some(m) if !m.same_as(h) => changed.push((id, h)),
+                Some(_) => {}
+            }
+        }
+        let before = gone.len();
+        gone.extend(
+            old.keys()
+                .filter(|v| !kept.contains(v.as_str()))
+                .map(|v| (id, v.as_str())),
+        );
+        removed_from.push(gone.len() - before);
+        added_to.push(added);
+    }
+    delete_matches(&mut w, &gone).await?;
+    for (id, h) in &changed {
+        sqlx::query(
+            "UPDATE vuln_profile_matches SET source = $1, device_cpe = $2, device_version = $3, criterion = $4, range_text = $5, fixed_version = $6, note = $7 WHERE profile_id = $8 AND vuln_id = $9",
+        )
+        .bind(h.source)
+        .bind(h.hit.device_cpe.clone())
+        .bind(h.hit.device_version.clone())
+        .bind(h.hit.criterion.clone())
+        .bind(h.hit.range_text.clone())
+        .bind(h.hit.fixed_version.clone())
+        .bind(h.hit.note.as_str())
+        .bind(*id)
+        .bind(h.vuln_id.clone())
+        .execute(&mut *w.tx)
+        .await?;
+    }
+    insert_matches(&mut w, &fresh, &now).await?;
+
+    // Devices: which pairs are new to each (for alerts), and where each points now.
+    let old_set = |profile_id: Option<&i64>| -> HashSet<&str> {
+        profile_id
+            .and_then(|id| stored_matches.get(id))
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    };
+    let mut report = Refreshed::default();
+    let mut moved: Vec<(i64, i64)> = Vec::new();
+    let mut new_pairs: Vec<(usize, &str)> = Vec::new();
+    let mut present: HashSet<i64> = HashSet::new();
+    for (pi, (p, &id)) in computed.profiles.iter().zip(&profile_ids).enumerate() {
+        let exact_count = exact_hits(p).count();
+        report.exact += exact_count * p.devices.len();
+        for &di in &p.devices {
+            let device = &computed.devices[di];
+            present.insert(device.id);
+            let was = stored_devices.get(&device.id);
+            if was == Some(&id) {
+                report.added += added_to[pi].len();
+                report.removed += removed_from[pi];
+                new_pairs.extend(added_to[pi].iter().map(|v| (di, *v)));
+            } else {
+                moved.push((device.id, id));
+                let before = old_set(was);
+                let now_set: HashSet<&str> = exact_hits(p).map(|h| h.vuln_id.as_str()).collect();
+                report.removed += before.difference(&now_set).count();
+                for v in now_set.difference(&before) {
+                    report.added += 1;
+                    new_pairs.push((di, v));
                 }
             }
         }
     }
-    let gone: Vec<i64> = stored
+    let left: Vec<i64> = stored_devices
         .iter()
-        .filter(|(k, _)| !keep.contains(*k))
-        .map(|(_, m)| m.0)
+        .filter(|(device, _)| !present.contains(*device))
+        .map(|(device, profile)| {
+            report.removed += stored_matches.get(profile).map_or(0, HashMap::len);
+            *device
+        })
         .collect();
-    super::store::delete_ids(&mut w, "vuln_matches", "id", &gone).await?;
-    // A match whose reason changed (new criteria, a new version in the ledger) keeps the date
-    // it was first seen.
-    for (id, f) in &changed {
-        sqlx::query(
-            "UPDATE vuln_matches SET source = $1, device_cpe = $2, device_version = $3, criterion = $4, range_text = $5, fixed_version = $6, note = $7 WHERE id = $8",
-        )
-        .bind(f.source)
-        .bind(f.hit.device_cpe.clone())
-        .bind(f.hit.device_version.clone())
-        .bind(f.hit.criterion.clone())
-        .bind(f.hit.range_text.clone())
-        .bind(f.hit.fixed_version.clone())
-        .bind(f.hit.note.as_str())
-        .bind(*id)
-        .execute(&mut *w.tx)
-        .await?;
-    }
-    insert_matches(&mut w, facility_id, &fresh, &now).await?;
+    super::store::delete_ids(&mut w, "vuln_device_profiles", "device_id", &left).await?;
+    upsert_devices(&mut w, facility_id, &moved, &now).await?;
+    let used: HashSet<i64> = profile_ids.iter().copied().collect();
+    let unused: Vec<i64> = stored_profiles
+        .iter()
+        .map(|(id, _, _)| *id)
+        .filter(|id| !used.contains(id))
+        .collect();
+    super::store::delete_ids(&mut w, "vuln_profile_matches", "profile_id", &unused).await?;
+    super::store::delete_ids(&mut w, "vuln_profiles", "id", &unused).await?;
 
-    // Alerts: new (not re-written) high-priority matches that nobody suppressed.
+    // Alerts: new (not re-written) high-priority pairs nobody suppressed, one per vulnerability.
     let suppressed = active_suppressions(&mut w, facility_id).await?;
-    let mut alerts = Vec::new();
-    for f in &fresh {
-        let Some(device) = computed.device(f.device_id) else {
-            continue;
-        };
-        let mut p = priorities.get(&f.vuln_id).cloned().unwrap_or_default();
+    let mut by_vuln: HashMap<&str, Vec<&MatchInput>> = HashMap::new();
+    for (di, vuln_id) in new_pairs {
+        let device = &computed.devices[di];
+        let mut p = priorities.get(vuln_id).cloned().unwrap_or_default();
         p.facing = device.facing;
-        if !model::is_high_priority(f.hit.confidence, &p)
-            || suppressed.contains(&(f.device_id, f.vuln_id.clone()))
+        if model::is_high_priority(Confidence::Exact, &p)
+            && !suppressed.contains(&(device.id, vuln_id.to_string()))
         {
-            continue;
+            by_vuln.entry(vuln_id).or_default().push(device);
         }
+    }
+    let mut vulns: Vec<(&str, Vec<&MatchInput>)> = by_vuln.into_iter().collect();
+    vulns.sort_by(|(a, _), (b, _)| {
+        let pa = priorities.get(*a).cloned().unwrap_or_default();
+        let pb = priorities.get(*b).cloned().unwrap_or_default();
+        model::by_priority(&pa, &pb).then_with(|| a.cmp(b))
+    });
+    for (vuln_id, mut devices) in vulns {
+        // The device named is the most exposed one.
+        devices.sort_by_key(|d| (!d.facing, d.id));
+        let first = devices[0];
+        let p = priorities.get(vuln_id).cloned().unwrap_or_default();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO vuln_alerts (facility_id, created_at, cause, device_id, device_name, vuln_id, kev, ransomware, cvss_score_x10)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO vuln_alerts (facility_id, created_at, cause, device_id, device_name, other_devices, vuln_id, kev, ransomware, cvss_score_x10)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(facility_id)
         .bind(now.clone())
         .bind(cause.as_str())
-        .bind(f.device_id)
-        .bind(device.name.clone())
-        .bind(f.vuln_id.clone())
+        .bind(first.id)
+        .bind(first.name.clone())
+        .bind(devices.len() as i64 - 1)
+        .bind(vuln_id)
         .bind(i64::from(p.kev))
         .bind(i64::from(p.ransomware))
         .bind(p.cvss_x10)
         .fetch_one(&mut *w.tx)
         .await?;
-        alerts.push(id);
+        report.alerts.push(id);
     }
     sqlx::query(
         "INSERT INTO vuln_state (facility_id, audit_mark, refreshed_at) VALUES ($1, $2, $3)
@@ -449,44 +611,95 @@ pub async fn refresh(db: &Db, facility_id: i64, cause: Cause) -> Result<Refreshe
     .execute(&mut *w.tx)
     .await?;
     w.commit().await?;
-    Ok(Refreshed {
-        exact: exact.len(),
-        added: fresh.len(),
-        removed: gone.len(),
-        alerts,
-    })
+    Ok(report)
+}
+
+/// Multi-row statements, kept under SQLite's bound-parameter limit.
+const PARAMETERS: usize = 3000;
+
+async fn delete_matches(w: &mut WriteTx, gone: &[(i64, &str)]) -> Result<(), VulnError> {
+    let mut by_profile: HashMap<i64, Vec<String>> = HashMap::new();
+    for (profile, vuln) in gone {
+        by_profile
+            .entry(*profile)
+            .or_default()
+            .push((*vuln).to_string());
+    }
+    let backend = w.backend();
+    for (profile, vulns) in by_profile {
+        for part in vulns.chunks(PARAMETERS) {
+            let sql = format!(
+                "DELETE FROM vuln_profile_matches WHERE profile_id = $1 AND vuln_id IN ({})",
+                placeholders(backend, 2, part.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(profile);
+            for v in part {
+                q = q.bind(v.clone());
+            }
+            q.execute(&mut *w.tx).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn insert_matches(
     w: &mut WriteTx,
-    facility_id: i64,
-    fresh: &[&Found],
+    fresh: &[(i64, &ProfileHit)],
     now: &str,
 ) -> Result<(), VulnError> {
-    const COLUMNS: usize = 12;
+    const COLUMNS: usize = 10;
     let backend = w.backend();
-    for part in fresh.chunks(3000 / COLUMNS) {
+    for part in fresh.chunks(PARAMETERS / COLUMNS) {
         let sql = format!(
-            "INSERT INTO vuln_matches (facility_id, device_id, vuln_id, confidence, source, device_cpe, device_version, criterion, range_text, fixed_version, note, first_seen) VALUES {}",
+            "INSERT INTO vuln_profile_matches (profile_id, vuln_id, source, device_cpe, device_version, criterion, range_text, fixed_version, note, first_seen) VALUES {}",
             (0..part.len())
                 .map(|r| format!("({})", placeholders(backend, r * COLUMNS + 1, COLUMNS)))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for f in part {
+        for (profile, h) in part {
             q = q
+                .bind(*profile)
+                .bind(h.vuln_id.clone())
+                .bind(h.source)
+                .bind(h.hit.device_cpe.clone())
+                .bind(h.hit.device_version.clone())
+                .bind(h.hit.criterion.clone())
+                .bind(h.hit.range_text.clone())
+                .bind(h.hit.fixed_version.clone())
+                .bind(h.hit.note.as_str())
+                .bind(now.to_string());
+        }
+        q.execute(&mut *w.tx).await?;
+    }
+    Ok(())
+}
+
+/// Points devices at their (new) profiles; `since` restarts, as their matches were re-decided.
+async fn upsert_devices(
+    w: &mut WriteTx,
+    facility_id: i64,
+    moved: &[(i64, i64)],
+    now: &str,
+) -> Result<(), VulnError> {
+    const COLUMNS: usize = 4;
+    let backend = w.backend();
+    for part in moved.chunks(PARAMETERS / COLUMNS) {
+        let sql = format!(
+            "INSERT INTO vuln_device_profiles (device_id, facility_id, profile_id, since) VALUES {}
+             ON CONFLICT (device_id) DO UPDATE SET profile_id = excluded.profile_id, since = excluded.since",
+            (0..part.len())
+                .map(|r| format!("({})", placeholders(backend, r * COLUMNS + 1, COLUMNS)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (device, profile) in part {
+            q = q
+                .bind(*device)
                 .bind(facility_id)
-                .bind(f.device_id)
-                .bind(f.vuln_id.clone())
-                .bind(f.hit.confidence.as_str())
-                .bind(f.source)
-                .bind(f.hit.device_cpe.clone())
-                .bind(f.hit.device_version.clone())
-                .bind(f.hit.criterion.clone())
-                .bind(f.hit.range_text.clone())
-                .bind(f.hit.fixed_version.clone())
-                .bind(f.hit.note.as_str())
+                .bind(*profile)
                 .bind(now.to_string());
         }
         q.execute(&mut *w.tx).await?;

@@ -43,9 +43,16 @@ pub struct RowText {
     pub row: MatchRow,
     pub reason: String,
     pub next_step: String,
+    /// "and N more" when the row stands for several devices.
+    pub others: String,
+    /// The other devices listed (up to a page's limit), and how many are left unnamed.
+    pub listed: Vec<view::DeviceRef>,
+    pub unlisted: String,
+    /// What a mark set on the row applies to, when it stands for several devices.
+    pub whole_row: String,
 }
 
-fn row_text(c: &Ctx, row: MatchRow) -> RowText {
+fn row_text(c: &Ctx, row: MatchRow, listed: usize) -> RowText {
     let version = if row.device_version.is_empty() {
         c.t("vuln-version-unknown")
     } else {
@@ -81,10 +88,29 @@ fn row_text(c: &Ctx, row: MatchRow) -> RowText {
         )
     };
     let next_step = format!("{} {}", c.t(row.next_step), next_step);
+    let others = if row.others() > 0 {
+        c.t1("vuln-and-others", "count", &row.others())
+    } else {
+        String::new()
+    };
+    let listed: Vec<view::DeviceRef> = row.devices.iter().skip(1).take(listed).cloned().collect();
+    let unlisted = match row.others().saturating_sub(listed.len()) {
+        0 => String::new(),
+        n => c.t1("vuln-and-others", "count", &n),
+    };
+    let whole_row = if row.others() > 0 {
+        c.t1("vuln-suppress-row", "count", &row.devices.len())
+    } else {
+        String::new()
+    };
     RowText {
         row,
         reason,
         next_step,
+        others,
+        listed,
+        unlisted,
+        whole_row,
     }
 }
 
@@ -96,44 +122,58 @@ fn vendor_or(c: &Ctx, vendor: &str) -> String {
     }
 }
 
-fn texts(c: &Ctx, rows: Vec<MatchRow>) -> Vec<RowText> {
-    rows.into_iter().map(|r| row_text(c, r)).collect()
+/// Other devices named on a row of the prioritised list (the CVE page names more).
+const LISTED_ON_INDEX: usize = 20;
+const LISTED_ON_VULN: usize = 500;
+/// Rows per page of 「今すぐ対応」: a printable list, most urgent first.
+const ROWS_PER_PAGE: usize = 100;
+
+fn texts(c: &Ctx, rows: Vec<MatchRow>, listed: usize) -> Vec<RowText> {
+    rows.into_iter().map(|r| row_text(c, r, listed)).collect()
 }
 
-/// Low-confidence matches grouped by device and product: the action is the same for all of
-/// them (write the version down, or check with the vendor), so one line each.
+/// Low-confidence matches grouped by device (or a row's devices) and product: the action is
+/// the same for all of them (write the version down, or check with the vendor), so one line each.
 pub struct LowGroup {
     pub device_id: i64,
     pub device: String,
+    pub others: String,
     pub product: String,
     pub count: usize,
     pub kev: usize,
     pub needs_version: bool,
 }
 
-fn low_groups(rows: &[MatchRow]) -> Vec<LowGroup> {
+fn low_groups(c: &Ctx, rows: &[MatchRow]) -> Vec<LowGroup> {
     let mut groups: Vec<LowGroup> = Vec::new();
+    let mut index: std::collections::HashMap<(i64, String), usize> = Default::default();
     for r in rows {
         let product = mamori_formats::cpe::parse(&r.device_cpe)
             .ok()
             .and_then(|w| w.vendor_product())
             .unwrap_or_else(|| r.device_cpe.clone());
-        match groups
-            .iter_mut()
-            .find(|g| g.device_id == r.device_id && g.product == product)
-        {
-            Some(g) => {
+        match index.entry((r.device_id(), product.clone())) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                let g = &mut groups[*at.get()];
                 g.count += 1;
                 g.kev += usize::from(r.kev);
             }
-            None => groups.push(LowGroup {
-                device_id: r.device_id,
-                device: r.device.clone(),
-                product,
-                count: 1,
-                kev: usize::from(r.kev),
-                needs_version: view::needs_version(r.note),
-            }),
+            std::collections::hash_map::Entry::Vacant(at) => {
+                at.insert(groups.len());
+                groups.push(LowGroup {
+                    device_id: r.device_id(),
+                    device: r.device().to_string(),
+                    others: if r.others() > 0 {
+                        c.t1("vuln-and-others", "count", &r.others())
+                    } else {
+                        String::new()
+                    },
+                    product,
+                    count: 1,
+                    kev: usize::from(r.kev),
+                    needs_version: view::needs_version(r.note),
+                });
+            }
         }
     }
     groups.sort_by_key(|g| std::cmp::Reverse((g.kev, g.count)));
@@ -159,6 +199,10 @@ struct IndexPage<'a> {
     c: &'a Ctx,
     feeds: FeedBox,
     high: Vec<RowText>,
+    high_count: usize,
+    /// Devices with at least one row in 「今すぐ対応」.
+    high_devices: usize,
+    pager: Pager,
     low: Vec<LowGroup>,
     low_count: usize,
     suppressed: Vec<RowText>,
@@ -174,7 +218,47 @@ fn kinds(c: &Ctx) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-async fn index(State(state): State<AppState>, c: Ctx) -> Response {
+/// Which page of 「今すぐ対応」 is shown, with links to the others.
+pub struct Pager {
+    pub page: usize,
+    pub pages: usize,
+    pub first_row: usize,
+    pub last_row: usize,
+}
+
+impl Pager {
+    fn new(page: Option<usize>, rows: usize) -> Pager {
+        let pages = rows.div_ceil(ROWS_PER_PAGE).max(1);
+        let page = page.unwrap_or(1).clamp(1, pages);
+        let first_row = (page - 1) * ROWS_PER_PAGE;
+        Pager {
+            page,
+            pages,
+            first_row: first_row + 1,
+            last_row: (first_row + ROWS_PER_PAGE).min(rows),
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<usize> {
+        self.first_row - 1..self.last_row
+    }
+
+    pub fn numbers(&self) -> std::ops::RangeInclusive<usize> {
+        1..=self.pages
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct IndexQuery {
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+async fn index(
+    State(state): State<AppState>,
+    c: Ctx,
+    axum::extract::Query(query): axum::extract::Query<IndexQuery>,
+) -> Response {
     let c = c.active("vuln");
     let Some(facility_id) = c.facility_id() else {
         return status_page(&c, WebError::Forbidden);
@@ -191,17 +275,28 @@ async fn index(State(state): State<AppState>, c: Ctx) -> Response {
         Err(e) => return failure(&c, e),
     };
     let Listing {
-        high,
+        mut high,
         low,
         suppressed,
     } = listing;
+    let high_count = high.len();
+    let high_devices = high
+        .iter()
+        .flat_map(|r| r.devices.iter().map(|d| d.id))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let pager = Pager::new(query.page, high_count);
+    let shown: Vec<MatchRow> = high.drain(pager.range()).collect();
     let page = IndexPage {
         c: &c,
         feeds,
-        low: low_groups(&low),
+        low: low_groups(&c, &low),
         low_count: low.len(),
-        high: texts(&c, high),
-        suppressed: texts(&c, suppressed),
+        high: texts(&c, shown, LISTED_ON_INDEX),
+        high_count,
+        high_devices,
+        pager,
+        suppressed: texts(&c, suppressed, LISTED_ON_INDEX),
         unread_alerts,
         kinds: kinds(&c),
         today: today().format("%Y-%m-%d").to_string(),
@@ -256,9 +351,9 @@ async fn device_view(state: &AppState, c: Ctx, id: i64, message: String) -> Resp
         cpes,
         suggestions,
         products_loaded,
-        high: texts(&c, listing.high),
-        low: texts(&c, listing.low),
-        suppressed: texts(&c, listing.suppressed),
+        high: texts(&c, listing.high, LISTED_ON_VULN),
+        low: texts(&c, listing.low, LISTED_ON_VULN),
+        suppressed: texts(&c, listing.suppressed, LISTED_ON_VULN),
         back: format!("/vuln/devices/{}", device.id),
         device,
         kinds: kinds(&c),
@@ -328,6 +423,8 @@ struct VulnPage<'a> {
     c: &'a Ctx,
     detail: VulnDetail,
     rows: Vec<RowText>,
+    /// Devices affected (not suppressed).
+    device_count: usize,
     suppressed: Vec<RowText>,
     kinds: Vec<(&'static str, String)>,
     today: String,
@@ -366,8 +463,9 @@ async fn vuln_page(State(state): State<AppState>, c: Ctx, Path(id): Path<String>
         c: &c,
         back: format!("/vuln/cves/{}", detail.id),
         detail,
-        rows: texts(&c, rows),
-        suppressed: texts(&c, listing.suppressed),
+        device_count: rows.iter().map(|r| r.devices.len()).sum(),
+        rows: texts(&c, rows, LISTED_ON_VULN),
+        suppressed: texts(&c, listing.suppressed, LISTED_ON_VULN),
         kinds: kinds(&c),
         today: today().format("%Y-%m-%d").to_string(),
     };
@@ -389,6 +487,27 @@ struct SuppressForm {
     /// The page to go back to.
     #[serde(default)]
     back: String,
+    /// "1": the mark is for every device of the row, not only `device_id`.
+    #[serde(default)]
+    all_in_row: String,
+}
+
+impl SuppressForm {
+    /// The devices the form is about: the row's, when it stood for several.
+    async fn devices(&self, db: &crate::db::Db, facility_id: i64) -> Result<Vec<i64>, VulnError> {
+        if self.all_in_row == "1" {
+            view::row_devices(
+                db,
+                facility_id,
+                self.vuln_id.trim(),
+                self.device_id,
+                today(),
+            )
+            .await
+        } else {
+            Ok(vec![self.device_id])
+        }
+    }
 }
 
 fn back_to(back: &str) -> String {
@@ -417,8 +536,12 @@ async fn suppress(
         return status_page(&c, WebError::Forbidden);
     };
     let back = back_to(&form.back);
+    let device_ids = match form.devices(&state.db, facility_id).await {
+        Ok(ids) => ids,
+        Err(e) => return failure(&c, e),
+    };
     let request = view::SuppressRequest {
-        device_id: form.device_id,
+        device_ids: &device_ids,
         vuln_id: form.vuln_id.trim(),
         kind: &form.kind,
         reason: &form.reason,
@@ -449,11 +572,15 @@ async fn unsuppress(
     let Some(facility_id) = c.facility_id() else {
         return status_page(&c, WebError::Forbidden);
     };
+    let device_ids = match form.devices(&state.db, facility_id).await {
+        Ok(ids) => ids,
+        Err(e) => return failure(&c, e),
+    };
     match view::lift(
         &state.db,
         &c.actor(),
         facility_id,
-        form.device_id,
+        &device_ids,
         form.vuln_id.trim(),
     )
     .await
@@ -573,5 +700,31 @@ async fn mark_read(
     match alerts::mark_read(&state.db, facility_id).await {
         Ok(()) => Redirect::to("/vuln/alerts").into_response(),
         Err(e) => failure(&c, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_cover_every_row_once() {
+        let empty = Pager::new(None, 0);
+        assert_eq!((empty.pages, empty.range()), (1, 0..0));
+        let one = Pager::new(Some(1), ROWS_PER_PAGE);
+        assert_eq!((one.pages, one.range()), (1, 0..ROWS_PER_PAGE));
+        let rows = ROWS_PER_PAGE * 2 + 7;
+        let covered: Vec<usize> = (1..=3)
+            .flat_map(|p| Pager::new(Some(p), rows).range())
+            .collect();
+        assert_eq!(covered, (0..rows).collect::<Vec<_>>());
+        let last = Pager::new(Some(3), rows);
+        assert_eq!(
+            (last.first_row, last.last_row),
+            (ROWS_PER_PAGE * 2 + 1, rows)
+        );
+        // A page number past the end (a stale link) shows the last page, not an empty one.
+        assert_eq!(Pager::new(Some(99), rows).page, 3);
+        assert_eq!(Pager::new(Some(0), rows).page, 1);
     }
 }

@@ -3,11 +3,12 @@
 //! one vulnerability's details.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use sqlx::Row;
 
-use super::matches::{self, Found};
+use super::matches::{self, Computed, ProfileHit};
 use super::model::{self, Confidence, Note, Priority};
 use super::store::VulnError;
 use crate::db::{
@@ -28,11 +29,21 @@ pub struct Suppression {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+/// A device a row stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// One vulnerability on one or more devices that name the same CPEs and version, face the
+/// same way, are kept by the same vendor and carry the same mark: everything on the row is
+/// true of each of them, so 300 identical PCs make one row, not 300.
+#[derive(Debug, Clone)]
 pub struct MatchRow {
-    pub device_id: i64,
-    pub device: String,
-    /// Whom to call: the device's maintenance vendor.
+    /// By name; shared between the rows of a profile.
+    pub devices: Arc<[DeviceRef]>,
+    /// Whom to call: the devices' maintenance vendor.
     pub vendor: String,
     pub facing: bool,
     pub vuln_id: String,
@@ -52,7 +63,6 @@ pub struct MatchRow {
     pub fixed_version: String,
     pub note: &'static str,
     pub next_step: &'static str,
-    pub first_seen: String,
     pub suppression: Option<Suppression>,
     /// A suppression that ran out (the match is back).
     pub expired: Option<Suppression>,
@@ -70,10 +80,24 @@ impl MatchRow {
     pub fn is_high(&self) -> bool {
         self.confidence == Confidence::Exact.as_str()
     }
+
+    /// The first device (the one a link or a form names).
+    pub fn device_id(&self) -> i64 {
+        self.devices.first().map_or(0, |d| d.id)
+    }
+
+    pub fn device(&self) -> &str {
+        self.devices.first().map_or("", |d| d.name.as_str())
+    }
+
+    /// How many devices besides the first.
+    pub fn others(&self) -> usize {
+        self.devices.len().saturating_sub(1)
+    }
 }
 
 /// Matches split the way the page shows them.
-#[derive(Debug, Default, serde::Serialize)]
+#[derive(Debug, Default)]
 pub struct Listing {
     /// Exact matches, not suppressed, in priority order.
     pub high: Vec<MatchRow>,
@@ -156,20 +180,22 @@ fn short(text: &str) -> String {
     }
 }
 
+/// Marks by vulnerability, then device: most vulnerabilities have none, and those rows need
+/// no look-up per device.
 async fn suppressions(
     db: &Db,
     facility_id: i64,
-) -> Result<HashMap<(i64, String), Suppression>, VulnError> {
+) -> Result<HashMap<String, HashMap<i64, Suppression>>, VulnError> {
     let rows = sqlx::query(
         "SELECT device_id, vuln_id, kind, reason, until, created_by, created_at FROM vuln_suppressions WHERE facility_id = $1",
     )
     .bind(facility_id)
     .fetch_all(db.pool())
     .await?;
-    let mut out = HashMap::new();
+    let mut out: HashMap<String, HashMap<i64, Suppression>> = HashMap::new();
     for r in rows {
-        out.insert(
-            (r.try_get(0)?, r.try_get(1)?),
+        out.entry(r.try_get(1)?).or_default().insert(
+            r.try_get(0)?,
             Suppression {
                 kind: r.try_get(2)?,
                 reason: r.try_get(3)?,
@@ -191,7 +217,7 @@ pub async fn listing(
 ) -> Result<Listing, VulnError> {
     matches::ensure_fresh(db, facility_id).await?;
     let computed = matches::compute(db, facility_id, device).await?;
-    rows_of(db, facility_id, &computed, &computed.found, today).await
+    rows_of(db, facility_id, &computed, None, today).await
 }
 
 /// The devices one vulnerability was found on.
@@ -203,93 +229,151 @@ pub async fn for_vuln(
 ) -> Result<Listing, VulnError> {
     matches::ensure_fresh(db, facility_id).await?;
     let computed = matches::compute(db, facility_id, None).await?;
-    let found: Vec<Found> = computed
-        .found
+    rows_of(db, facility_id, &computed, Some(vuln_id), today).await
+}
+
+/// The devices of the row that shows `vuln_id` on `device_id` (just that device when no row
+/// does), so a mark set on a row applies to everything the row stands for.
+pub async fn row_devices(
+    db: &Db,
+    facility_id: i64,
+    vuln_id: &str,
+    device_id: i64,
+    today: NaiveDate,
+) -> Result<Vec<i64>, VulnError> {
+    let listing = for_vuln(db, facility_id, vuln_id, today).await?;
+    Ok(listing
+        .high
         .iter()
-        .filter(|f| f.vuln_id == vuln_id)
-        .cloned()
-        .collect();
-    rows_of(db, facility_id, &computed, &found, today).await
+        .chain(&listing.low)
+        .chain(&listing.suppressed)
+        .find(|r| r.devices.iter().any(|d| d.id == device_id))
+        .map(|r| r.devices.iter().map(|d| d.id).collect())
+        .unwrap_or_else(|| vec![device_id]))
+}
+
+/// What sets devices of a profile apart on a row.
+#[derive(PartialEq, Eq)]
+struct RowKey<'a> {
+    facing: bool,
+    vendor: &'a str,
+    active: Option<&'a Suppression>,
+    expired: Option<&'a Suppression>,
 }
 
 async fn rows_of(
     db: &Db,
     facility_id: i64,
-    computed: &matches::Computed,
-    found: &[Found],
+    computed: &Computed,
+    only_vuln: Option<&str>,
     today: NaiveDate,
 ) -> Result<Listing, VulnError> {
-    let mut ids: Vec<String> = found.iter().map(|f| f.vuln_id.clone()).collect();
+    let wanted = |h: &ProfileHit| only_vuln.is_none_or(|v| v == h.vuln_id);
+    let mut ids: Vec<String> = computed
+        .profiles
+        .iter()
+        .flat_map(|p| p.hits.iter().filter(|h| wanted(h)))
+        .map(|h| h.vuln_id.clone())
+        .collect();
     ids.sort();
     ids.dedup();
     let priorities = matches::priorities(db, &ids).await?;
     let texts = texts(db, &ids).await?;
-    let suppressed = suppressions(db, facility_id).await?;
-    let first_seen: HashMap<(i64, String), String> = sqlx::query_as::<_, (i64, String, String)>(
-        "SELECT device_id, vuln_id, first_seen FROM vuln_matches WHERE facility_id = $1",
-    )
-    .bind(facility_id)
-    .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .map(|(d, v, f)| ((d, v), f))
-    .collect();
+    let marks = suppressions(db, facility_id).await?;
     let today_text = today.format("%Y-%m-%d").to_string();
-    let mut listing = Listing::default();
     let mut keyed: Vec<(Priority, MatchRow)> = Vec::new();
-    for f in found {
-        let Some(device) = computed.device(f.device_id) else {
-            continue;
-        };
-        let mut p = priorities.get(&f.vuln_id).cloned().unwrap_or_default();
-        p.facing = device.facing;
-        let (title, title_ja) = texts.titles.get(&f.vuln_id).cloned().unwrap_or_default();
-        let kev_due = texts
-            .kev
-            .get(&f.vuln_id)
-            .map(|(_, due)| due.clone())
-            .unwrap_or_default();
-        let suppression = suppressed.get(&(f.device_id, f.vuln_id.clone())).cloned();
-        let (active, expired) = match suppression {
-            Some(s) if s.until >= today_text => (Some(s), None),
-            Some(s) => (None, Some(s)),
-            None => (None, None),
-        };
-        let row = MatchRow {
-            device_id: f.device_id,
-            device: device.name.clone(),
-            vendor: device.maintenance_vendor.clone(),
-            facing: device.facing,
-            vuln_id: f.vuln_id.clone(),
-            title,
-            title_ja,
-            kev: p.kev,
-            ransomware: p.ransomware,
-            kev_due,
-            cvss_x10: p.cvss_x10,
-            confidence: f.hit.confidence.as_str(),
-            source: f.source,
-            criterion: f.hit.criterion.clone(),
-            range_text: f.hit.range_text.clone(),
-            device_cpe: f.hit.device_cpe.clone(),
-            device_version: f.hit.device_version.clone(),
-            fixed_version: f.hit.fixed_version.clone(),
-            note: f.hit.note.as_str(),
-            next_step: model::next_step_key(f.hit.confidence, f.hit.note, &p),
-            first_seen: first_seen
-                .get(&(f.device_id, f.vuln_id.clone()))
-                .cloned()
-                .unwrap_or_default(),
-            suppression: active,
-            expired,
-        };
-        keyed.push((p, row));
+    for p in &computed.profiles {
+        // Devices split by exposure and vendor once per profile; marks split further below.
+        let mut parts: Vec<(RowKey, Vec<DeviceRef>)> = Vec::new();
+        for &di in &p.devices {
+            let d = &computed.devices[di];
+            let key = RowKey {
+                facing: d.facing,
+                vendor: &d.maintenance_vendor,
+                active: None,
+                expired: None,
+            };
+            push_device(&mut parts, key, d);
+        }
+        let plain = shared(parts);
+        for h in p.hits.iter().filter(|h| wanted(h)) {
+            let groups: Vec<(RowKey, Arc<[DeviceRef]>)> = match marks.get(&h.vuln_id) {
+                None => plain
+                    .iter()
+                    .map(|(k, devices)| {
+                        (
+                            RowKey {
+                                facing: k.facing,
+                                vendor: k.vendor,
+                                active: None,
+                                expired: None,
+                            },
+                            devices.clone(),
+                        )
+                    })
+                    .collect(),
+                Some(by_device) => {
+                    let mut parts: Vec<(RowKey, Vec<DeviceRef>)> = Vec::new();
+                    for &di in &p.devices {
+                        let d = &computed.devices[di];
+                        let (active, expired) = match by_device.get(&d.id) {
+                            Some(s) if s.until >= today_text => (Some(s), None),
+                            Some(s) => (None, Some(s)),
+                            None => (None, None),
+                        };
+                        let key = RowKey {
+                            facing: d.facing,
+                            vendor: &d.maintenance_vendor,
+                            active,
+                            expired,
+                        };
+                        push_device(&mut parts, key, d);
+                    }
+                    shared(parts)
+                }
+            };
+            for (key, devices) in groups {
+                let mut pr = priorities.get(&h.vuln_id).cloned().unwrap_or_default();
+                pr.facing = key.facing;
+                let (title, title_ja) = texts.titles.get(&h.vuln_id).cloned().unwrap_or_default();
+                let kev_due = texts
+                    .kev
+                    .get(&h.vuln_id)
+                    .map(|(_, due)| due.clone())
+                    .unwrap_or_default();
+                let row = MatchRow {
+                    devices,
+                    vendor: key.vendor.to_string(),
+                    facing: key.facing,
+                    vuln_id: h.vuln_id.clone(),
+                    title,
+                    title_ja,
+                    kev: pr.kev,
+                    ransomware: pr.ransomware,
+                    kev_due,
+                    cvss_x10: pr.cvss_x10,
+                    confidence: h.hit.confidence.as_str(),
+                    source: h.source,
+                    criterion: h.hit.criterion.clone(),
+                    range_text: h.hit.range_text.clone(),
+                    device_cpe: h.hit.device_cpe.clone(),
+                    device_version: h.hit.device_version.clone(),
+                    fixed_version: h.hit.fixed_version.clone(),
+                    note: h.hit.note.as_str(),
+                    next_step: model::next_step_key(h.hit.confidence, h.hit.note, &pr),
+                    suppression: key.active.cloned(),
+                    expired: key.expired.cloned(),
+                };
+                keyed.push((pr, row));
+            }
+        }
     }
     keyed.sort_by(|(pa, a), (pb, b)| {
         model::by_priority(pa, pb)
-            .then_with(|| a.device.cmp(&b.device))
+            .then_with(|| a.device().cmp(b.device()))
             .then_with(|| b.vuln_id.cmp(&a.vuln_id))
     });
+    let mut listing = Listing::default();
     for (_, row) in keyed {
         if row.suppression.is_some() {
             listing.suppressed.push(row);
@@ -300,6 +384,32 @@ async fn rows_of(
         }
     }
     Ok(listing)
+}
+
+/// Each part's devices by name, ready to be shared between rows.
+fn shared(parts: Vec<(RowKey<'_>, Vec<DeviceRef>)>) -> Vec<(RowKey<'_>, Arc<[DeviceRef]>)> {
+    parts
+        .into_iter()
+        .map(|(k, mut devices)| {
+            devices.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+            (k, Arc::from(devices))
+        })
+        .collect()
+}
+
+fn push_device<'a>(
+    parts: &mut Vec<(RowKey<'a>, Vec<DeviceRef>)>,
+    key: RowKey<'a>,
+    d: &crate::ledger::store::MatchInput,
+) {
+    let device = DeviceRef {
+        id: d.id,
+        name: d.name.clone(),
+    };
+    match parts.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, devices)) => devices.push(device),
+        None => parts.push((key, vec![device])),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -439,7 +549,8 @@ pub const SUPPRESSION_KINDS: [(&str, &str); 2] = [
 /// A suppression as asked for.
 #[derive(Debug, Clone, Copy)]
 pub struct SuppressRequest<'a> {
-    pub device_id: i64,
+    /// One device, or every device of a row.
+    pub device_ids: &'a [i64],
     pub vuln_id: &'a str,
     /// "false_positive" or "accepted".
     pub kind: &'a str,
@@ -459,7 +570,7 @@ pub async fn suppress(
 ) -> Result<(), VulnError> {
     actor.require(Permission::Edit)?;
     let SuppressRequest {
-        device_id,
+        device_ids,
         vuln_id,
         kind,
         reason,
@@ -487,86 +598,117 @@ pub async fn suppress(
             "vuln-suppress-until-range"
         )));
     }
-    let device = crate::ledger::store::get(db, facility_id, device_id).await?;
+    let names = device_names(db, facility_id, device_ids).await?;
     let until_text = until.format("%Y-%m-%d").to_string();
+    let created_at = now_text();
     let mut w = db.write().await?;
-    let before: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT kind, reason, until FROM vuln_suppressions WHERE device_id = $1 AND vuln_id = $2",
-    )
-    .bind(device_id)
-    .bind(vuln_id)
-    .fetch_optional(&mut *w.tx)
-    .await?;
-    sqlx::query("DELETE FROM vuln_suppressions WHERE device_id = $1 AND vuln_id = $2")
-        .bind(device_id)
+    let mut events = Vec::with_capacity(names.len());
+    for (device_id, name) in &names {
+        let before: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT kind, reason, until FROM vuln_suppressions WHERE device_id = $1 AND vuln_id = $2",
+        )
+        .bind(*device_id)
         .bind(vuln_id)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        sqlx::query("DELETE FROM vuln_suppressions WHERE device_id = $1 AND vuln_id = $2")
+            .bind(*device_id)
+            .bind(vuln_id)
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO vuln_suppressions (facility_id, device_id, vuln_id, kind, reason, until, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(facility_id)
+        .bind(*device_id)
+        .bind(vuln_id)
+        .bind(kind)
+        .bind(reason)
+        .bind(until_text.clone())
+        .bind(actor.name.clone())
+        .bind(created_at.clone())
         .execute(&mut *w.tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO vuln_suppressions (facility_id, device_id, vuln_id, kind, reason, until, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(facility_id)
-    .bind(device_id)
-    .bind(vuln_id)
-    .bind(kind)
-    .bind(reason)
-    .bind(until_text.clone())
-    .bind(actor.name.clone())
-    .bind(now_text())
-    .execute(&mut *w.tx)
-    .await?;
-    let (bk, br, bu) = before.unwrap_or_default();
-    audit::append(
-        &mut w,
-        actor,
-        Event::new("suppress", "vuln_match", format!("{device_id}:{vuln_id}"))
-            .label(format!("{} / {vuln_id}", device.name()))
-            .change("kind", bk, kind)
-            .change("reason", br, reason)
-            .change("until", bu, until_text),
-    )
-    .await?;
+        let (bk, br, bu) = before.unwrap_or_default();
+        events.push(
+            Event::new("suppress", "vuln_match", format!("{device_id}:{vuln_id}"))
+                .label(format!("{name} / {vuln_id}"))
+                .change("kind", bk, kind)
+                .change("reason", br, reason)
+                .change("until", bu, until_text.clone()),
+        );
+    }
+    audit::append_many(&mut w, actor, events).await?;
     w.commit().await?;
     Ok(())
 }
 
-/// Ends a suppression now: the match shows again.
+/// The names of the facility's devices among `ids`; any other id is refused as not found.
+async fn device_names(
+    db: &Db,
+    facility_id: i64,
+    ids: &[i64],
+) -> Result<Vec<(i64, String)>, VulnError> {
+    if ids.is_empty() {
+        return Err(VulnError::NotFound);
+    }
+    let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+    let names: Vec<(i64, String)> = sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, name FROM devices WHERE facility_id = $1 ORDER BY id",
+    )
+    .bind(facility_id)
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .filter(|(id, _)| wanted.contains(id))
+    .collect();
+    if names.len() != wanted.len() {
+        return Err(VulnError::NotFound);
+    }
+    Ok(names)
+}
+
+/// Ends suppressions now (one device's, or a row's): the match shows again.
 pub async fn lift(
     db: &Db,
     actor: &Actor,
     facility_id: i64,
-    device_id: i64,
+    device_ids: &[i64],
     vuln_id: &str,
 ) -> Result<(), VulnError> {
     actor.require(Permission::Edit)?;
-    let device = crate::ledger::store::get(db, facility_id, device_id).await?;
+    let names = device_names(db, facility_id, device_ids).await?;
     let mut w = db.write().await?;
-    let before: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT kind, reason, until FROM vuln_suppressions WHERE facility_id = $1 AND device_id = $2 AND vuln_id = $3",
-    )
-    .bind(facility_id)
-    .bind(device_id)
-    .bind(vuln_id)
-    .fetch_optional(&mut *w.tx)
-    .await?;
-    let Some((kind, reason, until)) = before else {
-        return Err(VulnError::NotFound);
-    };
-    sqlx::query("DELETE FROM vuln_suppressions WHERE device_id = $1 AND vuln_id = $2")
-        .bind(device_id)
+    let mut events = Vec::new();
+    for (device_id, name) in &names {
+        let before: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT kind, reason, until FROM vuln_suppressions WHERE facility_id = $1 AND device_id = $2 AND vuln_id = $3",
+        )
+        .bind(facility_id)
+        .bind(*device_id)
         .bind(vuln_id)
-        .execute(&mut *w.tx)
+        .fetch_optional(&mut *w.tx)
         .await?;
-    audit::append(
-        &mut w,
-        actor,
-        Event::new("unsuppress", "vuln_match", format!("{device_id}:{vuln_id}"))
-            .label(format!("{} / {vuln_id}", device.name()))
-            .change("kind", kind, "")
-            .change("reason", reason, "")
-            .change("until", until, ""),
-    )
-    .await?;
+        let Some((kind, reason, until)) = before else {
+            continue;
+        };
+        sqlx::query("DELETE FROM vuln_suppressions WHERE device_id = $1 AND vuln_id = $2")
+            .bind(*device_id)
+            .bind(vuln_id)
+            .execute(&mut *w.tx)
+            .await?;
+        events.push(
+            Event::new("unsuppress", "vuln_match", format!("{device_id}:{vuln_id}"))
+                .label(format!("{name} / {vuln_id}"))
+                .change("kind", kind, "")
+                .change("reason", reason, "")
+                .change("until", until, ""),
+        );
+    }
+    if events.is_empty() {
+        return Err(VulnError::NotFound);
+    }
+    audit::append_many(&mut w, actor, events).await?;
     w.commit().await?;
     Ok(())
 }

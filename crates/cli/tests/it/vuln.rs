@@ -9,6 +9,7 @@ use crate::kit::{Backend, Client, TestServer, shared_data};
 use crate::on_both;
 
 on_both!(fortigate_devices_against_real_feeds);
+on_both!(identical_devices_share_one_row);
 
 const FORTIOS: &str = "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*";
 const FG60E: &str = "cpe:2.3:h:fortinet:fortigate-60e:-:*:*:*:*:*:*:*";
@@ -56,7 +57,8 @@ async fn listing(server: &TestServer) -> mamori_app::vuln::view::Listing {
 }
 
 fn has(rows: &[mamori_app::vuln::view::MatchRow], device: &str, cve: &str) -> bool {
-    rows.iter().any(|r| r.device == device && r.vuln_id == cve)
+    rows.iter()
+        .any(|r| r.vuln_id == cve && r.devices.iter().any(|d| d.name == device))
 }
 
 async fn fortigate_devices_against_real_feeds(backend: Backend) {
@@ -178,14 +180,16 @@ async fn fortigate_devices_against_real_feeds(backend: Backend) {
     // 6.0.4 on the main FortiGate: CVE-2018-13379, KEV with ransomware, first in the list.
     // The facing device's KEV ransomware matches come first.
     assert!(
-        l.high[0].device == "本館FortiGate" && l.high[0].ransomware,
+        l.high[0].device() == "本館FortiGate" && l.high[0].ransomware,
         "{:#?}",
         l.high
     );
     let first = l
         .high
         .iter()
-        .find(|r| r.device == "本館FortiGate" && r.vuln_id == "CVE-2018-13379")
+        .find(|r| {
+            r.devices.iter().any(|d| d.name == "本館FortiGate") && r.vuln_id == "CVE-2018-13379"
+        })
         .expect("CVE-2018-13379 on 6.0.4");
     assert!(first.kev && first.ransomware && first.facing);
     assert_eq!(first.confidence, "exact");
@@ -202,18 +206,24 @@ async fn fortigate_devices_against_real_feeds(backend: Backend) {
     assert!(!has(&l.high, "新館FortiGate", "CVE-2018-13379"));
     assert!(has(&l.high, "検査棟FortiGate", "CVE-2018-13379"));
     // Without a version: low confidence only, never high.
-    assert!(!l.high.iter().any(|r| r.device == "倉庫FortiGate"));
+    assert!(
+        !l.high
+            .iter()
+            .any(|r| r.devices.iter().any(|d| d.name == "倉庫FortiGate"))
+    );
     let low = l
         .low
         .iter()
-        .find(|r| r.device == "倉庫FortiGate" && r.vuln_id == "CVE-2018-13379")
+        .find(|r| {
+            r.devices.iter().any(|d| d.name == "倉庫FortiGate") && r.vuln_id == "CVE-2018-13379"
+        })
         .expect("product-level match");
     assert_eq!((low.confidence, low.note), ("product", "version-unknown"));
     // JVN names FortiWeb without versions: a JVN match with the Japanese title.
     let jvn_row = l
         .low
         .iter()
-        .find(|r| r.device == "WAF" && r.vuln_id == "CVE-2024-55593")
+        .find(|r| r.devices.iter().any(|d| d.name == "WAF") && r.vuln_id == "CVE-2024-55593")
         .expect("JVN match");
     assert_eq!(jvn_row.confidence, "jvn");
     assert!(
@@ -367,7 +377,9 @@ async fn fortigate_devices_against_real_feeds(backend: Backend) {
     let back = l
         .high
         .iter()
-        .find(|r| r.device == "本館FortiGate" && r.vuln_id == "CVE-2018-13379")
+        .find(|r| {
+            r.devices.iter().any(|d| d.name == "本館FortiGate") && r.vuln_id == "CVE-2018-13379"
+        })
         .expect("back after expiry");
     assert!(back.expired.is_some());
 
@@ -440,5 +452,155 @@ async fn fortigate_devices_against_real_feeds(backend: Backend) {
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
     let _ = (new, unknown);
+    server.stop().await;
+}
+
+/// 25 FortiGates on the same firmware, kept by the same vendor: one row per vulnerability that
+/// names them all, one alert per vulnerability, and a mark on the row covers every device.
+async fn identical_devices_share_one_row(backend: Backend) {
+    let (Some(kev), Some(nvd)) = (shared_data("kev"), shared_data("nvd/api-2.0-per-cve")) else {
+        return;
+    };
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let admin = server.with_admin().await;
+    let mut ids = Vec::new();
+    for n in 1..=25 {
+        ids.push(add_device(&admin, &format!("病棟FG-{n:02}"), "6.0.4", FORTIOS, "none").await);
+    }
+    let lone = add_device(&admin, "別棟FG", "6.0.5", FORTIOS, "none").await;
+    upload(&admin, &kev.join("known_exploited_vulnerabilities.json")).await;
+    upload(&admin, &nvd.join("CVE-2018-13379.json")).await;
+
+    let l = listing(&server).await;
+    let rows: Vec<_> = l
+        .high
+        .iter()
+        .filter(|r| r.vuln_id == "CVE-2018-13379")
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0].devices.len(), 25);
+    assert_eq!(rows[0].others(), 24);
+    assert!(!has(&l.high, "別棟FG", "CVE-2018-13379"));
+
+    // One alert for the vulnerability, naming one device and counting the rest.
+    let (named, others): (String, i64) = sqlx::query_as(
+        "SELECT device_name, other_devices FROM vuln_alerts WHERE vuln_id = 'CVE-2018-13379'",
+    )
+    .fetch_one(server.pool())
+    .await
+    .expect("one alert");
+    assert!(named.starts_with("病棟FG-"), "{named}");
+    assert_eq!(others, 24);
+    let alerts = admin.get("/vuln/alerts").await;
+    assert!(alerts.body.contains("ほか 24 台"), "{}", alerts.body);
+
+    // The page shows one row with the others folded away, and the summary counts devices.
+    let page = admin.get("/vuln").await;
+    assert!(page.body.contains("ほか 24 台"), "{}", page.body);
+    assert!(page.body.contains("25 台の機器"), "{}", page.body);
+    assert!(page.body.contains("name=\"all_in_row\" value=\"1\""));
+    assert!(!page.body.contains("id=\"high-pager\""));
+    let cve_page = admin.get("/vuln/cves/CVE-2018-13379").await;
+    for n in 1..=25 {
+        assert!(cve_page.body.contains(&format!("病棟FG-{n:02}")), "{n}");
+    }
+
+    // A mark on the row covers all 25 devices, each audited; lifting it brings all back.
+    let until = (mamori_app::checklist::view::today() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let first = rows[0].device_id().to_string();
+    let row_form = [
+        ("device_id", first.as_str()),
+        ("vuln_id", "CVE-2018-13379"),
+        ("all_in_row", "1"),
+        ("back", "/vuln"),
+    ];
+    let audits = server.count("audit_events").await;
+    let marked = admin
+        .post(
+            "/vuln/suppress",
+            &[
+                &row_form[..],
+                &[
+                    ("kind", "accepted"),
+                    ("reason", "閉域網のみ。来月一斉更新"),
+                    ("until", until.as_str()),
+                ],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER, "{}", marked.body);
+    assert_eq!(server.count("vuln_suppressions").await, 25);
+    assert!(server.count("audit_events").await >= audits + 25);
+    let l = listing(&server).await;
+    assert!(!l.high.iter().any(|r| r.vuln_id == "CVE-2018-13379"));
+    let held: Vec<_> = l
+        .suppressed
+        .iter()
+        .filter(|r| r.vuln_id == "CVE-2018-13379")
+        .collect();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].devices.len(), 25);
+    let lifted = admin.post("/vuln/unsuppress", &row_form).await;
+    assert_eq!(lifted.status, StatusCode::SEE_OTHER, "{}", lifted.body);
+    assert_eq!(server.count("vuln_suppressions").await, 0);
+    let l = listing(&server).await;
+    assert_eq!(
+        l.high
+            .iter()
+            .filter(|r| r.vuln_id == "CVE-2018-13379")
+            .map(|r| r.devices.len())
+            .sum::<usize>(),
+        25
+    );
+
+    // A mark on one device splits it from the row; the other 24 stay together.
+    let single = ids[3].to_string();
+    let one = admin
+        .post(
+            "/vuln/suppress",
+            &[
+                ("device_id", single.as_str()),
+                ("vuln_id", "CVE-2018-13379"),
+                ("back", "/vuln"),
+                ("kind", "false_positive"),
+                ("reason", "予備機で電源を入れていない"),
+                ("until", until.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::SEE_OTHER, "{}", one.body);
+    let l = listing(&server).await;
+    assert!(has(&l.suppressed, "病棟FG-04", "CVE-2018-13379"));
+    let rest: Vec<_> = l
+        .high
+        .iter()
+        .filter(|r| r.vuln_id == "CVE-2018-13379")
+        .collect();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].devices.len(), 24);
+
+    // A device of another facility cannot be slipped into a row-wide mark.
+    let foreign = admin
+        .post(
+            "/vuln/suppress",
+            &[
+                ("device_id", "999999"),
+                ("vuln_id", "CVE-2018-13379"),
+                ("all_in_row", "1"),
+                ("back", "/vuln"),
+                ("kind", "accepted"),
+                ("reason", "x"),
+                ("until", until.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{}", foreign.body);
+
+    let _ = lone;
     server.stop().await;
 }
