@@ -20,6 +20,7 @@ pub struct Config {
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub alerts: AlertSettings,
+    pub feeds: FeedSettings,
 }
 
 /// Where vulnerability alerts go besides the in-app list (`[alerts]` in mamori.toml). All
@@ -85,6 +86,67 @@ impl AlertSettings {
     }
 }
 
+/// Where `mamori feeds update` downloads from (`[feeds]` in mamori.toml). The defaults are the
+/// official addresses; a hospital may point them at a mirror on its own network. The NVD API key
+/// is optional (it only raises NVD's rate limit) and may instead come from the environment
+/// variable MAMORI_NVD_API_KEY, so it need not sit in a file.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedSettings {
+    /// The CISA KEV catalog (JSON or CSV).
+    pub kev_url: String,
+    /// The NVD CVE API 2.0 endpoint.
+    pub nvd_url: String,
+    /// The MyJVN API endpoint; mamori adds the query (getVulnOverviewList).
+    pub jvn_url: String,
+    pub nvd_api_key: String,
+}
+
+impl Default for FeedSettings {
+    fn default() -> Self {
+        FeedSettings {
+            kev_url: crate::vuln::update::KEV_URL.to_string(),
+            nvd_url: crate::vuln::update::NVD_URL.to_string(),
+            jvn_url: crate::vuln::update::JVN_URL.to_string(),
+            nvd_api_key: String::new(),
+        }
+    }
+}
+
+// By hand, so that the API key never reaches a log line or an error.
+impl std::fmt::Debug for FeedSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeedSettings")
+            .field("kev_url", &mamori_net::redact_url(&self.kev_url))
+            .field("nvd_url", &mamori_net::redact_url(&self.nvd_url))
+            .field("jvn_url", &mamori_net::redact_url(&self.jvn_url))
+            .field(
+                "nvd_api_key",
+                &if self.nvd_api_key.is_empty() {
+                    ""
+                } else {
+                    "***"
+                },
+            )
+            .finish()
+    }
+}
+
+impl FeedSettings {
+    fn check(&self) -> Result<(), ConfigError> {
+        for (setting, url) in [
+            ("feeds.kev_url", &self.kev_url),
+            ("feeds.nvd_url", &self.nvd_url),
+            ("feeds.jvn_url", &self.jvn_url),
+        ] {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(bad(setting, "must start with https:// or http://"));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -96,6 +158,7 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             alerts: AlertSettings::default(),
+            feeds: FeedSettings::default(),
         }
     }
 }
@@ -112,6 +175,7 @@ pub struct FileConfig {
     pub session_idle_minutes: Option<i64>,
     pub session_absolute_hours: Option<i64>,
     pub alerts: Option<AlertSettings>,
+    pub feeds: Option<FeedSettings>,
 }
 
 /// Values given as flags or environment variables; `None` means "not given".
@@ -182,6 +246,15 @@ impl Config {
         if let Some(alerts) = file.alerts {
             alerts.check()?;
             config.alerts = alerts;
+        }
+        if let Some(feeds) = file.feeds {
+            feeds.check()?;
+            config.feeds = feeds;
+        }
+        if let Ok(key) = std::env::var("MAMORI_NVD_API_KEY")
+            && !key.trim().is_empty()
+        {
+            config.feeds.nvd_api_key = key.trim().to_string();
         }
         if let Ok(password) = std::env::var("MAMORI_SMTP_PASSWORD")
             && !password.is_empty()

@@ -509,7 +509,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let config = load_config(&cli, Overrides::default())?;
             let db = open(&config, OpenMode::ExistingAndMigrate).await?;
             let facility = set_up_facility(&db).await?;
-            vuln_cmd::feeds(&db, facility.id, &config.alerts, command)
+            vuln_cmd::feeds(&db, facility.id, &config, command)
                 .await
                 .map_err(Failure::new)
         }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use mamori_app::db::Db;
 use mamori_app::users::model::Actor;
-use mamori_app::vuln::{matches, store, view};
+use mamori_app::vuln::{matches, store, update, view};
 
 #[derive(Subcommand)]
 pub enum FeedsCommand {
@@ -18,6 +18,21 @@ pub enum FeedsCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Load a feed even if it is older than the one already loaded
+        #[arg(long)]
+        force: bool,
+    },
+    /// Download the feeds from their official addresses (or the mirrors set under [feeds] in
+    /// mamori.toml) and import them: the KEV catalog when it changed, NVD CVEs and JVN iPedia
+    /// entries changed since the last update. Uses HTTPS_PROXY/HTTP_PROXY/NO_PROXY
+    Update {
+        /// Only these sources (kev, nvd, jvn; repeat or separate with commas). Default: all
+        #[arg(long, value_delimiter = ',')]
+        source: Vec<String>,
+        /// NVD and JVN: fetch what changed since this date (YYYY-MM-DD) instead of since the
+        /// last update
+        #[arg(long)]
+        since: Option<String>,
+        /// KEV: load the downloaded catalog even if it is older than the one loaded
         #[arg(long)]
         force: bool,
     },
@@ -62,7 +77,7 @@ pub enum VulnCommand {
 pub async fn feeds(
     db: &Db,
     facility_id: i64,
-    alert_settings: &mamori_app::config::AlertSettings,
+    config: &mamori_app::config::Config,
     command: &FeedsCommand,
 ) -> Result<(), String> {
     match command {
@@ -92,39 +107,68 @@ pub async fn feeds(
                 .map_err(|e| e.to_string())?;
             bar.finish_and_clear();
             for r in &reports {
-                let version = if r.version.is_empty() {
-                    String::new()
-                } else if r.previous.is_empty() || r.previous == r.version {
-                    format!(" version {}", r.version)
-                } else {
-                    format!(" version {} (was {})", r.version, r.previous)
-                };
-                println!(
-                    "{}: {} {}{}: {} entries, {} added, {} updated, {} unchanged",
-                    store::base_name(&r.file),
-                    r.source,
-                    r.feed,
-                    version,
-                    r.entries,
-                    r.added,
-                    r.updated,
-                    r.unchanged
-                );
+                print_report(r);
             }
-            let refreshed = matches::refresh_all(db, matches::Cause::Feed)
-                .await
-                .map_err(|e| e.to_string())?;
-            let alerts: usize = refreshed.iter().map(|r| r.alerts.len()).sum();
-            let exact: usize = refreshed.iter().map(|r| r.exact).sum();
-            println!(
-                "Imported in {:.1} s. Matched the ledger again: {exact} vulnerabilities on devices, {alerts} new urgent.",
-                started.elapsed().as_secs_f64()
-            );
-            // Urgent matches go out by mail and webhook now, as the server would send them.
-            mamori_app::vuln::alerts::deliver_pending(db, alert_settings)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(())
+            after_import(db, config, started).await
+        }
+        FeedsCommand::Update {
+            source,
+            since,
+            force,
+        } => {
+            let mut sources = Vec::new();
+            for name in source {
+                let Some(s) = update::Source::parse(name) else {
+                    return Err(format!(
+                        "--source {name}: not a feed source; use kev, nvd or jvn"
+                    ));
+                };
+                if !sources.contains(&s) {
+                    sources.push(s);
+                }
+            }
+            if sources.is_empty() {
+                sources = update::Source::ALL.to_vec();
+            }
+            let since = match since {
+                None => None,
+                Some(text) => Some(
+                    update::day_start(text)
+                        .ok_or_else(|| format!("--since {text}: write the date as YYYY-MM-DD"))?,
+                ),
+            };
+            let options = update::UpdateOptions {
+                since,
+                force: *force,
+            };
+            let actor = Actor::command_line(Some(facility_id));
+            let bar = if std::io::stderr().is_terminal() {
+                indicatif::ProgressBar::new_spinner()
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            let mut note = |text: String| bar.set_message(text);
+            let started = std::time::Instant::now();
+            let result = update::update(
+                db,
+                &actor,
+                &config.feeds,
+                &config.data_dir,
+                &sources,
+                &options,
+                &mut note,
+            )
+            .await;
+            bar.finish_and_clear();
+            let reports = result.map_err(|e| e.to_string())?;
+            for r in &reports {
+                println!("{}: {}", r.source.as_str(), r.fetched);
+                for import in &r.imports {
+                    print_report(import);
+                }
+            }
+            after_import(db, config, started).await
         }
         FeedsCommand::Status { json } => {
             let h = store::holdings(db).await.map_err(|e| e.to_string())?;
@@ -291,6 +335,49 @@ pub async fn vuln(db: &Db, facility_id: i64, command: &VulnCommand) -> Result<()
             Ok(())
         }
     }
+}
+
+fn print_report(r: &store::FileReport) {
+    let version = if r.version.is_empty() {
+        String::new()
+    } else if r.previous.is_empty() || r.previous == r.version {
+        format!(" version {}", r.version)
+    } else {
+        format!(" version {} (was {})", r.version, r.previous)
+    };
+    println!(
+        "{}: {} {}{}: {} entries, {} added, {} updated, {} unchanged",
+        store::base_name(&r.file),
+        r.source,
+        r.feed,
+        version,
+        r.entries,
+        r.added,
+        r.updated,
+        r.unchanged
+    );
+}
+
+/// After new feed data: match the ledger again and send the alerts it raised by mail and
+/// webhook now, as the server would.
+async fn after_import(
+    db: &Db,
+    config: &mamori_app::config::Config,
+    started: std::time::Instant,
+) -> Result<(), String> {
+    let refreshed = matches::refresh_all(db, matches::Cause::Feed)
+        .await
+        .map_err(|e| e.to_string())?;
+    let alerts: usize = refreshed.iter().map(|r| r.alerts.len()).sum();
+    let exact: usize = refreshed.iter().map(|r| r.exact).sum();
+    println!(
+        "Imported in {:.1} s. Matched the ledger again: {exact} vulnerabilities on devices, {alerts} new urgent.",
+        started.elapsed().as_secs_f64()
+    );
+    mamori_app::vuln::alerts::deliver_pending(db, &config.alerts)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// The reason in one English line: which feed, which criterion, which range, which version.

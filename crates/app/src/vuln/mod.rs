@@ -10,4 +10,5 @@ pub mod model;
 pub mod pages;
 pub mod store;
 pub mod suggest;
+pub mod update;
 pub mod view;

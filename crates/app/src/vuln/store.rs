@@ -183,6 +183,20 @@ async fn write_file(
         entries: file.entries(),
         ..FileReport::default()
     };
+    let (added, updated) = write_entries(w, file, progress).await?;
+    report.added = added;
+    report.updated = updated;
+    report.unchanged = report.entries.saturating_sub(added + updated);
+    record_feed(w, actor, &report).await?;
+    Ok(report)
+}
+
+/// Writes a file's entries; returns how many were added and updated.
+async fn write_entries(
+    w: &mut WriteTx,
+    file: FeedFile,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(usize, usize), VulnError> {
     let name = file.name.clone();
     let mut on_rows = |done: usize, total: usize| {
         progress(Progress::Writing {
@@ -191,16 +205,22 @@ async fn write_file(
             total,
         })
     };
-    let (added, updated) = match file.loaded {
+    Ok(match file.loaded {
         Loaded::Kev(catalog) => write_kev(w, &catalog).await?,
         Loaded::Nvd(feed) => write_nvd(w, feed, &mut on_rows).await?,
         Loaded::Jvn(feed) => write_jvn(w, &feed).await?,
         Loaded::Products(products) => write_products(w, &products).await?,
+    })
+}
+
+/// Notes what a feed brought (its version is what the next import is compared with) and
+/// audits it.
+async fn record_feed(w: &mut WriteTx, actor: &Actor, report: &FileReport) -> Result<(), VulnError> {
+    let version = if report.version.is_empty() {
+        report.previous.clone()
+    } else {
+        report.version.clone()
     };
-    report.added = added;
-    report.updated = updated;
-    report.unchanged = report.entries.saturating_sub(added + updated);
-    let now = now_text();
     sqlx::query(
         "INSERT INTO vuln_feeds (feed, source, version, file_name, entries, added, updated, imported_at, imported_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -208,28 +228,86 @@ async fn write_file(
             file_name = excluded.file_name, entries = excluded.entries, added = excluded.added,
             updated = excluded.updated, imported_at = excluded.imported_at, imported_by = excluded.imported_by",
     )
-    .bind(feed.clone())
-    .bind(source)
-    .bind(if version.is_empty() { previous.clone() } else { version.clone() })
+    .bind(report.feed.clone())
+    .bind(report.source)
+    .bind(version)
     .bind(base_name(&report.file))
     .bind(report.entries as i64)
-    .bind(added as i64)
-    .bind(updated as i64)
-    .bind(now)
+    .bind(report.added as i64)
+    .bind(report.updated as i64)
+    .bind(now_text())
     .bind(actor.name.clone())
     .execute(&mut *w.tx)
     .await?;
     audit::append(
         w,
         actor,
-        Event::new("import", "vuln_feed", &feed)
+        Event::new("import", "vuln_feed", &report.feed)
             .label(base_name(&report.file))
-            .change("version", previous, version)
+            .change("version", report.previous.clone(), report.version.clone())
             .change("entries", "", report.entries.to_string())
-            .change("added", "", added.to_string())
-            .change("updated", "", updated.to_string()),
+            .change("added", "", report.added.to_string())
+            .change("updated", "", report.updated.to_string()),
     )
     .await?;
+    Ok(())
+}
+
+/// Imports the pages one `mamori feeds update` fetched (NVD API or MyJVN responses) in one
+/// transaction, as one feed `feed` whose version is `version`: the point the next update goes
+/// on from. No pages (nothing changed since) still moves that point.
+pub async fn import_pages(
+    db: &Db,
+    actor: &Actor,
+    source: &'static str,
+    feed: &str,
+    version: &str,
+    pages: &[PathBuf],
+    progress: &mut ProgressFn<'_>,
+) -> Result<FileReport, VulnError> {
+    actor.require(Permission::Edit)?;
+    let mut w = db.write().await?;
+    let loaded = loaded_versions(&mut w).await?;
+    let mut report = FileReport {
+        file: pages
+            .first()
+            .and_then(|p| p.parent())
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
+        source,
+        feed: feed.to_string(),
+        version: version.to_string(),
+        previous: loaded.get(feed).cloned().unwrap_or_default(),
+        ..FileReport::default()
+    };
+    let total = pages.len();
+    for (index, path) in pages.iter().enumerate() {
+        progress(Progress::Reading {
+            file: path.display().to_string(),
+            index,
+            total,
+        });
+        let owned = path.clone();
+        let parsed = tokio::task::spawn_blocking(move || feeds::read_file(&owned))
+            .await
+            .map_err(|e| VulnError::Internal(format!("the feed reader stopped: {e}")))??;
+        for file in parsed {
+            if file.identity().0 != source {
+                return Err(VulnError::Internal(format!(
+                    "{}: expected a {source} response, found a {} feed",
+                    path.display(),
+                    file.identity().0
+                )));
+            }
+            report.entries += file.entries();
+            let (added, updated) = write_entries(&mut w, file, progress).await?;
+            report.added += added;
+            report.updated += updated;
+        }
+    }
+    report.unchanged = report.entries.saturating_sub(report.added + report.updated);
+    record_feed(&mut w, actor, &report).await?;
+    w.commit().await?;
     Ok(report)
 }
 

@@ -9,7 +9,7 @@ use sqlx::Connection;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mamori");
 
-fn mamori(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn mamori(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
         .current_dir(dir)
         .args(args)
@@ -20,7 +20,7 @@ fn mamori(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
@@ -47,7 +47,7 @@ fn mamori_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
 }
 
 /// Sets up a data folder headlessly with an admin and returns it.
-fn set_up(dir: &Path) {
+pub(crate) fn set_up(dir: &Path) {
     let out = mamori_stdin(
         dir,
         &[

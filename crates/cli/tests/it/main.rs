@@ -6,6 +6,7 @@ mod browser;
 mod checklist;
 mod checklist_answers;
 mod cli;
+mod feeds_update;
 mod flows;
 mod import;
 mod kit;
