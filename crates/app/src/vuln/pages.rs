@@ -76,16 +76,17 @@ fn row_text(c: &Ctx, row: MatchRow, listed: usize) -> RowText {
         "version-incomparable" => reason.push_str(&c.t("vuln-note-incomparable")),
         _ => {}
     }
-    let next_step = if row.fixed_version.is_empty() {
-        c.t1("vuln-step-vendor", "vendor", &vendor_or(c, &row.vendor))
-    } else {
-        c.t2(
+    let next_step = match (row.vendor.is_empty(), row.fixed_version.is_empty()) {
+        (true, true) => c.t("vuln-step-no-vendor"),
+        (true, false) => c.t1("vuln-step-fixed-no-vendor", "fixed", &row.fixed_version),
+        (false, true) => c.t1("vuln-step-vendor", "vendor", &row.vendor),
+        (false, false) => c.t2(
             "vuln-step-vendor-fixed",
             "vendor",
-            &vendor_or(c, &row.vendor),
+            &row.vendor,
             "fixed",
             &row.fixed_version,
-        )
+        ),
     };
     let next_step = format!("{} {}", c.t(row.next_step), next_step);
     let others = if row.others() > 0 {
@@ -111,14 +112,6 @@ fn row_text(c: &Ctx, row: MatchRow, listed: usize) -> RowText {
         listed,
         unlisted,
         whole_row,
-    }
-}
-
-fn vendor_or(c: &Ctx, vendor: &str) -> String {
-    if vendor.is_empty() {
-        c.t("vuln-vendor-unknown")
-    } else {
-        vendor.to_string()
     }
 }
 

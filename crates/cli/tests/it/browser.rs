@@ -397,6 +397,74 @@ async fn first_day_walk_in_chromium() {
     );
     screenshot(&c, "06f-diagram").await;
 
+    // Vulnerabilities: a FortiGate on 6.0.4 behind the VPN, the real KEV catalog and NVD entry
+    // loaded through the page, and 「今すぐ対応」 says what to do, on screen and on paper.
+    if let (Some(kev), Some(nvd)) = (
+        crate::kit::shared_data("kev"),
+        crate::kit::shared_data("nvd/api-2.0-per-cve"),
+    ) {
+        c.goto(&format!("{}/ledger/new", server.base))
+            .await
+            .unwrap();
+        fill(&c, "name", "本館FortiGate").await;
+        fill(&c, "os_version", "6.0.4").await;
+        fill(&c, "cpes", "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*").await;
+        c.find(Locator::Id("external_connection"))
+            .await
+            .unwrap()
+            .select_by_value("vpn")
+            .await
+            .unwrap();
+        submit(&c, "/ledger").await;
+        for file in [
+            kev.join("known_exploited_vulnerabilities.json"),
+            nvd.join("CVE-2018-13379.json"),
+        ] {
+            c.goto(&format!("{}/vuln/feeds", server.base))
+                .await
+                .unwrap();
+            c.find(Locator::Css("input[name=file]"))
+                .await
+                .unwrap()
+                .send_keys(file.canonicalize().unwrap().to_str().unwrap())
+                .await
+                .unwrap();
+            submit(&c, "/vuln/feeds/import").await;
+            assert!(
+                c.find(Locator::Id("feed-report")).await.is_ok(),
+                "{}",
+                text(&c).await
+            );
+        }
+        c.goto(&format!("{}/vuln", server.base)).await.unwrap();
+        let page = text(&c).await;
+        for want in ["本館FortiGate", "CVE-2018-13379", "ランサムウェア", "6.0.5"] {
+            assert!(page.contains(want), "{want}: {page}");
+        }
+        // The suppression form opens in place; its fields are there and required.
+        let opener = c
+            .find(Locator::Css("details.suppress summary"))
+            .await
+            .unwrap();
+        opener.click().await.unwrap();
+        let reason = c
+            .find(Locator::Css("details.suppress input[name=reason]"))
+            .await
+            .unwrap();
+        assert!(reason.is_displayed().await.unwrap());
+        assert_eq!(
+            reason.attr("required").await.unwrap().as_deref(),
+            Some("true")
+        );
+        screenshot(&c, "06g-vuln").await;
+        check_printout(&c, "06g-vuln", &["本館FortiGate", "CVE-2018-13379"]).await;
+        c.goto(&format!("{}/vuln/cves/CVE-2018-13379", server.base))
+            .await
+            .unwrap();
+        assert!(text(&c).await.contains("本館FortiGate"));
+        screenshot(&c, "06h-vuln-cve").await;
+    }
+
     // The checklist: open 2025年度, see the data's suggestions, answer two items, print.
     c.goto(&format!("{}/checklist?year=2025", server.base))
         .await
