@@ -95,6 +95,15 @@ pub async fn feeds(
                     bar.set_message(format!("reading {}/{} {}", index + 1, total, file));
                     bar.tick();
                 }
+                // NVD feeds are stored while being read: their total is not known yet.
+                store::Progress::Writing {
+                    file,
+                    done,
+                    total: 0,
+                } => {
+                    bar.set_message(format!("writing {} ({done})", store::base_name(&file)));
+                    bar.tick();
+                }
                 store::Progress::Writing { file, done, total } => {
                     bar.set_length(total as u64);
                     bar.set_position(done as u64);

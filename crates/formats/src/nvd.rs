@@ -103,14 +103,6 @@ fn error(place: impl Into<String>, message: impl Into<String>) -> NvdError {
 // ---- API 2.0 ----
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Response20 {
-    #[serde(default)]
-    timestamp: String,
-    vulnerabilities: Vec<Wrapped20>,
-}
-
-#[derive(Deserialize)]
 struct Wrapped20 {
     cve: Cve20,
 }
@@ -292,14 +284,6 @@ impl From<Cve20> for Cve {
 }
 
 // ---- legacy 1.1 feeds ----
-
-#[derive(Deserialize)]
-struct Feed11 {
-    #[serde(rename = "CVE_data_timestamp", default)]
-    timestamp: String,
-    #[serde(rename = "CVE_Items")]
-    items: Vec<Item11>,
-}
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
@@ -504,6 +488,38 @@ fn json_error(e: &serde_json::Error) -> NvdError {
 
 /// Reads NVD JSON (already decompressed) in any of its shapes.
 pub fn parse(bytes: &[u8]) -> Result<Feed, NvdError> {
+    let mut cves = Vec::new();
+    let head = parse_each(bytes, |cve| {
+        cves.push(cve);
+        true
+    })?;
+    Ok(Feed {
+        format: head.format,
+        timestamp: head.timestamp,
+        cves,
+    })
+}
+
+/// What [`parse_each`] found besides the CVEs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Head {
+    /// "2.0" or "1.1".
+    pub format: &'static str,
+    /// As [`Feed::timestamp`].
+    pub timestamp: String,
+    /// How many CVEs were handed over.
+    pub count: usize,
+}
+
+/// Why a `parse_each` callback's `false` stopped the reading; never shown to a user as the
+/// cause of a problem in the file.
+const STOPPED: &str = "stopped by the reader";
+
+/// Reads NVD JSON like [`parse`], handing each CVE to `each` as soon as it is read, so that a
+/// caller can store CVEs while the rest of a 70 MB feed is still being read. `each` returns
+/// false to stop (the result is then an error). A file cut short fails only at its end, after
+/// the CVEs before the cut were handed over: a caller must not keep them.
+pub fn parse_each(bytes: &[u8], mut each: impl FnMut(Cve) -> bool) -> Result<Head, NvdError> {
     let text =
         std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
             error(
@@ -517,45 +533,150 @@ pub fn parse(bytes: &[u8]) -> Result<Feed, NvdError> {
             "this is not NVD data (expected an API 2.0 response, a 2.0 or 1.1 yearly feed, or a CVE object)",
         ));
     }
-    let feed = match shape(text) {
-        "1.1" => {
-            let raw: Feed11 = serde_json::from_str(text).map_err(|e| json_error(&e))?;
-            Feed {
-                format: "1.1",
-                timestamp: raw.timestamp,
-                cves: raw.items.into_iter().map(Cve::from).collect(),
-            }
-        }
-        "2.0" => {
-            let raw: Response20 = serde_json::from_str(text).map_err(|e| json_error(&e))?;
-            Feed {
-                format: "2.0",
-                timestamp: raw.timestamp,
-                cves: raw
-                    .vulnerabilities
-                    .into_iter()
-                    .map(|w| Cve::from(w.cve))
-                    .collect(),
-            }
-        }
-        _ => {
-            let raw: Cve20 = serde_json::from_str(text).map_err(|e| json_error(&e))?;
-            Feed {
-                format: "2.0",
-                timestamp: String::new(),
-                cves: vec![Cve::from(raw)],
-            }
-        }
-    };
-    for (n, cve) in feed.cves.iter().enumerate() {
+    let mut count = 0;
+    let mut bad_id: Option<NvdError> = None;
+    let mut checked = |cve: Cve| {
+        count += 1;
         if !crate::kev::is_cve_id(&cve.id) {
-            return Err(error(
-                format!("CVE {} of the file", n + 1),
+            bad_id = Some(error(
+                format!("CVE {count} of the file"),
                 format!("{:?} is not a CVE id like CVE-2018-13379", cve.id),
             ));
+            return false;
         }
+        each(cve)
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result = match shape(text) {
+        "1.1" => serde::de::DeserializeSeed::deserialize(
+            Streamed::<Item11, _> {
+                timestamp_key: "CVE_data_timestamp",
+                items_key: "CVE_Items",
+                each: &mut checked,
+                item: std::marker::PhantomData,
+            },
+            &mut de,
+        )
+        .map(|timestamp| ("1.1", timestamp)),
+        "2.0" => serde::de::DeserializeSeed::deserialize(
+            Streamed::<Wrapped20, _> {
+                timestamp_key: "timestamp",
+                items_key: "vulnerabilities",
+                each: &mut checked,
+                item: std::marker::PhantomData,
+            },
+            &mut de,
+        )
+        .map(|timestamp| ("2.0", timestamp)),
+        _ => Cve20::deserialize(&mut de).map(|raw| {
+            checked(Cve::from(raw));
+            ("2.0", String::new())
+        }),
     }
-    Ok(feed)
+    .and_then(|found| de.end().map(|()| found));
+    if let Some(e) = bad_id {
+        return Err(e);
+    }
+    let (format, timestamp) = result.map_err(|e| json_error(&e))?;
+    Ok(Head {
+        format,
+        timestamp,
+        count,
+    })
+}
+
+/// NVD items that become [`Cve`]s.
+trait Item: for<'de> Deserialize<'de> {
+    fn cve(self) -> Cve;
+}
+
+impl Item for Item11 {
+    fn cve(self) -> Cve {
+        Cve::from(self)
+    }
+}
+
+impl Item for Wrapped20 {
+    fn cve(self) -> Cve {
+        Cve::from(self.cve)
+    }
+}
+
+/// A feed object read key by key: its timestamp kept, its array of items handed over one by
+/// one, every other key skipped.
+struct Streamed<'f, I, F> {
+    timestamp_key: &'static str,
+    items_key: &'static str,
+    each: &'f mut F,
+    item: std::marker::PhantomData<I>,
+}
+
+impl<'de, I: Item, F: FnMut(Cve) -> bool> serde::de::DeserializeSeed<'de> for Streamed<'_, I, F> {
+    type Value = String;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, I: Item, F: FnMut(Cve) -> bool> serde::de::Visitor<'de> for Streamed<'_, I, F> {
+    type Value = String;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "an NVD feed object with {}", self.items_key)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<String, A::Error> {
+        let mut timestamp = String::new();
+        let mut saw_items = false;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == self.timestamp_key {
+                timestamp = map.next_value::<Option<String>>()?.unwrap_or_default();
+            } else if key == self.items_key {
+                saw_items = true;
+                map.next_value_seed(Items::<I, F> {
+                    each: &mut *self.each,
+                    item: std::marker::PhantomData,
+                })?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        if !saw_items {
+            return Err(serde::de::Error::missing_field(self.items_key));
+        }
+        Ok(timestamp)
+    }
+}
+
+struct Items<'f, I, F> {
+    each: &'f mut F,
+    item: std::marker::PhantomData<I>,
+}
+
+impl<'de, I: Item, F: FnMut(Cve) -> bool> serde::de::DeserializeSeed<'de> for Items<'_, I, F> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, I: Item, F: FnMut(Cve) -> bool> serde::de::Visitor<'de> for Items<'_, I, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of CVE items")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element::<I>()? {
+            if !(self.each)(item.cve()) {
+                return Err(serde::de::Error::custom(STOPPED));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

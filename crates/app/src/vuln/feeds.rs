@@ -167,6 +167,147 @@ pub fn read_bytes(name: &str, bytes: Vec<u8>) -> Result<Vec<FeedFile>, FeedError
     Ok(out)
 }
 
+/// A CVE made ready for the database while the feed is still being read: everything the
+/// writer binds, worked out on the reading thread.
+#[derive(Debug, Clone)]
+pub struct NvdRow {
+    pub id: String,
+    pub published: String,
+    pub last_modified: String,
+    pub description: String,
+    pub cvss_version: String,
+    pub cvss_score_x10: i64,
+    pub cvss_severity: String,
+    pub cvss_vector: String,
+    pub cwes: String,
+    pub refs: String,
+    /// The configurations as stored (JSON of `model::StoredConfig`).
+    pub configurations: String,
+    /// vendor:product keys of its criteria, for the candidate index.
+    pub product_keys: Vec<String>,
+}
+
+impl NvdRow {
+    pub fn of(cve: nvd::Cve) -> NvdRow {
+        let (cvss_version, cvss_score_x10, cvss_severity, cvss_vector) = match cve.cvss {
+            Some(s) => (
+                s.version,
+                (s.score * 10.0).round() as i64,
+                s.severity,
+                s.vector,
+            ),
+            None => (String::new(), 0, String::new(), String::new()),
+        };
+        // Plain data of strings and booleans: serialising it cannot fail.
+        let configurations =
+            serde_json::to_string(&super::model::stored_configs(&cve.configurations))
+                .unwrap_or_else(|_| "[]".to_string());
+        NvdRow {
+            product_keys: super::model::product_keys(&cve.configurations),
+            published: super::store::normalize_time(&cve.published),
+            last_modified: super::store::normalize_time(&cve.last_modified),
+            id: cve.id,
+            description: cve.description,
+            cvss_version,
+            cvss_score_x10,
+            cvss_severity,
+            cvss_vector,
+            cwes: cve.cwes.join(" "),
+            refs: cve.references.join("\n"),
+            configurations,
+        }
+    }
+}
+
+/// CVEs handed to the writer at a time while a big NVD feed is read.
+const NVD_BATCH: usize = 1000;
+
+/// What the reading thread hands the writer, in file order.
+#[derive(Debug)]
+pub enum Piece {
+    /// CVEs of the NVD file `file` (more may follow).
+    Nvd { file: String, rows: Vec<NvdRow> },
+    /// The NVD file `file` was read to its end.
+    NvdEnd {
+        file: String,
+        feed: String,
+        timestamp: String,
+        entries: usize,
+    },
+    /// Any other feed file, whole.
+    File(FeedFile),
+}
+
+/// Reads one file (which may unpack to several) and hands it over piece by piece: NVD files
+/// as batches of prepared CVEs while they are being read, others whole. `send` returns false
+/// when the writer has stopped. A file with a problem ends with the error, after whatever
+/// pieces came before it; the caller must then drop what it got.
+pub fn read_file_streamed(
+    path: &Path,
+    send: &mut dyn FnMut(Piece) -> bool,
+) -> Result<(), FeedError> {
+    let name = path.display().to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| FeedError::new(&name, "", format!("cannot read: {e}")))?;
+    let files =
+        archive::unpack(&name, bytes).map_err(|e| FeedError::new(&name, e.place, e.message))?;
+    let mut any = false;
+    for (inner, bytes) in files {
+        if !is_feed_name(&inner) && inner != name {
+            continue;
+        }
+        any = true;
+        if sniff(&bytes) != Some(Kind::Nvd) {
+            let loaded = parse(&inner, &bytes)?;
+            if !send(Piece::File(FeedFile {
+                loaded,
+                name: inner,
+            })) {
+                return Ok(());
+            }
+            continue;
+        }
+        let mut batch = Vec::with_capacity(NVD_BATCH);
+        let mut open = true;
+        let head = nvd::parse_each(&bytes, |cve| {
+            batch.push(NvdRow::of(cve));
+            if batch.len() >= NVD_BATCH {
+                let rows = std::mem::replace(&mut batch, Vec::with_capacity(NVD_BATCH));
+                open = send(Piece::Nvd {
+                    file: inner.clone(),
+                    rows,
+                });
+            }
+            open
+        });
+        if !open {
+            return Ok(());
+        }
+        let head = head.map_err(|e| FeedError::new(&inner, e.place, e.message))?;
+        drop(bytes);
+        if !batch.is_empty()
+            && !send(Piece::Nvd {
+                file: inner.clone(),
+                rows: batch,
+            })
+        {
+            return Ok(());
+        }
+        if !send(Piece::NvdEnd {
+            feed: format!("nvd:{}", stem(&inner)),
+            file: inner,
+            timestamp: head.timestamp,
+            entries: head.count,
+        }) {
+            return Ok(());
+        }
+    }
+    if !any {
+        return Err(FeedError::new(&name, "", "the archive holds no feed file"));
+    }
+    Ok(())
+}
+
 /// What a file holds, judged by its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 
 use sqlx::{AssertSqlSafe, Row};
 
-use super::feeds::{self, FeedError, FeedFile, Loaded};
-use super::model;
+use super::feeds::{self, FeedError, FeedFile, Loaded, NvdRow};
 use crate::db::audit::{self, Event};
 use crate::db::{Db, DbError, WriteTx, now_text, placeholders};
 use crate::users::model::{Actor, Forbidden, Permission};
@@ -114,12 +113,67 @@ pub async fn import_paths(
             index,
             total,
         });
-        let parsed = tokio::task::spawn_blocking(move || feeds::read_file(&path))
+        // The file is read on a blocking thread that hands NVD CVEs over in batches, so they
+        // are stored while the rest is still being read.
+        let (sender, mut pieces) = tokio::sync::mpsc::channel::<feeds::Piece>(4);
+        let reader = tokio::task::spawn_blocking(move || {
+            feeds::read_file_streamed(&path, &mut |piece| sender.blocking_send(piece).is_ok())
+        });
+        let mut counts: HashMap<String, Count> = HashMap::new();
+        while let Some(piece) = pieces.recv().await {
+            match piece {
+                feeds::Piece::File(file) => {
+                    reports.push(write_file(&mut w, actor, &loaded, file, force, progress).await?);
+                }
+                feeds::Piece::Nvd { file, rows } => {
+                    let (added, updated) = write_nvd_rows(&mut w, rows).await?;
+                    let count = counts.entry(file.clone()).or_default();
+                    *count = (count.0 + added, count.1 + updated);
+                    progress(Progress::Writing {
+                        file,
+                        done: count.0 + count.1,
+                        total: 0,
+                    });
+                }
+                feeds::Piece::NvdEnd {
+                    file,
+                    feed,
+                    timestamp,
+                    entries,
+                } => {
+                    let previous = loaded.get(&feed).cloned().unwrap_or_default();
+                    if !force
+                        && !timestamp.is_empty()
+                        && !previous.is_empty()
+                        && timestamp < previous
+                    {
+                        return Err(VulnError::Older {
+                            file,
+                            feed_source: "nvd",
+                            offered: timestamp,
+                            loaded: previous,
+                        });
+                    }
+                    let (added, updated) = counts.remove(&file).unwrap_or_default();
+                    let report = FileReport {
+                        file,
+                        source: "nvd",
+                        feed,
+                        version: timestamp,
+                        previous,
+                        entries,
+                        added,
+                        updated,
+                        unchanged: entries.saturating_sub(added + updated),
+                    };
+                    record_feed(&mut w, actor, &report).await?;
+                    reports.push(report);
+                }
+            }
+        }
+        reader
             .await
             .map_err(|e| VulnError::Internal(format!("the feed reader stopped: {e}")))??;
-        for file in parsed {
-            reports.push(write_file(&mut w, actor, &loaded, file, force, progress).await?);
-        }
     }
     w.commit().await?;
     Ok(reports)
@@ -471,20 +525,35 @@ async fn write_nvd(
     feed: mamori_formats::nvd::Feed,
     on_rows: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<Count, VulnError> {
-    // A CVE listed twice (pages fetched while NVD changed it) keeps its newest copy.
-    let mut newest: HashMap<String, mamori_formats::nvd::Cve> = HashMap::new();
-    for mut cve in feed.cves {
-        cve.last_modified = normalize_time(&cve.last_modified);
-        match newest.get(&cve.id) {
-            Some(kept) if kept.last_modified >= cve.last_modified => {}
+    let total = feed.cves.len();
+    let rows: Vec<NvdRow> = feed.cves.into_iter().map(NvdRow::of).collect();
+    let mut count = (0, 0);
+    let mut done = 0;
+    for part in rows.chunks(1000) {
+        let (added, updated) = write_nvd_rows(w, part.to_vec()).await?;
+        count = (count.0 + added, count.1 + updated);
+        done += part.len();
+        on_rows(done, total);
+    }
+    Ok(count)
+}
+
+/// Stores CVEs; one already stored is replaced only by a newer revision. Batches of one import
+/// share its transaction, so a CVE met twice (pages fetched while NVD changed it) ends as its
+/// newest copy.
+async fn write_nvd_rows(w: &mut WriteTx, rows: Vec<NvdRow>) -> Result<Count, VulnError> {
+    let mut newest: HashMap<String, NvdRow> = HashMap::with_capacity(rows.len());
+    for row in rows {
+        match newest.get(&row.id) {
+            Some(kept) if kept.last_modified >= row.last_modified => {}
             _ => {
-                newest.insert(cve.id.clone(), cve);
+                newest.insert(row.id.clone(), row);
             }
         }
     }
     let ids: Vec<&str> = newest.keys().map(String::as_str).collect();
     let stored = stored_dates(w, ("vuln_cves", "cve_id", "last_modified"), &ids).await?;
-    let mut cves: Vec<mamori_formats::nvd::Cve> = newest
+    let mut cves: Vec<NvdRow> = newest
         .into_values()
         .filter(|c| stored.get(&c.id).is_none_or(|old| c.last_modified > *old))
         .collect();
@@ -498,58 +567,44 @@ async fn write_nvd(
     delete_ids(w, "vuln_cve_products", "cve_id", &replaced).await?;
     let backend = w.backend();
     let total = cves.len();
-    let mut done = 0;
-    for part in cves.chunks(rows_per_statement(11)) {
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for part in cves.chunks_mut(rows_per_statement(11)) {
         let sql = format!(
             "INSERT INTO vuln_cves (cve_id, published, last_modified, description, cvss_version, cvss_score_x10, cvss_severity, cvss_vector, cwes, refs, configurations) VALUES {}",
             values_groups(backend, part.len(), 11)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        let mut keys: Vec<(String, String)> = Vec::new();
         for c in part {
-            let configs = serde_json::to_string(&model::stored_configs(&c.configurations))
-                .map_err(|e| VulnError::Internal(e.to_string()))?;
-            let (version, score, severity, vector) = match &c.cvss {
-                Some(s) => (
-                    s.version.clone(),
-                    (s.score * 10.0).round() as i64,
-                    s.severity.clone(),
-                    s.vector.clone(),
-                ),
-                None => (String::new(), 0, String::new(), String::new()),
-            };
-            q = q
-                .bind(c.id.clone())
-                .bind(normalize_time(&c.published))
-                .bind(c.last_modified.clone())
-                .bind(c.description.clone())
-                .bind(version)
-                .bind(score)
-                .bind(severity)
-                .bind(vector)
-                .bind(c.cwes.join(" "))
-                .bind(c.references.join("\n"))
-                .bind(configs);
             keys.extend(
-                model::product_keys(&c.configurations)
+                std::mem::take(&mut c.product_keys)
                     .into_iter()
                     .map(|k| (c.id.clone(), k)),
             );
+            q = q
+                .bind(std::mem::take(&mut c.id))
+                .bind(std::mem::take(&mut c.published))
+                .bind(std::mem::take(&mut c.last_modified))
+                .bind(std::mem::take(&mut c.description))
+                .bind(std::mem::take(&mut c.cvss_version))
+                .bind(c.cvss_score_x10)
+                .bind(std::mem::take(&mut c.cvss_severity))
+                .bind(std::mem::take(&mut c.cvss_vector))
+                .bind(std::mem::take(&mut c.cwes))
+                .bind(std::mem::take(&mut c.refs))
+                .bind(std::mem::take(&mut c.configurations));
         }
         q.execute(&mut *w.tx).await?;
-        for keys in keys.chunks(rows_per_statement(2)) {
-            let sql = format!(
-                "INSERT INTO vuln_cve_products (cve_id, vendor_product) VALUES {}",
-                values_groups(backend, keys.len(), 2)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (cve, key) in keys {
-                q = q.bind(cve.clone()).bind(key.clone());
-            }
-            q.execute(&mut *w.tx).await?;
+    }
+    for part in keys.chunks_mut(rows_per_statement(2)) {
+        let sql = format!(
+            "INSERT INTO vuln_cve_products (cve_id, vendor_product) VALUES {}",
+            values_groups(backend, part.len(), 2)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (cve, key) in part {
+            q = q.bind(std::mem::take(cve)).bind(std::mem::take(key));
         }
-        done += part.len();
-        on_rows(done, total);
+        q.execute(&mut *w.tx).await?;
     }
     Ok((total - replaced.len(), replaced.len()))
 }

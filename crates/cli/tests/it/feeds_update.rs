@@ -204,6 +204,22 @@ fn update(dir: &Path, args: &[&str]) -> std::process::Output {
     command.output().expect("mamori feeds update")
 }
 
+/// The main FortiGate on 6.0.4 behind the VPN, as the ledger would hold it.
+fn add_fortigate(rt: &tokio::runtime::Runtime, dir: &Path) {
+    rt.block_on(async {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", dir.join("mamori-data/mamori.db").display());
+        let mut c = sqlx::SqliteConnection::connect(&url).await.expect("db");
+        sqlx::query(
+            "INSERT INTO devices (facility_id, kind, name, cpes, os_version, external_connection, created_at, updated_at)
+             SELECT MIN(id), 'network', '本館FortiGate', 'cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*', '6.0.4', 'vpn', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM facilities",
+        )
+        .execute(&mut c)
+        .await
+        .expect("device");
+    });
+}
+
 async fn scalar(dir: &Path, sql: &str) -> String {
     use sqlx::Connection;
     let url = format!(
@@ -248,19 +264,7 @@ fn feeds_update_from_a_local_mirror() {
     set_up(dir);
     let (smtp_port, mails) = start_smtp(&rt);
     write_settings(dir, &base, smtp_port);
-    // The main FortiGate on 6.0.4, as the ledger would hold it.
-    rt.block_on(async {
-        use sqlx::Connection;
-        let url = format!("sqlite://{}", dir.join("mamori-data/mamori.db").display());
-        let mut c = sqlx::SqliteConnection::connect(&url).await.expect("db");
-        sqlx::query(
-            "INSERT INTO devices (facility_id, kind, name, cpes, os_version, external_connection, created_at, updated_at)
-             SELECT MIN(id), 'network', '本館FortiGate', 'cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*', '6.0.4', 'vpn', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM facilities",
-        )
-        .execute(&mut c)
-        .await
-        .expect("device");
-    });
+    add_fortigate(&rt, dir);
 
     // A source that does not exist is refused before anything is fetched.
     let wrong = update(dir, &["--source", "osv"]);
@@ -423,5 +427,142 @@ fn feeds_update_from_a_local_mirror() {
     assert!(
         said.contains("kev") && said.contains("127.0.0.1:9"),
         "{said}"
+    );
+}
+
+/// `mamori feeds import` with the real files (KEV, the NVD 2018 1.1 feed, NVD 2.0 CVE objects,
+/// an API page), then `vuln list` and `vuln suppress` as a script would use them; a feed cut
+/// short changes nothing.
+#[test]
+fn feeds_import_and_vuln_commands() {
+    let (Some(kev), Some(nvd)) = (shared_data("kev"), shared_data("nvd")) else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    set_up(dir);
+    add_fortigate(&rt, dir);
+    let path = |p: PathBuf| p.to_str().expect("path").to_string();
+    let files = [
+        path(kev.join("known_exploited_vulnerabilities.json")),
+        path(nvd.join("feeds-1.1/nvdcve-1.1-2018.json.gz")),
+        path(nvd.join("api-2.0-per-cve")),
+        path(nvd.join("api-2.0-responses/cves-1999.json.gz")),
+    ];
+    let args: Vec<&str> = ["feeds", "import"]
+        .into_iter()
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let done = mamori(dir, &args);
+    let said = text(&done);
+    assert!(done.status.success(), "{said}");
+    assert!(
+        said.contains("nvdcve-1.1-2018.json: nvd nvd:nvdcve-1.1-2018 version 2020-09-17T07:46Z: 16386 entries, 16386 added"),
+        "{said}"
+    );
+    assert!(said.contains("CVE-2018-13379.json: nvd"), "{said}");
+    assert!(said.contains("cves-1999.json: nvd"), "{said}");
+    let count = |sql: &str| -> i64 { rt.block_on(scalar(dir, sql)).parse().expect("count") };
+    let cves = count("SELECT CAST(COUNT(*) AS TEXT) FROM vuln_cves");
+    assert!(cves > 16386, "{cves}");
+
+    // The same files again: nothing new.
+    let again = mamori(dir, &args);
+    assert!(
+        text(&again).contains("16386 entries, 0 added, 0 updated, 16386 unchanged"),
+        "{}",
+        text(&again)
+    );
+
+    // The prioritised list as JSON: the FortiGate's KEV match with ransomware use, first.
+    let listed = mamori(dir, &["vuln", "list", "--json"]);
+    assert!(listed.status.success(), "{}", text(&listed));
+    let items: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    assert_eq!(items[0]["ransomware"], true, "{}", items[0]);
+    let first = items
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["cve"] == "CVE-2018-13379"))
+        .expect("CVE-2018-13379 listed");
+    assert_eq!(first["device"], "本館FortiGate", "{first}");
+    assert_eq!(first["kev"], true);
+    assert_eq!(first["ransomware"], true);
+    assert_eq!(first["confidence"], "exact");
+    assert!(
+        first["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains(">= 6.0.0, < 6.0.5")),
+        "{first}"
+    );
+    let text_list = text(&mamori(dir, &["vuln", "list"]));
+    assert!(
+        text_list.contains("CVE-2018-13379") && text_list.contains("KEV,ransomware"),
+        "{text_list}"
+    );
+
+    // Suppressed until a date: gone from the list, back with --all, marked.
+    let until = (chrono::Utc::now() + chrono::TimeDelta::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let bad = mamori(
+        dir,
+        &[
+            "vuln",
+            "suppress",
+            "本館FortiGate",
+            "CVE-2018-13379",
+            "--reason",
+            "",
+            "--until",
+            &until,
+        ],
+    );
+    assert!(!bad.status.success(), "{}", text(&bad));
+    let marked = mamori(
+        dir,
+        &[
+            "vuln",
+            "suppress",
+            "本館FortiGate",
+            "CVE-2018-13379",
+            "--reason",
+            "保守で更新予定",
+            "--until",
+            &until,
+        ],
+    );
+    assert!(marked.status.success(), "{}", text(&marked));
+    let listed = mamori(dir, &["vuln", "list", "--json"]);
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("CVE-2018-13379"));
+    let all = String::from_utf8_lossy(&mamori(dir, &["vuln", "list", "--json", "--all"]).stdout)
+        .to_string();
+    assert!(
+        all.contains("CVE-2018-13379") && all.contains("保守で更新予定"),
+        "{all}"
+    );
+
+    // A feed cut short: refused with the file and the place, and nothing of it is kept.
+    let bytes = std::fs::read(nvd.join("api-2.0-per-cve/CVE-2024-21762.json")).expect("read");
+    let cut = dir.join("CVE-2099-0001.json");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
+    let feeds_before = count("SELECT CAST(COUNT(*) AS TEXT) FROM vuln_feeds");
+    let refused = mamori(
+        dir,
+        &[
+            "feeds",
+            "import",
+            files[0].as_str(),
+            cut.to_str().expect("path"),
+        ],
+    );
+    let said = text(&refused);
+    assert!(!refused.status.success(), "{said}");
+    assert!(
+        said.contains("CVE-2099-0001.json") && said.contains("line"),
+        "{said}"
+    );
+    assert_eq!(
+        count("SELECT CAST(COUNT(*) AS TEXT) FROM vuln_feeds"),
+        feeds_before
     );
 }
