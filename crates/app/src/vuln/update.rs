@@ -164,11 +164,9 @@ async fn kev(
         "KEV: {}",
         mamori_net::redact_url(&settings.kev_url)
     ));
-    let got = mamori_net::download(client, &settings.kev_url, &dest, |done, total| {
-        let _ = (done, total);
-    })
-    .await
-    .map_err(net(Source::Kev))?;
+    let got = mamori_net::download(client, &settings.kev_url, &dest, |_, _| {})
+        .await
+        .map_err(net(Source::Kev))?;
     let fetched = if got.not_modified {
         "unchanged since the last download".to_string()
     } else if got.resumed {
@@ -306,6 +304,33 @@ async fn pages_in(dir: &Path) -> Result<Vec<PathBuf>, UpdateError> {
     Ok(pages)
 }
 
+/// Imports the pages waiting in `dir` as one feed, then removes them: imported, they are no
+/// longer needed; refused, they are not to be trusted and the next update fetches them again.
+/// Returns the report and how many pages there were.
+async fn import_staged(
+    db: &Db,
+    actor: &Actor,
+    source: Source,
+    feed: &str,
+    version: &str,
+    dir: &Path,
+) -> Result<(FileReport, usize), UpdateError> {
+    let pages = pages_in(dir).await?;
+    let mut progress = quiet_progress();
+    let imported = store::import_pages(
+        db,
+        actor,
+        source.as_str(),
+        feed,
+        version,
+        &pages,
+        &mut progress,
+    )
+    .await;
+    let _ = tokio::fs::remove_dir_all(dir).await;
+    Ok((imported?, pages.len()))
+}
+
 async fn nvd(
     db: &Db,
     actor: &Actor,
@@ -365,30 +390,23 @@ async fn nvd(
         .await?;
         start = end;
     }
-    let pages = pages_in(&dir).await?;
-    note(format!("NVD: importing {} pages", pages.len()));
-    let mut progress = quiet_progress();
-    let imported = store::import_pages(
+    note("NVD: importing".to_string());
+    let (report, pages) = import_staged(
         db,
         actor,
-        "nvd",
+        Source::Nvd,
         NVD_UPDATE_FEED,
         &mamori_net::nvd_timestamp(until),
-        &pages,
-        &mut progress,
+        &dir,
     )
-    .await;
-    // Imported, the pages are no longer needed and the next update starts at `until`; refused,
-    // they are not to be trusted, and the next update fetches them again.
-    let _ = tokio::fs::remove_dir_all(&dir).await;
-    let report = imported?;
+    .await?;
     Ok(SourceReport {
         source: Source::Nvd,
         fetched: format!(
             "CVEs changed {} – {} ({} pages)",
             since.format("%Y-%m-%d %H:%M"),
             until.format("%Y-%m-%d %H:%M UTC"),
-            pages.len()
+            pages
         ),
         imports: vec![report],
     })
@@ -488,26 +506,21 @@ async fn jvn(
             None => break,
         }
     }
-    let pages = pages_in(&dir).await?;
-    let mut progress = quiet_progress();
-    let report = store::import_pages(
+    let (report, pages) = import_staged(
         db,
         actor,
-        "jvn",
+        Source::Jvn,
         JVN_UPDATE_FEED,
         &today.format("%Y-%m-%d").to_string(),
-        &pages,
-        &mut progress,
+        &dir,
     )
-    .await;
-    let _ = tokio::fs::remove_dir_all(&dir).await;
-    let report = report?;
+    .await?;
     Ok(SourceReport {
         source: Source::Jvn,
         fetched: format!(
             "JVN iPedia entries updated since {} ({} pages)",
             since.format("%Y-%m-%d"),
-            pages.len()
+            pages
         ),
         imports: vec![report],
     })
