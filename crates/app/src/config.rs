@@ -1,8 +1,11 @@
 //! Server settings: defaults that just work, then `mamori.toml`, then `MAMORI_*` environment
 //! variables and command-line flags (clap merges those two, flags winning).
 
+use std::any::Any;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -19,132 +22,49 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
-    pub alerts: AlertSettings,
-    pub feeds: FeedSettings,
+    /// The rooms' sections, by key.
+    pub sections: Vec<(&'static str, Arc<dyn RoomSettings>)>,
 }
 
-/// Where vulnerability alerts go besides the in-app list (`[alerts]` in mamori.toml). All
-/// optional: without them alerts stay in mamori. The SMTP password may instead come from the
-/// environment variable MAMORI_SMTP_PASSWORD, so it need not sit in a file.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AlertSettings {
-    #[serde(default)]
-    pub email_to: Vec<String>,
-    #[serde(default)]
-    pub email_from: String,
-    #[serde(default)]
-    pub smtp_host: String,
-    pub smtp_port: Option<u16>,
-    /// "starttls" (default), "tls" or "none".
-    #[serde(default)]
-    pub smtp_security: String,
-    #[serde(default)]
-    pub smtp_username: String,
-    #[serde(default)]
-    pub smtp_password: String,
-    /// A URL that receives each batch of alerts as a JSON POST.
-    #[serde(default)]
-    pub webhook_url: String,
+/// A room's section of `mamori.toml` (`[alerts]`, `[feeds]`…), registered in the room list.
+pub struct SettingsSection {
+    pub key: &'static str,
+    /// Reads the section (`None` when the file has none: the defaults), checks it, and applies
+    /// the room's environment variables.
+    pub parse: ParseSection,
 }
 
-impl AlertSettings {
-    pub fn email_enabled(&self) -> bool {
-        !self.smtp_host.is_empty() && !self.email_to.is_empty()
-    }
+pub type ParseSection = fn(Option<toml::Value>) -> Result<Arc<dyn RoomSettings>, ConfigError>;
 
-    fn check(&self) -> Result<(), ConfigError> {
-        if !matches!(
-            self.smtp_security.as_str(),
-            "" | "starttls" | "tls" | "none"
-        ) {
-            return Err(bad(
-                "alerts.smtp_security",
-                "must be \"starttls\", \"tls\" or \"none\"",
-            ));
-        }
-        if !self.email_to.is_empty() && self.smtp_host.is_empty() {
-            return Err(bad(
-                "alerts.smtp_host",
-                "email_to is set, so an SMTP server is needed",
-            ));
-        }
-        if self.email_enabled() && self.email_from.is_empty() {
-            return Err(bad(
-                "alerts.email_from",
-                "the sender address is needed to send e-mail",
-            ));
-        }
-        let url = &self.webhook_url;
-        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(bad(
-                "alerts.webhook_url",
-                "must start with https:// or http://",
-            ));
-        }
-        Ok(())
+/// A room's typed settings, kept in [`Config`] and found again by their type.
+pub trait RoomSettings: Any + std::fmt::Debug + Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any + std::fmt::Debug + Send + Sync> RoomSettings for T {
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
 
-/// Where `mamori feeds update` downloads from (`[feeds]` in mamori.toml). The defaults are the
-/// official addresses; a hospital may point them at a mirror on its own network. The NVD API key
-/// is optional (it only raises NVD's rate limit) and may instead come from the environment
-/// variable MAMORI_NVD_API_KEY, so it need not sit in a file.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct FeedSettings {
-    /// The CISA KEV catalog (JSON or CSV).
-    pub kev_url: String,
-    /// The NVD CVE API 2.0 endpoint.
-    pub nvd_url: String,
-    /// The MyJVN API endpoint; mamori adds the query (getVulnOverviewList).
-    pub jvn_url: String,
-    pub nvd_api_key: String,
-}
-
-impl Default for FeedSettings {
-    fn default() -> Self {
-        FeedSettings {
-            kev_url: crate::vuln::update::KEV_URL.to_string(),
-            nvd_url: crate::vuln::update::NVD_URL.to_string(),
-            jvn_url: crate::vuln::update::JVN_URL.to_string(),
-            nvd_api_key: String::new(),
-        }
+/// Reads a section into the room's settings type, naming the section in the error.
+pub fn section_from<T: serde::de::DeserializeOwned + Default>(
+    key: &str,
+    value: Option<toml::Value>,
+) -> Result<T, ConfigError> {
+    match value {
+        None => Ok(T::default()),
+        Some(value) => value
+            .try_into()
+            .map_err(|e: toml::de::Error| bad(key, e.message().to_string())),
     }
 }
 
-// By hand, so that the API key never reaches a log line or an error.
-impl std::fmt::Debug for FeedSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FeedSettings")
-            .field("kev_url", &mamori_net::redact_url(&self.kev_url))
-            .field("nvd_url", &mamori_net::redact_url(&self.nvd_url))
-            .field("jvn_url", &mamori_net::redact_url(&self.jvn_url))
-            .field(
-                "nvd_api_key",
-                &if self.nvd_api_key.is_empty() {
-                    ""
-                } else {
-                    "***"
-                },
-            )
-            .finish()
-    }
-}
-
-impl FeedSettings {
-    fn check(&self) -> Result<(), ConfigError> {
-        for (setting, url) in [
-            ("feeds.kev_url", &self.kev_url),
-            ("feeds.nvd_url", &self.nvd_url),
-            ("feeds.jvn_url", &self.jvn_url),
-        ] {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(bad(setting, "must start with https:// or http://"));
-            }
-        }
-        Ok(())
-    }
+/// Every room's settings sections.
+fn sections() -> impl Iterator<Item = &'static SettingsSection> {
+    crate::rooms::ROOMS
+        .iter()
+        .flat_map(|room| room.settings.iter())
 }
 
 impl Default for Config {
@@ -157,15 +77,16 @@ impl Default for Config {
             tls_key: None,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
-            alerts: AlertSettings::default(),
-            feeds: FeedSettings::default(),
+            sections: sections()
+                .filter_map(|s| (s.parse)(None).ok().map(|v| (s.key, v)))
+                .collect(),
         }
     }
 }
 
-/// The settings `mamori.toml` may hold. Unknown keys are errors, so a typo is not silently ignored.
+/// The settings `mamori.toml` may hold. Unknown keys are errors, so a typo is not silently
+/// ignored: the top-level ones by serde, the rest when resolving (they must be rooms' sections).
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub listen: Option<String>,
     pub data: Option<PathBuf>,
@@ -174,8 +95,9 @@ pub struct FileConfig {
     pub tls_key: Option<PathBuf>,
     pub session_idle_minutes: Option<i64>,
     pub session_absolute_hours: Option<i64>,
-    pub alerts: Option<AlertSettings>,
-    pub feeds: Option<FeedSettings>,
+    /// The rooms' sections (`[alerts]`, `[feeds]`…) and anything unknown.
+    #[serde(flatten)]
+    pub sections: BTreeMap<String, toml::Value>,
 }
 
 /// Values given as flags or environment variables; `None` means "not given".
@@ -196,7 +118,7 @@ pub struct ConfigError {
     pub reason: String,
 }
 
-fn bad(setting: &str, reason: impl Into<String>) -> ConfigError {
+pub fn bad(setting: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError {
         setting: setting.to_string(),
         reason: reason.into(),
@@ -243,23 +165,15 @@ impl Config {
         config.database_url = file.database_url;
         config.tls_cert = file.tls_cert;
         config.tls_key = file.tls_key;
-        if let Some(alerts) = file.alerts {
-            alerts.check()?;
-            config.alerts = alerts;
-        }
-        if let Some(feeds) = file.feeds {
-            feeds.check()?;
-            config.feeds = feeds;
-        }
-        if let Ok(key) = std::env::var("MAMORI_NVD_API_KEY")
-            && !key.trim().is_empty()
-        {
-            config.feeds.nvd_api_key = key.trim().to_string();
-        }
-        if let Ok(password) = std::env::var("MAMORI_SMTP_PASSWORD")
-            && !password.is_empty()
-        {
-            config.alerts.smtp_password = password;
+        let mut given = file.sections;
+        config.sections = sections()
+            .map(|s| (s.parse)(given.remove(s.key)).map(|v| (s.key, v)))
+            .collect::<Result<_, _>>()?;
+        if let Some(unknown) = given.keys().next() {
+            return Err(bad(
+                unknown,
+                "unknown setting; see the README for the settings",
+            ));
         }
         if let Some(m) = file.session_idle_minutes {
             if !(1..=1440).contains(&m) {
@@ -314,6 +228,13 @@ impl Config {
         Ok(config)
     }
 
+    /// A room's settings, by their type.
+    pub fn section<T: Any>(&self) -> Option<&T> {
+        self.sections
+            .iter()
+            .find_map(|(_, v)| v.as_ref().as_any().downcast_ref::<T>())
+    }
+
     pub fn database_url(&self) -> String {
         crate::db::database_url(&self.data_dir, self.database_url.as_deref())
     }
@@ -361,8 +282,9 @@ mod tests {
         )
         .expect_err("invalid");
         assert_eq!(err.setting, "listen");
-        let err = toml::from_str::<FileConfig>("lisen = \"x\"").expect_err("unknown key");
-        assert!(err.to_string().contains("lisen"), "{err}");
+        let file = toml::from_str::<FileConfig>("lisen = \"x\"").expect("toml");
+        let err = Config::resolve(file, Overrides::default()).expect_err("unknown key");
+        assert_eq!(err.setting, "lisen");
         let err = Config::resolve(
             FileConfig::default(),
             Overrides {

@@ -62,13 +62,15 @@ pub struct Running {
     pub state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), ServeError>>,
-    /// Re-matches vulnerabilities after ledger changes and sends alerts.
-    watch: tokio::task::JoinHandle<()>,
+    /// The rooms' background jobs, stopped with the server.
+    jobs: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
     pub async fn stop(mut self) -> Result<(), ServeError> {
-        self.watch.abort();
+        for job in &self.jobs {
+            job.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -185,13 +187,20 @@ pub async fn start(db: Db, config: Config, stop_on_signal: bool) -> Result<Runni
                 })
         }),
     };
-    let watch = crate::vuln::alerts::spawn_watch(state.clone());
+    let jobs = crate::rooms::ROOMS
+        .iter()
+        .flat_map(|room| room.jobs.iter())
+        .map(|job| {
+            tracing::debug!(job = job.name, "starting");
+            tokio::spawn((job.run)(state.clone()))
+        })
+        .collect();
     Ok(Running {
         addr,
         state,
         shutdown: Some(tx),
         task,
-        watch,
+        jobs,
     })
 }
 

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use mamori_app::db::{Db, OpenMode};
-use mamori_app::users::model::Actor;
+use mamori_app::kernel::Actor;
 use mamori_app::vuln::{matches, store};
 
 fn shared(sub: &str) -> PathBuf {

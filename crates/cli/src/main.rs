@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 use mamori_app::auth::setup::{self, SetupError, SetupForm};
 use mamori_app::config::{CONFIG_FILE, Config, ConfigError, FileConfig, Overrides};
 use mamori_app::db::{Backend, Db, OpenMode, audit};
+use mamori_app::kernel::{Actor, Role};
 use mamori_app::ledger::discovery_store;
-use mamori_app::users::model::{Actor, Role};
 use mamori_app::users::store::{self as users, NewUser, UserError};
 
 mod vuln_cmd;
@@ -621,7 +621,7 @@ fn user_error(e: UserError) -> Failure {
     }
 }
 
-async fn find_user(db: &Db, login: &str) -> Result<users::User, Failure> {
+async fn find_user(db: &Db, login: &str) -> Result<mamori_app::kernel::User, Failure> {
     users::by_login(db, login)
         .await
         .map_err(Failure::new)?
@@ -932,19 +932,19 @@ async fn checklist_suggest(db: &Db, year: i32, json: bool) -> Result<(), Failure
         db,
         facility.id,
         year,
-        mamori_app::checklist::view::today(),
+        mamori_app::kernel::today_jst(),
     )
     .await
     .map_err(Failure::new)?;
     let tr = mamori_app::i18n::Tr::new(mamori_app::i18n::Lang::Ja);
-    let suggestion_json = |s: &mamori_app::checklist::rules::Suggestion| {
+    let suggestion_json = |s: &mamori_app::kernel::Suggestion| {
         serde_json::json!({
             "verdict": s.verdict.code(),
             "reasons": s.reasons.iter().map(|r| serde_json::json!({
                 "text": tr.t1(r.key, "count", &r.count),
                 "count": r.count,
                 "records": r.records.iter().map(|n| serde_json::json!({
-                    "table": n.table, "id": n.id, "name": n.name,
+                    "table": n.table(), "id": n.id, "name": n.name,
                 })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use mamori_app::db::Db;
-use mamori_app::users::model::Actor;
+use mamori_app::kernel::Actor;
 use mamori_app::vuln::{matches, store, update, view};
 
 #[derive(Subcommand)]
@@ -162,7 +162,7 @@ pub async fn feeds(
             let result = update::update(
                 db,
                 &actor,
-                &config.feeds,
+                &mamori_app::vuln::settings::feeds(config),
                 &config.data_dir,
                 &sources,
                 &options,
@@ -209,7 +209,7 @@ pub async fn feeds(
                     f.file_name
                 );
             }
-            let today = mamori_app::checklist::view::today();
+            let today = mamori_app::kernel::today_jst();
             if h.kev_stale(today) {
                 println!(
                     "WARNING: the KEV catalog is missing or more than 7 days old. Import the latest known_exploited_vulnerabilities.json (or run mamori feeds update)."
@@ -221,7 +221,7 @@ pub async fn feeds(
 }
 
 pub async fn vuln(db: &Db, facility_id: i64, command: &VulnCommand) -> Result<(), String> {
-    let today = mamori_app::checklist::view::today();
+    let today = mamori_app::kernel::today_jst();
     match command {
         VulnCommand::List { json, all } => {
             let listing = view::listing(db, facility_id, None, today)
@@ -383,7 +383,7 @@ async fn after_import(
         "Imported in {:.1} s. Matched the ledger again: {exact} vulnerabilities on devices, {alerts} new urgent.",
         started.elapsed().as_secs_f64()
     );
-    mamori_app::vuln::alerts::deliver_pending(db, &config.alerts)
+    mamori_app::vuln::alerts::deliver_pending(db, &mamori_app::vuln::settings::alerts(config))
         .await
         .map_err(|e| e.to_string())?;
     Ok(())

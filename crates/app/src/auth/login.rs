@@ -7,8 +7,9 @@ use sqlx::Row;
 use super::secrets;
 use crate::db::audit::{self, Event};
 use crate::db::{Db, DbResult, now_text, time_text};
-use crate::users::model::Actor;
-use crate::users::store::{self, User};
+use crate::kernel::Actor;
+use crate::kernel::User;
+use crate::users::api as store;
 
 pub const WINDOW_MINUTES: i64 = 15;
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
@@ -109,33 +110,15 @@ pub async fn with_second_factor(db: &Db, user: &User, code: &str, ip: &str) -> D
     }
     if let Some(secret) = &user.totp_secret
         && let Some(step) = secrets::check_totp(secret, code, user.totp_last_step)
+        && store::advance_totp_step(db, user.id, step).await?
     {
-        // Conditional update: of two requests with the same code only one can win.
-        let updated = sqlx::query(
-            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $3)",
-        )
-        .bind(step)
-        .bind(user.id)
-        .bind(step)
-        .execute(db.pool())
-        .await?;
-        if updated.rows_affected() == 1 {
-            return Ok(Outcome::SignedIn(Box::new(user.clone())));
-        }
+        return Ok(Outcome::SignedIn(Box::new(user.clone())));
     }
     let normalized = secrets::normalize_recovery_code(code);
     if normalized.len() == 12 {
         let hash = secrets::hash_token(&normalized);
         let mut w = db.write().await?;
-        let used = sqlx::query(
-            "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
-        )
-        .bind(now_text())
-        .bind(user.id)
-        .bind(hash)
-        .execute(&mut *w.tx)
-        .await?;
-        if used.rows_affected() == 1 {
+        if store::spend_recovery_code(&mut w, user.id, &hash).await? {
             audit::append(
                 &mut w,
                 &user.actor(ip),
@@ -170,10 +153,5 @@ pub async fn record_sign_out(db: &Db, user: &User, ip: &str) -> DbResult<()> {
 
 /// How many unused recovery codes a user has left.
 pub async fn recovery_codes_left(db: &Db, user_id: i64) -> DbResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
-    )
-    .bind(user_id)
-    .fetch_one(db.pool())
-    .await?)
+    store::recovery_codes_left(db, user_id).await
 }

@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use super::secrets::{hash_token, random_token};
 use crate::db::{Db, DbResult, WriteTx, now_text, parse_time, time_text};
-use crate::users::store::{USER_COLUMNS, User, user_from_row};
+use crate::kernel::{Actor, User};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -93,17 +93,19 @@ pub async fn start_in(
 /// users, are removed and not returned.
 pub async fn find(db: &Db, token: &str, idle_minutes: i64) -> DbResult<Option<Session>> {
     let token_hash = hash_token(token);
-    let sql = format!(
-        "SELECT s.stage, s.csrf_token, s.last_seen_at, s.absolute_expires_at, {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN vendors v ON v.id = u.vendor_id WHERE s.token_hash = $1"
-    );
-    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(token_hash.clone())
-        .fetch_optional(db.pool())
-        .await?
+    let Some(row) = sqlx::query(
+        "SELECT user_id, stage, csrf_token, last_seen_at, absolute_expires_at FROM sessions WHERE token_hash = $1",
+    )
+    .bind(token_hash.clone())
+    .fetch_optional(db.pool())
+    .await?
     else {
         return Ok(None);
     };
-    let user = user_from_row(&row)?;
+    let Some(user) = crate::users::api::by_id(db, row.try_get("user_id")?).await? else {
+        end(db, &token_hash).await?;
+        return Ok(None);
+    };
     let stage = match row.try_get::<String, _>("stage")?.as_str() {
         "full" => Stage::Full,
         _ => Stage::AwaitingTotp,
@@ -147,4 +149,36 @@ pub async fn end(db: &Db, token_hash: &str) -> DbResult<()> {
         .execute(db.pool())
         .await?;
     Ok(())
+}
+
+/// Ends every session of a user (disabled, password or 2FA reset, role changed), inside the
+/// transaction that makes the change.
+pub async fn end_all_of(w: &mut WriteTx, user_id: i64) -> DbResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *w.tx)
+        .await?;
+    Ok(())
+}
+
+/// What the hall shows of the signed-in user's hospital: whether it requires 2FA, and its name.
+pub async fn facility_of(db: &Db, user: &User) -> DbResult<(bool, String)> {
+    Ok(crate::facility::api::get(db, user.facility_id)
+        .await?
+        .map(|f| (f.require_totp, f.name))
+        .unwrap_or_default())
+}
+
+/// Remembers the language a signed-in user chose.
+pub async fn set_language(
+    db: &Db,
+    actor: &Actor,
+    lang: &str,
+) -> Result<(), crate::users::api::UserError> {
+    crate::users::api::set_language(db, actor, lang).await
+}
+
+/// The hospital's users, for the audit page's filter.
+pub async fn users_of(db: &Db, facility_id: i64) -> Result<Vec<User>, sqlx::Error> {
+    crate::users::api::list(db, facility_id).await
 }

@@ -7,8 +7,8 @@ use super::secrets;
 use crate::db::audit::{self, Event};
 use crate::db::{Db, DbResult, now_text, time_text};
 use crate::facility;
-use crate::users::model::Actor;
-use crate::users::store::{self, NewUser, UserError};
+use crate::kernel::Actor;
+use crate::users::api::{self as store, NewUser, UserError};
 
 pub const LINK_VALID_MINUTES: i64 = 60;
 
@@ -98,9 +98,7 @@ pub async fn complete(
         .await
         .map_err(|_| SetupError::Invalid(vec![("password", crate::mkey!("password-too-long"))]))?;
     let mut w = db.write().await?;
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&mut *w.tx)
-        .await?;
+    let users = store::count_in(&mut w).await?;
     if users > 0 {
         return Err(SetupError::AlreadyDone);
     }

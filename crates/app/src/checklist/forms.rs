@@ -14,7 +14,7 @@ use super::master::Master;
 use super::store::{self as masters, ChecklistError};
 use crate::db::audit::{self, Event};
 use crate::db::{Db, WriteTx, now_text, placeholders};
-use crate::users::model::{Actor, Forbidden, Permission, Role};
+use crate::kernel::{Actor, Forbidden, Lookup, Permission, Role};
 
 /// One form being filled in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,8 +81,21 @@ pub fn can_edit(actor: &Actor, form: &Form) -> bool {
     can_see(actor, form) && (actor.role == Role::Vendor || actor.role.can_edit())
 }
 
-const FORM_COLUMNS: &str = "f.id, f.facility_id, f.fiscal_year, f.version, f.form, f.vendor_id, COALESCE(v.name, '') AS vendor_name, f.system_name, f.gate, f.created_at, f.updated_at";
-const FORM_FROM: &str = "FROM checklist_forms f LEFT JOIN vendors v ON v.id = f.vendor_id";
+const FORM_COLUMNS: &str = "f.id, f.facility_id, f.fiscal_year, f.version, f.form, f.vendor_id, f.system_name, f.gate, f.created_at, f.updated_at";
+const FORM_FROM: &str = "FROM checklist_forms f";
+
+/// Forms from their rows, with their vendors' names (the vendors room owns them).
+async fn forms_of_rows(db: &Db, rows: &[AnyRow]) -> Result<Vec<Form>, ChecklistError> {
+    let mut forms = rows.iter().map(form_of).collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<i64> = forms.iter().filter_map(|f| f.vendor_id).collect();
+    let names = crate::vendors::api::names(db, &ids).await?;
+    for form in &mut forms {
+        if let Some(name) = form.vendor_id.and_then(|id| names.get(&id)) {
+            form.vendor_name = name.clone();
+        }
+    }
+    Ok(forms)
+}
 
 fn form_of(row: &AnyRow) -> Result<Form, sqlx::Error> {
     Ok(Form {
@@ -92,7 +105,7 @@ fn form_of(row: &AnyRow) -> Result<Form, sqlx::Error> {
         version: row.try_get("version")?,
         form: row.try_get("form")?,
         vendor_id: row.try_get("vendor_id")?,
-        vendor_name: row.try_get("vendor_name")?,
+        vendor_name: String::new(),
         system_name: row.try_get("system_name")?,
         gate: row.try_get("gate")?,
         created_at: row.try_get("created_at")?,
@@ -107,14 +120,24 @@ pub async fn forms_of_year(
     year: i32,
 ) -> Result<Vec<Form>, ChecklistError> {
     let sql = format!(
-        "SELECT {FORM_COLUMNS} {FORM_FROM} WHERE f.facility_id = $1 AND f.fiscal_year = $2 ORDER BY CASE WHEN f.form = 'hospital' THEN 0 ELSE 1 END, vendor_name, f.system_name, f.id"
+        "SELECT {FORM_COLUMNS} {FORM_FROM} WHERE f.facility_id = $1 AND f.fiscal_year = $2 ORDER BY f.id"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(facility_id)
         .bind(i64::from(year))
         .fetch_all(db.pool())
         .await?;
-    Ok(rows.iter().map(form_of).collect::<Result<_, _>>()?)
+    let mut forms = forms_of_rows(db, &rows).await?;
+    // The hospital form first, then vendor forms by vendor and system.
+    forms.sort_by(|a, b| {
+        (a.is_vendor(), &a.vendor_name, &a.system_name, a.id).cmp(&(
+            b.is_vendor(),
+            &b.vendor_name,
+            &b.system_name,
+            b.id,
+        ))
+    });
+    Ok(forms)
 }
 
 /// Every form a vendor user may see, newest year first.
@@ -131,7 +154,7 @@ pub async fn forms_of_vendor(
         .bind(vendor_id)
         .fetch_all(db.pool())
         .await?;
-    Ok(rows.iter().map(form_of).collect::<Result<_, _>>()?)
+    forms_of_rows(db, &rows).await
 }
 
 /// The years that have a hospital form, newest first.
@@ -151,13 +174,13 @@ pub async fn years(db: &Db, facility_id: i64) -> Result<Vec<i32>, ChecklistError
 /// A form the actor may see.
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Form, ChecklistError> {
     let sql = format!("SELECT {FORM_COLUMNS} {FORM_FROM} WHERE f.id = $1");
-    let form = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(db.pool())
+        .await?;
+    let form = forms_of_rows(db, row.as_slice())
         .await?
-        .as_ref()
-        .map(form_of)
-        .transpose()?
+        .pop()
         .ok_or(ChecklistError::NotFound)?;
     if !can_see(actor, &form) {
         return Err(ChecklistError::Forbidden(Forbidden(actor.role)));
@@ -310,7 +333,7 @@ pub async fn add_vendor_form(
         Role::Vendor => actor
             .vendor_id
             .ok_or(ChecklistError::Forbidden(Forbidden(actor.role)))?,
-        _ => crate::users::store::vendor_for_name(&mut w, actor, facility_id, vendor_name).await?,
+        _ => crate::vendors::api::for_name(&mut w, actor, facility_id, vendor_name).await?,
     };
     let duplicate: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM checklist_forms WHERE facility_id = $1 AND fiscal_year = $2 AND form = 'vendor' AND vendor_id = $3 AND system_name = $4",
@@ -554,16 +577,9 @@ impl Evidence {
     pub fn href(&self) -> String {
         match (&self.file, self.record_id) {
             (Some(f), _) => format!("/checklist/files/{}", f.id),
-            (None, Some(id)) => super::rules::href(&crate::ledger::facts::Named {
-                table: match self.record_table.as_str() {
-                    "devices" => "devices",
-                    "connection_points" => "connection_points",
-                    "systems" => "systems",
-                    _ => "facilities",
-                },
-                id,
-                name: String::new(),
-            }),
+            (None, Some(id)) => crate::rooms::record_kind(&self.record_table)
+                .map(|kind| (kind.href)(id))
+                .unwrap_or_default(),
             (None, None) => String::new(),
         }
     }
@@ -601,11 +617,9 @@ pub async fn evidence(db: &Db, form_ids: &[i64]) -> Result<Vec<Evidence>, Checkl
     Ok(out)
 }
 
-/// Record tables that can be linked as evidence.
-pub const LINKABLE: [&str; 4] = ["devices", "connection_points", "systems", "facilities"];
-
-/// Links a mamori record as evidence. `reference` is the record's ID number or its exact name
-/// (the facility profile needs none).
+/// Links a mamori record as evidence. `table` names a kind of record a room declares as
+/// linkable; `reference` is the record's ID number or its exact name (the facility profile
+/// needs none).
 pub async fn link_record(
     db: &Db,
     actor: &Actor,
@@ -619,57 +633,32 @@ pub async fn link_record(
     if master.item(item).is_none() {
         return Err(ChecklistError::NotFound);
     }
+    let Some((kind, lookup)) = crate::rooms::record_kind(table).and_then(|k| Some((k, k.lookup?)))
+    else {
+        return Err(rejected(
+            "table",
+            crate::mkey!("checklist-record-not-found"),
+        ));
+    };
     let reference = reference.trim();
-    let (table, id, name) = match table {
-        "facilities" => {
-            let f = crate::facility::store::get(db, form.facility_id)
-                .await?
-                .ok_or(ChecklistError::NotFound)?;
-            ("facilities", f.id, f.name)
-        }
-        "devices" | "connection_points" | "systems" => {
-            if reference.is_empty() {
-                return Err(rejected(
-                    "reference",
-                    crate::mkey!("checklist-record-required"),
-                ));
-            }
-            let sql = format!(
-                "SELECT id, name FROM {table} WHERE facility_id = $1 AND (name = $2 OR CAST(id AS TEXT) = $2) ORDER BY id LIMIT 2"
-            );
-            let found: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(form.facility_id)
-                .bind(reference.to_string())
-                .fetch_all(db.pool())
-                .await?;
-            match found.as_slice() {
-                [(id, name)] => (
-                    LINKABLE
-                        .iter()
-                        .copied()
-                        .find(|t| *t == table)
-                        .unwrap_or("devices"),
-                    *id,
-                    name.clone(),
-                ),
-                [] => {
-                    return Err(rejected(
-                        "reference",
-                        crate::mkey!("checklist-record-not-found"),
-                    ));
-                }
-                _ => {
-                    return Err(rejected(
-                        "reference",
-                        crate::mkey!("checklist-record-ambiguous"),
-                    ));
-                }
-            }
-        }
-        _ => {
+    if reference.is_empty() && kind.needs_reference {
+        return Err(rejected(
+            "reference",
+            crate::mkey!("checklist-record-required"),
+        ));
+    }
+    let (table, id, name) = match lookup(db, form.facility_id, reference).await? {
+        Lookup::One(id, name) => (kind.table, id, name),
+        Lookup::None => {
             return Err(rejected(
-                "table",
+                "reference",
                 crate::mkey!("checklist-record-not-found"),
+            ));
+        }
+        Lookup::Many => {
+            return Err(rejected(
+                "reference",
+                crate::mkey!("checklist-record-ambiguous"),
             ));
         }
     };

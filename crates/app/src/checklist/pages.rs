@@ -13,44 +13,56 @@ use super::answers::{self, AnswerForm};
 use super::forms::{self, Form};
 use super::master::Guide;
 use super::print;
-use super::rules::Suggestion;
 use super::store::{self as masters, ChecklistError};
 use super::view::{self, FormView, ItemView, Tally};
-use crate::users::model::Role;
+use crate::kernel::Role;
+use crate::kernel::Suggestion;
 use crate::web::errors::{WebError, fail, render, status_page};
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
     table
         // Vendor users land here too and see only their own forms.
-        .get("/checklist", Access::SignedIn, index)
+        .get("/checklist", Access::VendorSelf, index)
         .post("/checklist/start", Access::Edit, start)
-        .post("/checklist/vendor-forms", Access::SignedIn, add_vendor_form)
+        .post(
+            "/checklist/vendor-forms",
+            Access::VendorSelf,
+            add_vendor_form,
+        )
         .get("/checklist/blank", Access::Read, blank)
         .get("/checklist/export", Access::Read, export_year)
         .get("/checklist/pack", Access::Read, pack)
         .post("/checklist/wording", Access::Admin, set_wording)
-        .get("/checklist/forms/{id}", Access::SignedIn, show)
+        .get("/checklist/forms/{id}", Access::VendorSelf, show)
         .post(
             "/checklist/forms/{id}/answer",
-            Access::SignedIn,
+            Access::VendorSelf,
             save_answer,
         )
-        .post("/checklist/forms/{id}/gate", Access::SignedIn, set_gate)
-        .post("/checklist/forms/{id}/link", Access::SignedIn, link_record)
-        .post("/checklist/forms/{id}/upload", Access::SignedIn, upload)
-        .get("/checklist/forms/{id}/print", Access::SignedIn, print_form)
+        .post("/checklist/forms/{id}/gate", Access::VendorSelf, set_gate)
+        .post(
+            "/checklist/forms/{id}/link",
+            Access::VendorSelf,
+            link_record,
+        )
+        .post("/checklist/forms/{id}/upload", Access::VendorSelf, upload)
+        .get(
+            "/checklist/forms/{id}/print",
+            Access::VendorSelf,
+            print_form,
+        )
         .get(
             "/checklist/forms/{id}/export",
-            Access::SignedIn,
+            Access::VendorSelf,
             export_form,
         )
         .post(
             "/checklist/evidence/{id}/delete",
-            Access::SignedIn,
+            Access::VendorSelf,
             remove_evidence,
         )
-        .get("/checklist/files/{id}", Access::SignedIn, file)
+        .get("/checklist/files/{id}", Access::VendorSelf, file)
 }
 
 fn failure(c: &Ctx, e: ChecklistError) -> Response {
@@ -90,7 +102,7 @@ fn year_of(q: &YearQuery) -> i32 {
         .parse()
         .ok()
         .filter(|y| (2000..=2100).contains(y))
-        .unwrap_or_else(|| answers::current_fiscal_year(&crate::ledger::stocktake::today()))
+        .unwrap_or_else(|| answers::current_fiscal_year(&crate::kernel::time::today_jst_text()))
 }
 
 /// An item due soon, past due, or where answer and data disagree, for the dashboard.
@@ -152,7 +164,7 @@ async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>
         return vendor_index(&state, &c, facility_id, String::new()).await;
     }
     let year = year_of(&q);
-    let today = view::today();
+    let today = crate::kernel::today_jst();
     let (views, started_years, known) = match tokio::try_join!(
         view::year_views(&state.db, facility_id, year, today),
         forms::years(&state.db, facility_id),
@@ -169,7 +181,7 @@ async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>
     let default_version = masters::default_hospital_master(&known, year)
         .map(|m| m.version.clone())
         .unwrap_or_default();
-    let current = answers::current_fiscal_year(&crate::ledger::stocktake::today());
+    let current = answers::current_fiscal_year(&crate::kernel::time::today_jst_text());
     let mut years: Vec<i32> = started_years.clone();
     for y in [current + 1, current, current - 1, year] {
         if !years.contains(&y) {
@@ -245,8 +257,8 @@ async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>
 
 async fn vendor_index(state: &AppState, c: &Ctx, facility_id: i64, error: String) -> Response {
     let vendor_id = c.actor().vendor_id.unwrap_or_default();
-    let year = answers::current_fiscal_year(&crate::ledger::stocktake::today());
-    let today = view::today();
+    let year = answers::current_fiscal_year(&crate::kernel::time::today_jst_text());
+    let today = crate::kernel::today_jst();
     let (found, years) = match tokio::try_join!(
         forms::forms_of_vendor(&state.db, facility_id, vendor_id),
         forms::years(&state.db, facility_id),
@@ -396,7 +408,7 @@ fn suggestion_view(c: &Ctx, s: &Suggestion) -> SuggestionView {
                     .records
                     .iter()
                     .take(8)
-                    .map(|n| (super::rules::href(n), n.name.clone()))
+                    .map(|n| (n.href(), n.name.clone()))
                     .collect();
                 ReasonView {
                     text: c.t1(r.key, "count", &r.count),
@@ -602,7 +614,7 @@ enum ItemTrouble {
 async fn form_page(state: &AppState, c: &Ctx, id: i64, trouble: Option<ItemTrouble>) -> Response {
     let c = c.clone().active("checklist");
     let actor = c.actor();
-    let v = match view::form_view(&state.db, &actor, id, view::today()).await {
+    let v = match view::form_view(&state.db, &actor, id, crate::kernel::today_jst()).await {
         Ok(v) => v,
         Err(e) => return failure(&c, e),
     };
@@ -649,9 +661,8 @@ async fn form_page(state: &AppState, c: &Ctx, id: i64, trouble: Option<ItemTroub
         is_admin: c.is_admin(),
         is_vendor_user: c.role() == Some(Role::Vendor),
         rows,
-        linkable: forms::LINKABLE
-            .iter()
-            .map(|t| (*t, c.t(&format!("checklist-link-{t}"))))
+        linkable: crate::rooms::linkable_kinds()
+            .map(|kind| (kind.table, c.t(kind.label_key)))
             .collect(),
         max_file_mb: forms::MAX_FILE_BYTES / 1024 / 1024,
         year_link: format!("/checklist?year={}", v.form.fiscal_year),
@@ -876,7 +887,7 @@ async fn file(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Res
 }
 
 async fn print_form(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
-    let v = match view::form_view(&state.db, &c.actor(), id, view::today()).await {
+    let v = match view::form_view(&state.db, &c.actor(), id, crate::kernel::today_jst()).await {
         Ok(v) => v,
         Err(e) => return failure(&c, e),
     };
@@ -932,7 +943,7 @@ async fn export_form(
     Path(id): Path<i64>,
     Query(q): Query<ExportQuery>,
 ) -> Response {
-    let v = match view::form_view(&state.db, &c.actor(), id, view::today()).await {
+    let v = match view::form_view(&state.db, &c.actor(), id, crate::kernel::today_jst()).await {
         Ok(v) => v,
         Err(e) => return failure(&c, e),
     };
@@ -959,11 +970,12 @@ async fn export_year(
         return status_page(&c, WebError::Forbidden);
     };
     let year = year_of(&q);
-    let views = match view::year_views(&state.db, facility_id, year, view::today()).await {
-        Ok(v) if !v.is_empty() => v,
-        Ok(_) => return status_page(&c, WebError::NotFound),
-        Err(e) => return failure(&c, e),
-    };
+    let views =
+        match view::year_views(&state.db, facility_id, year, crate::kernel::today_jst()).await {
+            Ok(v) if !v.is_empty() => v,
+            Ok(_) => return status_page(&c, WebError::NotFound),
+            Err(e) => return failure(&c, e),
+        };
     match print::workbook(&c.tr, &views) {
         Ok(b) => download(XLSX, &format!("checklist-{year}.xlsx"), b),
         Err(e) => failure(&c, e),
@@ -976,9 +988,9 @@ async fn pack(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>)
     };
     let year = year_of(&q);
     let (views, facility) = match tokio::try_join!(
-        view::year_views(&state.db, facility_id, year, view::today()),
+        view::year_views(&state.db, facility_id, year, crate::kernel::today_jst()),
         async {
-            crate::facility::store::get(&state.db, facility_id)
+            crate::facility::api::get(&state.db, facility_id)
                 .await
                 .map_err(ChecklistError::from)
         },

@@ -8,15 +8,13 @@ use mamori_formats::table::{self, Encoding, Sheet};
 
 use super::answers::Answer;
 use super::master::Master;
-use super::rules::Suggestion;
 use super::store::ChecklistError;
 use super::view::{FormView, ItemView};
 use crate::db::Db;
-use crate::facility::model::Facility;
+use crate::facility::api::Facility;
 use crate::i18n::Tr;
-use crate::ledger::connections::CONNECTIONS;
-use crate::ledger::model::{KINDS, Record};
-use crate::ledger::store::list_all;
+use crate::kernel::Suggestion;
+use crate::ledger::api::{LedgerSummary, inspection_summary};
 use crate::web::Ctx;
 
 /// The stylesheet, put inside a pack written to disk so it prints without the server.
@@ -51,7 +49,7 @@ pub fn suggestion_text(tr: &Tr, s: &Suggestion) -> String {
         .join(" / ")
 }
 
-pub fn reason_text(tr: &Tr, r: &super::rules::Reason) -> String {
+pub fn reason_text(tr: &Tr, r: &crate::kernel::Reason) -> String {
     let mut text = tr.t1(r.key, "count", &r.count);
     if !r.records.is_empty() {
         let names: Vec<&str> = r.records.iter().take(10).map(|n| n.name.as_str()).collect();
@@ -365,18 +363,6 @@ pub struct OpenRow {
     pub remarks: String,
 }
 
-pub struct ConnectionRow {
-    pub name: String,
-    pub kind: String,
-    pub purpose: String,
-    pub installed_by: String,
-    pub restricted: String,
-    pub restricted_code: String,
-    pub allowed_sources: String,
-    pub authentication: String,
-    pub confirmed_on: String,
-}
-
 /// What a printed document holds: only sheets (a form's print), or the whole pack.
 #[derive(Template)]
 #[template(path = "checklist/print.html")]
@@ -406,12 +392,6 @@ pub struct Cover {
     pub yes: usize,
     pub no: usize,
     pub unanswered: usize,
-}
-
-pub struct LedgerSummary {
-    pub counts: Vec<(String, usize)>,
-    pub total: usize,
-    pub connections: Vec<ConnectionRow>,
 }
 
 impl PrintPage<'_> {
@@ -448,21 +428,6 @@ pub fn form_page<'a>(
     }
 }
 
-fn connection_row(c: &Ctx, r: &Record) -> ConnectionRow {
-    let label = |field: &str| crate::ledger::pages::choice_label(c, r, field);
-    ConnectionRow {
-        name: r.name().to_string(),
-        kind: label("connection_kind"),
-        purpose: label("purpose"),
-        installed_by: r.get("installed_by").to_string(),
-        restricted: label("source_restricted"),
-        restricted_code: r.get("source_restricted").to_string(),
-        allowed_sources: r.get("allowed_sources").to_string(),
-        authentication: label("authentication"),
-        confirmed_on: c.date(r.get("confirmed_on")),
-    }
-}
-
 /// The 立入検査用資料 for a year: every form of the year, the ledger summary, evidence index and
 /// open items. `standalone` for a file written to disk.
 pub async fn pack_page<'a>(
@@ -473,24 +438,12 @@ pub async fn pack_page<'a>(
     views: &[FormView],
     standalone: bool,
 ) -> Result<PrintPage<'a>, ChecklistError> {
-    let (summary, connections) = tokio::try_join!(
-        crate::ledger::store::summary(db, facility.id),
-        list_all(db, &CONNECTIONS, facility.id),
-    )?;
-    let counts: Vec<(String, usize)> = KINDS
-        .iter()
-        .map(|(code, key)| {
-            let n = summary
-                .by_kind
-                .iter()
-                .find(|(k, _)| k == code)
-                .map_or(0, |(_, n)| *n);
-            (c.t(key), usize::try_from(n).unwrap_or(0))
-        })
-        .collect();
+    let ledger = inspection_summary(db, c, facility.id)
+        .await
+        .map_err(crate::kernel::RoomError::internal)?;
     let hospital = views.iter().find(|v| !v.form.is_vendor());
     let tally = hospital.map(|v| v.overall.clone()).unwrap_or_default();
-    let today = super::view::today();
+    let today = crate::kernel::today_jst();
     let cover = Cover {
         facility: facility.name.clone(),
         year_label: format!("{year}年度（令和{}年度）", reiwa(year)),
@@ -555,11 +508,7 @@ pub async fn pack_page<'a>(
         back: format!("/checklist?year={year}"),
         cover: Some(cover),
         sheets: views.iter().map(|v| sheet(&v.master, Some(v))).collect(),
-        ledger: Some(LedgerSummary {
-            total: usize::try_from(summary.in_use).unwrap_or(0),
-            counts,
-            connections: connections.iter().map(|r| connection_row(c, r)).collect(),
-        }),
+        ledger: Some(ledger),
         evidence,
         open_items,
         pack: true,
@@ -585,6 +534,7 @@ pub fn offline_ctx() -> Ctx {
             session: None,
             csrf: String::new(),
             require_totp: false,
+            facility_name: String::new(),
         },
         "/checklist/pack",
     )
@@ -599,7 +549,7 @@ pub async fn write_pack(
     year: i32,
     dir: &std::path::Path,
 ) -> Result<PackFiles, ChecklistError> {
-    let views = super::view::year_views(db, facility.id, year, super::view::today()).await?;
+    let views = super::view::year_views(db, facility.id, year, crate::kernel::today_jst()).await?;
     if views.is_empty() {
         return Err(ChecklistError::Rejected(vec![super::answers::Problem {
             field: "year",
@@ -620,7 +570,7 @@ pub async fn write_pack(
     let xlsx_path = dir.join(format!("checklist-{year}.xlsx"));
     std::fs::write(&html_path, html).map_err(|e| io(&html_path, e))?;
     std::fs::write(&xlsx_path, xlsx).map_err(|e| io(&xlsx_path, e))?;
-    let actor = crate::users::model::Actor::command_line(Some(facility.id));
+    let actor = crate::kernel::Actor::command_line(Some(facility.id));
     let mut evidence = Vec::new();
     let files: std::collections::BTreeMap<i64, String> = views
         .iter()

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use super::master::{self, GuidanceFile, Master, MasterError};
 use crate::db::audit::{self, Event};
 use crate::db::{Db, DbError, now_text};
-use crate::users::model::{Actor, Forbidden, Permission};
+use crate::kernel::{Actor, Forbidden, Permission};
 
 /// The shipped guidance and masters, in version and form order.
 const GUIDANCE: &str = include_str!("../../../../checklists/guidance.toml");
@@ -82,12 +82,11 @@ pub enum ChecklistError {
     Forbidden(#[from] Forbidden),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// What another room's public functions reported.
     #[error(transparent)]
-    Ledger(#[from] crate::ledger::store::LedgerError),
+    Room(#[from] crate::kernel::RoomError),
     #[error("not found")]
     NotFound,
-    #[error(transparent)]
-    Vuln(#[from] crate::vuln::store::VulnError),
     #[error("the file could not be written: {0}")]
     Output(String),
     /// A form field that cannot be saved: which field and the message key.

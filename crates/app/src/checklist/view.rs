@@ -10,10 +10,11 @@ use chrono::NaiveDate;
 use super::answers::{self, Answer};
 use super::forms::{self, Evidence, Form};
 use super::master::{Guide, Item, Master};
-use super::rules::{self, Facts, Suggestion};
+use super::rules;
 use super::store::{self as masters, ChecklistError};
 use crate::db::Db;
-use crate::users::model::Actor;
+use crate::kernel::Actor;
+use crate::kernel::{Facts, Suggestion};
 
 #[derive(Debug, Clone)]
 pub struct ItemView {
@@ -339,11 +340,6 @@ pub async fn hospital_view(
     };
     let loaded = load(db, facility_id, std::slice::from_ref(&form)).await?;
     assemble(&form, &loaded, today)
-}
-
-/// Today in Japan.
-pub fn today() -> NaiveDate {
-    NaiveDate::parse_from_str(&crate::ledger::stocktake::today(), "%Y-%m-%d").unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{Backend, Db, DbResult, WriteTx, now_text};
-use crate::users::model::Actor;
+use crate::kernel::Actor;
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// Key of an arbitrary, fixed PostgreSQL advisory lock that serialises appends across processes.
@@ -404,6 +404,16 @@ pub async fn entity_types(db: &Db) -> DbResult<Vec<String>> {
     Ok(
         sqlx::query_scalar("SELECT DISTINCT entity_type FROM audit_events ORDER BY entity_type")
             .fetch_all(db.pool())
+            .await?,
+    )
+}
+
+/// The sequence number of the newest event (0 when there is none): every change is audited, so
+/// a reader can tell whether anything changed since it last looked.
+pub async fn last_seq(db: &Db) -> DbResult<i64> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM audit_events")
+            .fetch_one(db.pool())
             .await?,
     )
 }

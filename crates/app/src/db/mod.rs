@@ -5,6 +5,7 @@
 //! booleans, RFC 3339 UTC text for timestamps) so both backends decode them the same way.
 
 pub mod audit;
+pub mod meta;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -71,6 +72,8 @@ pub struct Db {
     /// Serialises write transactions of this process: the audit chain needs each writer to see
     /// the previous writer's last row, and SQLite allows one writer at a time anyway.
     write_lock: Arc<Mutex<()>>,
+    /// Woken after each committed write, for background jobs that follow changes.
+    changed: Arc<tokio::sync::Notify>,
     target: String,
 }
 
@@ -79,6 +82,7 @@ pub struct WriteTx {
     pub tx: Transaction<'static, Any>,
     _guard: OwnedMutexGuard<()>,
     backend: Backend,
+    changed: Arc<tokio::sync::Notify>,
 }
 
 impl WriteTx {
@@ -88,6 +92,7 @@ impl WriteTx {
 
     pub async fn commit(self) -> DbResult<()> {
         self.tx.commit().await?;
+        self.changed.notify_one();
         Ok(())
     }
 }
@@ -210,6 +215,7 @@ impl Db {
             pool,
             backend,
             write_lock: Arc::new(Mutex::new(())),
+            changed: Arc::new(tokio::sync::Notify::new()),
             target,
         };
         db.check_ours().await?;
@@ -336,7 +342,14 @@ impl Db {
             tx,
             _guard: guard,
             backend: self.backend,
+            changed: self.changed.clone(),
         })
+    }
+
+    /// Resolves after the next committed write of this process (at once if one came since the
+    /// last wait).
+    pub async fn changed(&self) {
+        self.changed.notified().await;
     }
 
     pub async fn close(&self) {
@@ -355,7 +368,6 @@ fn describe_connect_error(e: &sqlx::Error) -> String {
     }
 }
 
-/// Current time as the RFC 3339 UTC text stored in every timestamp column.
 /// The placeholder for the `n`-th (1-based) value bound to a statement with many values: `?` on
 /// SQLite, whose lookup of numbered names makes binding quadratic in their count, `$n` on
 /// PostgreSQL. A statement must use one style throughout.
@@ -375,6 +387,7 @@ pub fn placeholders(backend: Backend, first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// Current time as the RFC 3339 UTC text stored in every timestamp column.
 pub fn now_text() -> String {
     time_text(chrono::Utc::now())
 }

@@ -1,7 +1,7 @@
 //! The facility profile's checklist rule: 1① 医療情報システム安全管理責任者.
 
-use crate::checklist::rules::{Facts, Reason, Rule, Suggestion, Verdict};
-use crate::ledger::facts::Named;
+use super::model::Facility;
+use crate::kernel::{Facts, Reason, RecordRef, Rule, Suggestion, Verdict};
 
 pub static RULES: [Rule; 1] = [Rule {
     topic: "responsible-person",
@@ -9,9 +9,9 @@ pub static RULES: [Rule; 1] = [Rule {
 }];
 
 fn responsible_person(_target: &str, facts: &Facts) -> Option<Suggestion> {
-    let f = &facts.facility;
-    let profile = Named {
-        table: "facilities",
+    let f = facts.get::<Facility>()?;
+    let profile = RecordRef {
+        kind: &super::PROFILE,
         id: f.id,
         name: if f.security_manager_name.is_empty() {
             f.name.clone()
@@ -41,19 +41,15 @@ fn responsible_person(_target: &str, facts: &Facts) -> Option<Suggestion> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facility::model::Facility;
 
     fn facts(name: &str, appointed: &str) -> Facts {
-        Facts {
-            facility: Facility {
-                id: 1,
-                name: "みなと病院".into(),
-                security_manager_name: name.into(),
-                security_manager_appointed_on: appointed.into(),
-                ..Default::default()
-            },
+        Facts::default().with(Facility {
+            id: 1,
+            name: "みなと病院".into(),
+            security_manager_name: name.into(),
+            security_manager_appointed_on: appointed.into(),
             ..Default::default()
-        }
+        })
     }
 
     #[test]

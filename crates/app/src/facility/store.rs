@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use super::model::Facility;
 use crate::db::audit::{self, Event, diff};
 use crate::db::{Db, DbResult, WriteTx, now_text};
-use crate::users::model::{Actor, Forbidden, Permission};
+use crate::kernel::{Actor, Forbidden, Permission};
 
 const COLUMNS: &str = "id, name, founder, address, beds, director, security_manager_name, security_manager_role, security_manager_appointed_on, security_manager_approved_by, security_manager_approved_on, security_manager_scope, require_totp, updated_at";
 
@@ -175,4 +175,11 @@ pub async fn set_require_totp(db: &Db, actor: &Actor, required: bool) -> Result<
     .await?;
     w.commit().await?;
     Ok(())
+}
+
+/// Every facility's ID (one today; a hospital group later).
+pub async fn ids(db: &Db) -> DbResult<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM facilities ORDER BY id")
+        .fetch_all(db.pool())
+        .await?)
 }

@@ -1,8 +1,10 @@
 //! What the ledger can say about checklist items: whether the hospital uses systems at all (the gate
 //! question), 2① 台帳, 2② リモート保守の確認, 接続元制限 (R5 2(8), R7 2⑬) and patches (R5 2(7),
-//! R7 2⑥). The vulnerability room will add known exploited vulnerabilities to the patch rule.
+//! R7 2⑥, with the vulnerability room's known exploited vulnerabilities).
 
-use crate::checklist::rules::{Facts, Reason, Rule, Suggestion, Verdict};
+use super::facts::LedgerFacts;
+use crate::kernel::{Facts, Reason, Rule, Suggestion, Verdict};
+use crate::vuln::api::VulnFacts;
 
 pub static RULES: [Rule; 5] = [
     Rule {
@@ -27,8 +29,8 @@ pub static RULES: [Rule; 5] = [
     },
 ];
 
-fn devices_in_use(facts: &Facts) -> usize {
-    facts.ledger.by_kind.iter().map(|(_, n)| n).sum()
+fn devices_in_use(ledger: &LedgerFacts) -> usize {
+    ledger.by_kind.iter().map(|(_, n)| n).sum()
 }
 
 fn unknown(reason: Reason) -> Option<Suggestion> {
@@ -39,7 +41,7 @@ fn unknown(reason: Reason) -> Option<Suggestion> {
 }
 
 fn system_in_use(_target: &str, facts: &Facts) -> Option<Suggestion> {
-    match devices_in_use(facts) {
+    match devices_in_use(facts.get::<LedgerFacts>()?) {
         0 => unknown(Reason::count(crate::mkey!("rule-ledger-empty"), 0)),
         n => Some(Suggestion::yes(Reason::count(
             crate::mkey!("rule-devices-registered"),
@@ -49,8 +51,8 @@ fn system_in_use(_target: &str, facts: &Facts) -> Option<Suggestion> {
 }
 
 fn inventory(_target: &str, facts: &Facts) -> Option<Suggestion> {
-    let ledger = &facts.ledger;
-    let total = devices_in_use(facts);
+    let ledger = facts.get::<LedgerFacts>()?;
+    let total = devices_in_use(ledger);
     if total == 0 {
         return Some(Suggestion {
             verdict: Verdict::No,
@@ -78,7 +80,7 @@ fn inventory(_target: &str, facts: &Facts) -> Option<Suggestion> {
 }
 
 fn remote_maintenance(_target: &str, facts: &Facts) -> Option<Suggestion> {
-    let ledger = &facts.ledger;
+    let ledger = facts.get::<LedgerFacts>()?;
     if ledger.connection_points == 0 && ledger.remote_maintenance_unconfirmed.is_empty() {
         return unknown(Reason::count(crate::mkey!("rule-no-remote-data"), 0));
     }
@@ -101,7 +103,7 @@ fn remote_maintenance(_target: &str, facts: &Facts) -> Option<Suggestion> {
 }
 
 fn source_restriction(_target: &str, facts: &Facts) -> Option<Suggestion> {
-    let ledger = &facts.ledger;
+    let ledger = facts.get::<LedgerFacts>()?;
     if ledger.connection_points == 0 {
         return unknown(Reason::count(crate::mkey!("rule-no-connections"), 0));
     }
@@ -138,7 +140,7 @@ fn kinds_of(target: &str) -> &'static [&'static str] {
 
 fn patches(target: &str, facts: &Facts) -> Option<Suggestion> {
     let kinds = kinds_of(target);
-    let ledger = &facts.ledger;
+    let ledger = facts.get::<LedgerFacts>()?;
     let devices: usize = kinds.iter().map(|k| ledger.count_of(k)).sum();
     if devices == 0 {
         return unknown(Reason::count(crate::mkey!("rule-no-devices-in-scope"), 0));
@@ -147,7 +149,10 @@ fn patches(target: &str, facts: &Facts) -> Option<Suggestion> {
         vec![
             Reason::of(
                 crate::mkey!("rule-kev-unpatched"),
-                &facts.vuln.kev_of(kinds),
+                &facts
+                    .get::<VulnFacts>()
+                    .map(|v| v.kev_of(kinds))
+                    .unwrap_or_default(),
             ),
             Reason::of(crate::mkey!("rule-unpatched"), &ledger.unpatched_of(kinds)),
         ],
@@ -158,17 +163,14 @@ fn patches(target: &str, facts: &Facts) -> Option<Suggestion> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::facts::{Finding, LedgerFacts, Named};
+    use crate::kernel::{Finding, RecordRef, RefKind};
+    use crate::ledger::records::{CONNECTION_POINT, DEVICE};
 
-    fn named(table: &'static str, id: i64, name: &str) -> Named {
-        Named {
-            table,
-            id,
-            name: name.into(),
-        }
+    fn named(kind: &'static RefKind, id: i64, name: &str) -> RecordRef {
+        RecordRef::new(kind, id, name)
     }
 
-    fn finding(names: Vec<Named>) -> Finding {
+    fn finding(names: Vec<RecordRef>) -> Finding {
         Finding {
             count: names.len(),
             sample: names,
@@ -176,10 +178,7 @@ mod tests {
     }
 
     fn facts(ledger: LedgerFacts) -> Facts {
-        Facts {
-            ledger,
-            ..Default::default()
-        }
+        Facts::default().with(ledger)
     }
 
     fn counts(server: usize, pc: usize, network: usize) -> Vec<(&'static str, usize)> {
@@ -229,8 +228,8 @@ mod tests {
         assert_eq!(s.reasons[0].count, 7);
         let gaps = facts(LedgerFacts {
             by_kind: counts(0, 5, 1),
-            missing_key_fields: finding(vec![named("devices", 3, "受付PC")]),
-            not_confirmed_12_months: finding(vec![named("devices", 4, "CT")]),
+            missing_key_fields: finding(vec![named(&DEVICE, 3, "受付PC")]),
+            not_confirmed_12_months: finding(vec![named(&DEVICE, 4, "CT")]),
             ..Default::default()
         });
         let s = inventory("", &gaps).expect("test data");
@@ -254,8 +253,8 @@ mod tests {
     fn remote_maintenance_lists_what_the_vendor_has_not_confirmed() {
         let f = facts(LedgerFacts {
             connection_points: 2,
-            unconfirmed_connections: finding(vec![named("connection_points", 2, "回線B")]),
-            remote_maintenance_unconfirmed: finding(vec![named("devices", 4, "CT")]),
+            unconfirmed_connections: finding(vec![named(&CONNECTION_POINT, 2, "回線B")]),
+            remote_maintenance_unconfirmed: finding(vec![named(&DEVICE, 4, "CT")]),
             ..Default::default()
         });
         let s = remote_maintenance("", &f).expect("test data");
@@ -279,10 +278,10 @@ mod tests {
         let unrestricted = facts(LedgerFacts {
             connection_points: 3,
             unrestricted_connections: finding(vec![
-                named("connection_points", 1, "保守VPN"),
-                named("connection_points", 2, "VPN2"),
+                named(&CONNECTION_POINT, 1, "保守VPN"),
+                named(&CONNECTION_POINT, 2, "VPN2"),
             ]),
-            restriction_unknown_connections: finding(vec![named("connection_points", 3, "回線C")]),
+            restriction_unknown_connections: finding(vec![named(&CONNECTION_POINT, 3, "回線C")]),
             ..Default::default()
         });
         let s = source_restriction("ネットワーク機器", &unrestricted).expect("test data");
@@ -291,7 +290,7 @@ mod tests {
         assert!(s.disagrees_with("yes"));
         let only_unknown = facts(LedgerFacts {
             connection_points: 1,
-            restriction_unknown_connections: finding(vec![named("connection_points", 3, "回線C")]),
+            restriction_unknown_connections: finding(vec![named(&CONNECTION_POINT, 3, "回線C")]),
             ..Default::default()
         });
         assert_eq!(
@@ -314,7 +313,7 @@ mod tests {
     fn patches_follow_the_items_scope() {
         let f = facts(LedgerFacts {
             by_kind: counts(1, 2, 1),
-            unpatched: vec![("network", finding(vec![named("devices", 1, "FortiGate")]))],
+            unpatched: vec![("network", finding(vec![named(&DEVICE, 1, "FortiGate")]))],
             ..Default::default()
         });
         assert_eq!(
@@ -336,18 +335,21 @@ mod tests {
 
     #[test]
     fn a_known_exploited_vulnerability_fails_the_patch_item() {
-        let mut f = facts(LedgerFacts {
+        let ledger = LedgerFacts {
             by_kind: counts(1, 0, 1),
             ..Default::default()
-        });
+        };
+        let f = facts(ledger.clone());
         assert_eq!(
             patches("ネットワーク機器", &f).expect("test data").verdict,
             Verdict::Yes
         );
-        f.vuln.kev_by_kind = vec![(
-            "network".to_string(),
-            finding(vec![named("devices", 7, "本館FortiGate")]),
-        )];
+        let f = facts(ledger).with(VulnFacts {
+            kev_by_kind: vec![(
+                "network".to_string(),
+                finding(vec![named(&DEVICE, 7, "本館FortiGate")]),
+            )],
+        });
         let s = patches("ネットワーク機器", &f).expect("test data");
         assert_eq!(s.verdict, Verdict::No);
         assert_eq!(keys(&s), vec!["rule-kev-unpatched"]);

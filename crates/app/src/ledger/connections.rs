@@ -145,6 +145,7 @@ pub const FIELDS: [Field; 17] = [
 pub static CONNECTIONS: RecordKind = RecordKind {
     table: "connection_points",
     entity: "connection",
+    base: "/connections",
     fields: &FIELDS,
     unique: None,
     settle: None,

@@ -41,7 +41,7 @@ async fn drawing(state: &AppState, c: &Ctx, facility_id: i64) -> Result<String, 
         list_all(&state.db, &SYSTEMS, facility_id),
         list_all(&state.db, &CONNECTIONS, facility_id),
         async {
-            crate::facility::store::get(&state.db, facility_id)
+            crate::facility::api::get(&state.db, facility_id)
                 .await
                 .map_err(LedgerError::from)
         },
@@ -53,7 +53,7 @@ async fn drawing(state: &AppState, c: &Ctx, facility_id: i64) -> Result<String, 
         c.t1(
             "diagram-printed",
             "date",
-            &c.date(&super::stocktake::today())
+            &c.date(&crate::kernel::time::today_jst_text())
         ),
     );
     Ok(draw(

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::discovery::{self, Diff, SeenHost};
 use crate::db::audit::{self, Event};
 use crate::db::{Db, DbError, now_text};
-use crate::users::model::{Actor, Forbidden, Permission};
+use crate::kernel::{Actor, Forbidden, Permission};
 use mamori_formats::nmap::{self, NmapError};
 
 #[derive(Debug, thiserror::Error)]

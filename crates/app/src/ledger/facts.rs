@@ -5,66 +5,13 @@
 
 use super::connections::CONNECTIONS;
 use super::model::{KINDS, Record};
+use super::records::{CONNECTION_POINT, DEVICE};
 use super::store::{LedgerError, list_all};
 use crate::db::Db;
+use crate::kernel::{Finding, RecordRef, RoomError, SAMPLE};
 
-/// A record named in a finding: (table, id, name).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Named {
-    pub table: &'static str,
-    pub id: i64,
-    pub name: String,
-}
-
-impl Named {
-    fn of(record: &Record) -> Named {
-        Named {
-            table: record.kind.table,
-            id: record.id,
-            name: record.name().to_string(),
-        }
-    }
-
-    fn device(id: i64, name: String) -> Named {
-        Named {
-            table: "devices",
-            id,
-            name,
-        }
-    }
-}
-
-/// How many records a finding covers, with the first of them by name.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Finding {
-    pub count: usize,
-    pub sample: Vec<Named>,
-}
-
-/// Records named per finding: enough to act on, few enough to show.
-pub const SAMPLE: usize = 20;
-
-impl Finding {
-    fn of(all: Vec<Named>) -> Finding {
-        Finding {
-            count: all.len(),
-            sample: all.into_iter().take(SAMPLE).collect(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-
-    fn merge(findings: impl Iterator<Item = Finding>) -> Finding {
-        let mut out = Finding::default();
-        for f in findings {
-            out.count += f.count;
-            out.sample.extend(f.sample);
-        }
-        out.sample.truncate(SAMPLE);
-        out
-    }
+fn connection_ref(record: &Record) -> RecordRef {
+    RecordRef::new(&CONNECTION_POINT, record.id, record.name())
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -120,7 +67,7 @@ pub fn connection_findings(connections: &[Record]) -> [Finding; 3] {
             connections
                 .iter()
                 .filter(|c| keep(c))
-                .map(Named::of)
+                .map(connection_ref)
                 .collect(),
         )
     };
@@ -173,7 +120,7 @@ async fn device_finding(
         count: usize::try_from(count).unwrap_or(0),
         sample: sample
             .into_iter()
-            .map(|(id, name)| Named::device(id, name))
+            .map(|(id, name)| RecordRef::new(&DEVICE, id, name))
             .collect(),
     })
 }
@@ -274,7 +221,20 @@ pub async fn ledger_facts_on(
 
 /// The facility's ledger facts as of today (Japan time).
 pub async fn ledger_facts(db: &Db, facility_id: i64) -> Result<LedgerFacts, LedgerError> {
-    ledger_facts_on(db, facility_id, &super::stocktake::today()).await
+    ledger_facts_on(db, facility_id, &crate::kernel::time::today_jst_text()).await
+}
+
+/// The ledger's facts for the checklist's rules (registered in the room list).
+pub fn for_checklist(
+    db: &Db,
+    facility_id: i64,
+) -> crate::kernel::BoxFuture<'_, Result<Box<dyn std::any::Any + Send + Sync>, RoomError>> {
+    Box::pin(async move {
+        let facts = ledger_facts(db, facility_id)
+            .await
+            .map_err(RoomError::internal)?;
+        Ok(Box::new(facts) as Box<dyn std::any::Any + Send + Sync>)
+    })
 }
 
 #[cfg(test)]
@@ -311,8 +271,8 @@ mod tests {
 
     #[test]
     fn samples_are_short_but_counts_are_whole() {
-        let all: Vec<Named> = (0..50)
-            .map(|i| Named::device(i, format!("PC-{i}")))
+        let all: Vec<RecordRef> = (0..50)
+            .map(|i| RecordRef::new(&DEVICE, i, format!("PC-{i}")))
             .collect();
         let f = Finding::of(all);
         assert_eq!((f.count, f.sample.len()), (50, SAMPLE));

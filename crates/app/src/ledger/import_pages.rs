@@ -199,7 +199,7 @@ async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart)
         Err(e) => return fail(&c, e),
     };
     let mapping = import::auto_map(kind, &custom, &table.headers, &remembered);
-    let token = state.imports.insert(PendingImport {
+    let token = state.shared::<PendingImports>().insert(PendingImport {
         user_id: user,
         kind,
         file_name,
@@ -408,7 +408,7 @@ fn preview_page(
             kind_label: crate::web::audit_pages::entity_key(kind.entity)
                 .map(|k| c.t(k))
                 .unwrap_or_default(),
-            base: super::pages::base_of(kind.table),
+            base: kind.base,
             columns,
             targets,
             total: plan.rows.len(),
@@ -434,7 +434,7 @@ async fn check_and_show(state: &AppState, c: &Ctx, token: &str, notice: String) 
     let Some(user) = c.user().map(|u| u.id) else {
         return status_page(c, WebError::Forbidden);
     };
-    let Some(pending) = state.imports.get(token, user) else {
+    let Some(pending) = state.shared::<PendingImports>().get(token, user) else {
         return index_page(c, c.t("import-expired"));
     };
     let plan = match import_store::run(
@@ -470,7 +470,7 @@ async fn remap(
     let (Some(user), Some(facility_id)) = (c.user().map(|u| u.id), c.facility_id()) else {
         return status_page(&c, WebError::Forbidden);
     };
-    let Some(pending) = state.imports.get(&token, user) else {
+    let Some(pending) = state.shared::<PendingImports>().get(&token, user) else {
         return index_page(&c, c.t("import-expired"));
     };
     let mut mapping: Vec<Option<&'static str>> = vec![None; pending.table.headers.len()];
@@ -508,7 +508,9 @@ async fn remap(
     {
         return fail(&c, e);
     }
-    state.imports.set_mapping(&token, user, mapping);
+    state
+        .shared::<PendingImports>()
+        .set_mapping(&token, user, mapping);
     if notice.is_empty() {
         Redirect::to(&format!("/ledger/import/{token}")).into_response()
     } else {
@@ -532,7 +534,7 @@ async fn commit(State(state): State<AppState>, c: Ctx, Path(token): Path<String>
     let Some(user) = c.user().map(|u| u.id) else {
         return status_page(&c, WebError::Forbidden);
     };
-    let Some(pending) = state.imports.get(&token, user) else {
+    let Some(pending) = state.shared::<PendingImports>().get(&token, user) else {
         return index_page(&c, c.t("import-expired"));
     };
     let plan = match import_store::run(
@@ -553,13 +555,13 @@ async fn commit(State(state): State<AppState>, c: Ctx, Path(token): Path<String>
     if plan.has_errors() {
         return preview_page(&c, &token, &pending, &plan, c.t("import-not-written"));
     }
-    state.imports.remove(&token, user);
+    state.shared::<PendingImports>().remove(&token, user);
     render(
         &c,
         &DonePage {
             c: &c,
             file_name: pending.file_name,
-            base: super::pages::base_of(pending.kind.table),
+            base: pending.kind.base,
             new: plan.count(RowStatus::New),
             changed: plan.count(RowStatus::Changed),
             unchanged: plan.count(RowStatus::Unchanged),
@@ -569,7 +571,7 @@ async fn commit(State(state): State<AppState>, c: Ctx, Path(token): Path<String>
 
 async fn cancel(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> Response {
     if let Some(user) = c.user().map(|u| u.id) {
-        state.imports.remove(&token, user);
+        state.shared::<PendingImports>().remove(&token, user);
     }
     Redirect::to("/ledger/import").into_response()
 }

@@ -11,7 +11,7 @@ use super::model::RecordKind;
 use super::store::{LedgerError, facility_of, fetch_all_records, insert_rows, update_row};
 use crate::db::audit::{self, Event};
 use crate::db::{Db, now_text};
-use crate::users::model::{Actor, Permission};
+use crate::kernel::{Actor, Permission};
 
 /// What to do once the plan is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,10 +158,7 @@ pub async fn remembered_mapping(
     facility_id: i64,
     kind: &RecordKind,
 ) -> Result<HashMap<String, String>, LedgerError> {
-    let stored: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
-        .bind(mapping_key(facility_id, kind))
-        .fetch_optional(db.pool())
-        .await?;
+    let stored = crate::db::meta::get(db, &mapping_key(facility_id, kind)).await?;
     Ok(stored
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_default())
@@ -177,20 +174,7 @@ pub async fn remember_mapping(
     all.extend(choices.iter().map(|(k, v)| (k.clone(), v.clone())));
     let text = serde_json::to_string(&all).unwrap_or_else(|_| "{}".into());
     let key = mapping_key(facility_id, kind);
-    let mut w = db.write().await?;
-    let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = $2")
-        .bind(text.clone())
-        .bind(key.clone())
-        .execute(&mut *w.tx)
-        .await?;
-    if updated.rows_affected() == 0 {
-        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
-            .bind(key)
-            .bind(text)
-            .execute(&mut *w.tx)
-            .await?;
-    }
-    w.commit().await?;
+    crate::db::meta::set(db, &key, &text).await?;
     Ok(())
 }
 

@@ -255,6 +255,8 @@ pub type Field = (&'static str, &'static str, FieldType);
 pub struct RecordKind {
     pub table: &'static str,
     pub entity: &'static str,
+    /// Where its pages are (`{base}/{id}` shows one record).
+    pub base: &'static str,
     pub fields: &'static [Field],
     /// A field whose non-empty values must be unique within the facility.
     pub unique: Option<&'static str>,
@@ -265,6 +267,7 @@ pub struct RecordKind {
 pub static DEVICES: RecordKind = RecordKind {
     table: "devices",
     entity: "device",
+    base: "/ledger",
     fields: &FIELDS,
     unique: Some("asset_number"),
     settle: Some(settle_firmware_version),

@@ -361,7 +361,7 @@ async fn print(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>
         store::list(&state.db, facility_id, &filter),
         store::list_all(&state.db, &super::systems::SYSTEMS, facility_id),
         async {
-            crate::facility::store::get(&state.db, facility_id)
+            crate::facility::api::get(&state.db, facility_id)
                 .await
                 .map_err(LedgerError::from)
         },
@@ -411,7 +411,7 @@ async fn print(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>
         &PrintPage {
             c: &c,
             facility: facility.map(|f| f.name).unwrap_or_default(),
-            printed: c.date(&super::stocktake::today()),
+            printed: c.date(&crate::kernel::time::today_jst_text()),
             conditions,
             rows,
         },
@@ -461,15 +461,6 @@ struct ViewPage<'a> {
     related: Vec<Related>,
     saved: bool,
     missing: Vec<String>,
-}
-
-pub(crate) fn base_of(table: &str) -> &'static str {
-    match table {
-        "systems" => "/systems",
-        "segments" => "/segments",
-        "connection_points" => "/connections",
-        _ => "/ledger",
-    }
 }
 
 async fn related(
@@ -559,10 +550,11 @@ pub async fn view_record(
                         .find(|(t, _)| t == table)
                         .map(|(_, records)| store::Names::of(records))
                         .unwrap_or_default();
+                    let base = super::model::kind_by_table(table).map_or("", |k| k.base);
                     links = names
                         .links(d.get(field))
                         .into_iter()
-                        .map(|(id, name)| (format!("{}/{id}", base_of(table)), name))
+                        .map(|(id, name)| (format!("{base}/{id}"), name))
                         .collect();
                     String::new()
                 }

@@ -8,7 +8,7 @@ use super::model::{DEVICES, Record};
 use super::store::{LedgerError, facility_of, fetch_all_records};
 use crate::db::audit::{self, Event};
 use crate::db::{Db, now_text};
-use crate::users::model::{Actor, Permission};
+use crate::kernel::{Actor, Permission};
 
 pub const RESULTS: [(&str, &str); 3] = [
     ("confirmed", crate::mkey!("stocktake-confirmed")),
@@ -327,12 +327,4 @@ pub async fn finish(db: &Db, actor: &Actor, id: i64, date: &str) -> Result<Finis
     audit::append_many(&mut w, actor, events).await?;
     w.commit().await?;
     Ok(outcome)
-}
-
-/// Today in Japan, as stored dates are.
-pub fn today() -> String {
-    chrono::Utc::now()
-        .with_timezone(&crate::i18n::jst())
-        .format("%Y-%m-%d")
-        .to_string()
 }

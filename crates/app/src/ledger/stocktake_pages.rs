@@ -211,7 +211,14 @@ async fn check(
 }
 
 async fn finish(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
-    match store::finish(&state.db, &c.actor(), id, &store::today()).await {
+    match store::finish(
+        &state.db,
+        &c.actor(),
+        id,
+        &crate::kernel::time::today_jst_text(),
+    )
+    .await
+    {
         Ok(_) => Redirect::to(&format!("/stocktake/{id}")).into_response(),
         Err(e) => ledger_failure(&c, e),
     }

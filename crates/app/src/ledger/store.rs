@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use super::model::{DEVICES, Device, Record, RecordKind, Values};
 use crate::db::audit::{self, Event, diff};
 use crate::db::{Db, DbError, WriteTx, now_text};
-use crate::users::model::{Actor, Forbidden, Permission};
+use crate::kernel::{Actor, Forbidden, Permission};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -830,4 +830,14 @@ pub async fn match_inputs(db: &Db, facility_id: i64) -> Result<Vec<MatchInput>, 
             },
         )
         .collect())
+}
+
+/// The names of all the facility's devices (retired ones too), by ID order.
+pub async fn device_names(db: &Db, facility_id: i64) -> Result<Vec<(i64, String)>, LedgerError> {
+    Ok(sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, name FROM devices WHERE facility_id = $1 ORDER BY id",
+    )
+    .bind(facility_id)
+    .fetch_all(db.pool())
+    .await?)
 }

@@ -77,6 +77,7 @@ pub const SYSTEM_FIELDS: [Field; 10] = [
 pub static SYSTEMS: RecordKind = RecordKind {
     table: "systems",
     entity: "system",
+    base: "/systems",
     fields: &SYSTEM_FIELDS,
     unique: Some("name"),
     settle: None,
@@ -114,6 +115,7 @@ pub const SEGMENT_FIELDS: [Field; 8] = [
 pub static SEGMENTS: RecordKind = RecordKind {
     table: "segments",
     entity: "segment",
+    base: "/segments",
     fields: &SEGMENT_FIELDS,
     unique: Some("name"),
     settle: None,

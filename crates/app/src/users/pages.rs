@@ -7,8 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::model::Role;
-use super::store::{self, NewUser, User, UserError};
+use super::store::{self, NewUser, UserError};
+use crate::kernel::Role;
+use crate::kernel::User;
 use crate::web::ctx::FieldErrors;
 use crate::web::errors::{WebError, fail, render, status_page};
 use crate::web::{Access, AppState, Ctx, RouteTable};
@@ -25,7 +26,7 @@ pub fn routes(table: RouteTable) -> RouteTable {
         .post("/admin/users/{id}/password", Access::Admin, reset_password)
         .post("/admin/users/{id}/reset-2fa", Access::Admin, reset_totp)
         .post("/admin/users/{id}/role", Access::Admin, change_role);
-    super::account::routes(table)
+    super::own_profile::routes(table)
 }
 
 #[derive(Template)]
@@ -63,7 +64,7 @@ async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<DoneQuery>)
         Ok(u) => u,
         Err(e) => return fail(&c, e),
     };
-    let require_totp = match crate::facility::store::get(&state.db, facility_id).await {
+    let require_totp = match crate::facility::api::get(&state.db, facility_id).await {
         Ok(f) => f.is_some_and(|f| f.require_totp),
         Err(e) => return fail(&c, e),
     };
@@ -312,9 +313,9 @@ async fn require_totp(
     Form(form): Form<RequireForm>,
 ) -> Response {
     let required = form.required == "1";
-    match crate::facility::store::set_require_totp(&state.db, &c.actor(), required).await {
+    match crate::facility::api::set_require_totp(&state.db, &c.actor(), required).await {
         Ok(()) => Redirect::to("/admin/users?done=saved").into_response(),
-        Err(crate::facility::store::FacilityError::Forbidden(_)) => {
+        Err(crate::facility::api::FacilityError::Forbidden(_)) => {
             status_page(&c, WebError::Forbidden)
         }
         Err(e) => fail(&c, e),

@@ -5,51 +5,16 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::model::{Actor, Permission, Role, check_login, check_password};
+use super::model::{check_login, check_password};
 use crate::auth::secrets;
 use crate::db::audit::{self, Event};
 use crate::db::{Db, DbError, DbResult, WriteTx, now_text};
+use crate::kernel::{Actor, Permission, Role, User};
 
-#[derive(Debug, Clone)]
-pub struct User {
-    pub id: i64,
-    pub facility_id: i64,
-    pub login: String,
-    pub display_name: String,
-    pub role: Role,
-    pub vendor_id: Option<i64>,
-    pub vendor_name: Option<String>,
-    pub password_hash: String,
-    pub totp_secret: Option<String>,
-    pub totp_pending_secret: Option<String>,
-    pub totp_last_step: Option<i64>,
-    pub disabled: bool,
-    pub language: String,
-    pub created_at: String,
-    pub updated_at: String,
-}
+const USER_COLUMNS: &str = "u.id, u.facility_id, u.login, u.display_name, u.role, u.vendor_id, u.password_hash, u.totp_secret, u.totp_pending_secret, u.totp_last_step, u.disabled, u.language, u.created_at, u.updated_at";
+const USER_FROM: &str = "FROM users u";
 
-impl User {
-    pub fn has_totp(&self) -> bool {
-        self.totp_secret.is_some()
-    }
-
-    pub fn actor(&self, ip: &str) -> Actor {
-        Actor {
-            user_id: Some(self.id),
-            facility_id: Some(self.facility_id),
-            name: self.login.clone(),
-            ip: ip.to_string(),
-            role: self.role,
-            vendor_id: self.vendor_id,
-        }
-    }
-}
-
-pub const USER_COLUMNS: &str = "u.id, u.facility_id, u.login, u.display_name, u.role, u.vendor_id, v.name AS vendor_name, u.password_hash, u.totp_secret, u.totp_pending_secret, u.totp_last_step, u.disabled, u.language, u.created_at, u.updated_at";
-const USER_FROM: &str = "FROM users u LEFT JOIN vendors v ON v.id = u.vendor_id";
-
-pub fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     let role: String = row.try_get("role")?;
     Ok(User {
         id: row.try_get("id")?,
@@ -59,7 +24,7 @@ pub fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         role: Role::parse(&role)
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role}").into()))?,
         vendor_id: row.try_get("vendor_id")?,
-        vendor_name: row.try_get("vendor_name")?,
+        vendor_name: None,
         password_hash: row.try_get("password_hash")?,
         totp_secret: row.try_get("totp_secret")?,
         totp_pending_secret: row.try_get("totp_pending_secret")?,
@@ -80,7 +45,7 @@ pub enum UserError {
         key: &'static str,
     },
     #[error("forbidden: {0}")]
-    Forbidden(#[from] super::model::Forbidden),
+    Forbidden(#[from] crate::kernel::Forbidden),
     #[error("user not found")]
     NotFound,
     #[error(transparent)]
@@ -97,39 +62,61 @@ fn invalid(field: &'static str, key: &'static str) -> UserError {
     UserError::Invalid { field, key }
 }
 
+/// Fills in each vendor user's vendor name (the vendors room owns the names).
+async fn with_vendor_names(db: &Db, mut users: Vec<User>) -> Result<Vec<User>, sqlx::Error> {
+    let ids: Vec<i64> = users.iter().filter_map(|u| u.vendor_id).collect();
+    if ids.is_empty() {
+        return Ok(users);
+    }
+    let names = crate::vendors::api::names(db, &ids)
+        .await
+        .map_err(|e| match e {
+            DbError::Sql(e) => e,
+            other => sqlx::Error::Protocol(other.to_string()),
+        })?;
+    for user in &mut users {
+        user.vendor_name = user.vendor_id.and_then(|id| names.get(&id).cloned());
+    }
+    Ok(users)
+}
+
+async fn one(db: &Db, row: Option<AnyRow>) -> Result<Option<User>, sqlx::Error> {
+    let found = row.as_ref().map(user_from_row).transpose()?;
+    Ok(with_vendor_names(db, found.into_iter().collect())
+        .await?
+        .pop())
+}
+
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} {USER_FROM} WHERE u.id = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(db.pool())
-        .await?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()
+        .await?;
+    one(db, row).await
 }
 
 pub async fn by_login(db: &Db, login: &str) -> Result<Option<User>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} {USER_FROM} WHERE u.login = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(login.to_string())
         .fetch_optional(db.pool())
-        .await?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()
+        .await?;
+    one(db, row).await
 }
 
 pub async fn list(db: &Db, facility_id: i64) -> Result<Vec<User>, sqlx::Error> {
     let sql = format!(
         "SELECT {USER_COLUMNS} {USER_FROM} WHERE u.facility_id = $1 ORDER BY u.disabled, u.login"
     );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    let users = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(facility_id)
         .fetch_all(db.pool())
         .await?
         .iter()
         .map(user_from_row)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    with_vendor_names(db, users).await
 }
 
 pub async fn count_all(db: &Db) -> Result<i64, sqlx::Error> {
@@ -194,7 +181,7 @@ pub async fn insert(
         return Err(invalid("login", crate::mkey!("login-taken")));
     }
     let vendor_id = if role == Role::Vendor {
-        Some(vendor_for_name(w, actor, facility_id, new.vendor_name.trim()).await?)
+        Some(crate::vendors::api::for_name(w, actor, facility_id, new.vendor_name.trim()).await?)
     } else {
         None
     };
@@ -225,41 +212,6 @@ pub async fn insert(
     Ok(id)
 }
 
-/// The vendor record of this name (a vendor user's, a vendor checklist's), created on first use.
-pub(crate) async fn vendor_for_name(
-    w: &mut WriteTx,
-    actor: &Actor,
-    facility_id: i64,
-    name: &str,
-) -> DbResult<i64> {
-    let existing: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM vendors WHERE facility_id = $1 AND name = $2")
-            .bind(facility_id)
-            .bind(name.to_string())
-            .fetch_optional(&mut *w.tx)
-            .await?;
-    if let Some(id) = existing {
-        return Ok(id);
-    }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO vendors (facility_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-    )
-    .bind(facility_id)
-    .bind(name.to_string())
-    .bind(now_text())
-    .fetch_one(&mut *w.tx)
-    .await?;
-    audit::append(
-        w,
-        actor,
-        Event::new("create", "vendor", id)
-            .label(name)
-            .change("name", "", name),
-    )
-    .await?;
-    Ok(id)
-}
-
 /// Creates a user (administrators only).
 pub async fn create(db: &Db, actor: &Actor, new: &NewUser) -> Result<i64, UserError> {
     actor.require(Permission::Administer)?;
@@ -287,12 +239,8 @@ async fn load_for_change(db: &Db, actor: &Actor, id: i64) -> Result<User, UserEr
     Ok(user)
 }
 
-async fn end_sessions(w: &mut WriteTx, user_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *w.tx)
-        .await?;
-    Ok(())
+async fn end_sessions(w: &mut WriteTx, user_id: i64) -> DbResult<()> {
+    crate::auth::sessions::end_all_of(w, user_id).await
 }
 
 /// Disables or re-enables a user. Users are never deleted: the audit trail refers to them.
@@ -503,4 +451,48 @@ pub async fn set_language(db: &Db, actor: &Actor, lang: &str) -> Result<(), User
     .await?;
     w.commit().await?;
     Ok(())
+}
+
+/// How many users there are, inside an open transaction (setup refuses to run twice).
+pub async fn count_in(w: &mut WriteTx) -> DbResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&mut *w.tx)
+        .await?)
+}
+
+/// Records the TOTP time step a user just signed in with. Conditional, so of two requests with
+/// the same code only one wins (false for the other).
+pub async fn advance_totp_step(db: &Db, user_id: i64, step: i64) -> DbResult<bool> {
+    let updated = sqlx::query(
+        "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $3)",
+    )
+    .bind(step)
+    .bind(user_id)
+    .bind(step)
+    .execute(db.pool())
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Marks one unused recovery code (by its hash) as used; false when there is no such code.
+pub async fn spend_recovery_code(w: &mut WriteTx, user_id: i64, code_hash: &str) -> DbResult<bool> {
+    let used = sqlx::query(
+        "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+    )
+    .bind(now_text())
+    .bind(user_id)
+    .bind(code_hash.to_string())
+    .execute(&mut *w.tx)
+    .await?;
+    Ok(used.rows_affected() == 1)
+}
+
+/// How many unused recovery codes a user has left.
+pub async fn recovery_codes_left(db: &Db, user_id: i64) -> DbResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?)
 }

@@ -4,8 +4,8 @@
 
 use sqlx::Row;
 
+use super::settings::AlertSettings;
 use super::store::VulnError;
-use crate::config::AlertSettings;
 use crate::db::{Db, now_text};
 use crate::web::AppState;
 
@@ -264,7 +264,7 @@ pub async fn deliver_pending(db: &Db, settings: &AlertSettings) -> Result<(), Vu
 /// Delivers pending alerts without holding up the page that raised them.
 pub fn deliver_in_background(state: &AppState) {
     let db = state.db.clone();
-    let settings = state.config.alerts.clone();
+    let settings = super::settings::alerts(&state.config);
     tokio::spawn(async move {
         if let Err(e) = deliver_pending(&db, &settings).await {
             tracing::warn!(error = %e, "alert delivery failed");
@@ -272,23 +272,26 @@ pub fn deliver_in_background(state: &AppState) {
     });
 }
 
-/// Every half minute: re-match facilities whose ledger changed, and deliver what that raised.
-pub fn spawn_watch(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+/// After every committed change (and every half minute): re-match facilities whose ledger
+/// changed, and deliver what that raised. Pages and the checklist read the stored matches.
+pub fn watch(state: AppState) -> crate::kernel::BoxFuture<'static, ()> {
+    Box::pin(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
-            let ids: Result<Vec<i64>, sqlx::Error> =
-                sqlx::query_scalar("SELECT id FROM facilities ORDER BY id")
-                    .fetch_all(state.db.pool())
-                    .await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = state.db.changed() => {}
+            }
+            let ids = crate::facility::api::ids(&state.db).await;
             for id in ids.unwrap_or_default() {
                 if let Err(e) = super::matches::ensure_fresh(&state.db, id).await {
                     tracing::warn!(error = %e, "vulnerability re-match failed");
                 }
             }
-            if let Err(e) = deliver_pending(&state.db, &state.config.alerts).await {
+            if let Err(e) =
+                deliver_pending(&state.db, &super::settings::alerts(&state.config)).await
+            {
                 tracing::warn!(error = %e, "alert delivery failed");
             }
         }

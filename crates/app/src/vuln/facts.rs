@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::matches;
 use super::store::VulnError;
 use crate::db::Db;
-use crate::ledger::facts::{Finding, Named, SAMPLE};
+use crate::kernel::{Finding, RecordRef, RoomError, SAMPLE};
+use crate::ledger::api::DEVICE;
 
 #[derive(Debug, Clone, Default)]
 pub struct VulnFacts {
@@ -34,11 +34,10 @@ impl VulnFacts {
     }
 }
 
+/// Read from the stored matches: a page that asks writes nothing. The watch job keeps the
+/// matches up to date after every change (see `alerts::watch`).
 pub async fn vuln_facts(db: &Db, facility_id: i64) -> Result<VulnFacts, VulnError> {
-    matches::ensure_fresh(db, facility_id).await?;
-    let today = crate::checklist::view::today()
-        .format("%Y-%m-%d")
-        .to_string();
+    let today = crate::kernel::time::today_jst_text();
     let ids: Vec<(i64,)> = sqlx::query_as(
         "SELECT DISTINCT d.device_id FROM vuln_device_profiles d
          JOIN vuln_profile_matches m ON m.profile_id = d.profile_id
@@ -56,20 +55,29 @@ pub async fn vuln_facts(db: &Db, facility_id: i64) -> Result<VulnFacts, VulnErro
         return Ok(VulnFacts::default());
     }
     let wanted: HashSet<i64> = ids.into_iter().map(|(id,)| id).collect();
-    let devices = crate::ledger::store::match_inputs(db, facility_id).await?;
+    let devices = crate::ledger::api::match_inputs(db, facility_id).await?;
     let mut by_kind: BTreeMap<String, Finding> = BTreeMap::new();
     for d in devices.into_iter().filter(|d| wanted.contains(&d.id)) {
         let finding = by_kind.entry(d.kind.clone()).or_default();
         finding.count += 1;
         if finding.sample.len() < SAMPLE {
-            finding.sample.push(Named {
-                table: "devices",
-                id: d.id,
-                name: d.name,
-            });
+            finding.sample.push(RecordRef::new(&DEVICE, d.id, d.name));
         }
     }
     Ok(VulnFacts {
         kev_by_kind: by_kind.into_iter().collect(),
+    })
+}
+
+/// The vulnerability facts for the checklist's rules (registered in the room list).
+pub fn for_checklist(
+    db: &Db,
+    facility_id: i64,
+) -> crate::kernel::BoxFuture<'_, Result<Box<dyn std::any::Any + Send + Sync>, RoomError>> {
+    Box::pin(async move {
+        let facts = vuln_facts(db, facility_id)
+            .await
+            .map_err(RoomError::internal)?;
+        Ok(Box::new(facts) as Box<dyn std::any::Any + Send + Sync>)
     })
 }

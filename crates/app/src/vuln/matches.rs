@@ -14,7 +14,7 @@ use sqlx::AssertSqlSafe;
 use super::model::{self, Confidence, DeviceProfile, Hit, Note, Priority};
 use super::store::VulnError;
 use crate::db::{Db, WriteTx, now_text, placeholders};
-use crate::ledger::store::{MatchInput, match_inputs};
+use crate::ledger::api::{MatchInput, match_inputs};
 
 /// A vulnerability found on a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -348,11 +348,7 @@ impl StoredMatch {
 }
 
 async fn audit_mark(db: &Db) -> Result<i64, VulnError> {
-    Ok(
-        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM audit_events")
-            .fetch_one(db.pool())
-            .await?,
-    )
+    Ok(crate::db::audit::last_seq(db).await?)
 }
 
 /// Re-matches when anything was changed (every change is audited) since the last time.
@@ -371,9 +367,7 @@ pub async fn ensure_fresh(db: &Db, facility_id: i64) -> Result<(), VulnError> {
 
 /// Re-matches every facility (after a feed import).
 pub async fn refresh_all(db: &Db, cause: Cause) -> Result<Vec<Refreshed>, VulnError> {
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM facilities ORDER BY id")
-        .fetch_all(db.pool())
-        .await?;
+    let ids = crate::facility::api::ids(db).await?;
     let mut out = Vec::new();
     for id in ids {
         out.push(refresh(db, id, cause).await?);
@@ -712,9 +706,7 @@ async fn active_suppressions(
     w: &mut WriteTx,
     facility_id: i64,
 ) -> Result<HashSet<(i64, String)>, VulnError> {
-    let today = crate::checklist::view::today()
-        .format("%Y-%m-%d")
-        .to_string();
+    let today = crate::kernel::time::today_jst_text();
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT device_id, vuln_id FROM vuln_suppressions WHERE facility_id = $1 AND until >= $2",
     )

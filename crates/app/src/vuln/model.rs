@@ -169,7 +169,7 @@ impl DeviceProfile {
             .filter_map(|c| cpe::parse(c).ok().map(|w| (w.to_fs(), w)))
             .collect();
         let just: Vec<Wfn> = wfns.iter().map(|(_, w)| w.clone()).collect();
-        let firmware = crate::ledger::model::firmware_cpe(&just);
+        let firmware = crate::ledger::api::firmware_cpe(&just);
         let os_version = os_version.trim();
         let cpes = wfns
             .into_iter()

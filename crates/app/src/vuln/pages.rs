@@ -11,8 +11,8 @@ use super::alerts;
 use super::store::{self, FileReport, Holdings, VulnError};
 use super::suggest;
 use super::view::{self, Listing, MatchRow, SUPPRESSION_KINDS, VulnDetail};
-use crate::checklist::view::today;
-use crate::ledger::model::DEVICES;
+use crate::kernel::today_jst as today;
+use crate::ledger::api::DEVICES;
 use crate::web::errors::{WebError, fail, render, status_page};
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
@@ -301,7 +301,7 @@ async fn index(
 #[template(path = "vuln/device.html")]
 struct DevicePage<'a> {
     c: &'a Ctx,
-    device: crate::ledger::model::Record,
+    device: crate::ledger::api::Record,
     cpes: Vec<String>,
     suggestions: Vec<suggest::Suggested>,
     products_loaded: bool,
@@ -324,7 +324,7 @@ async fn device_view(state: &AppState, c: Ctx, id: i64, message: String) -> Resp
         return status_page(&c, WebError::Forbidden);
     };
     let result = async {
-        let device = crate::ledger::store::get(&state.db, facility_id, id).await?;
+        let device = crate::ledger::api::get(&state.db, facility_id, id).await?;
         let listing = view::listing(&state.db, facility_id, Some(id), today()).await?;
         let (suggestions, products_loaded) = suggest::for_device(&state.db, &device).await?;
         Ok::<_, VulnError>((device, listing, suggestions, products_loaded))
@@ -372,7 +372,7 @@ async fn add_cpe(
         return status_page(&c, WebError::Forbidden);
     };
     let result = async {
-        let device = crate::ledger::store::get(&state.db, facility_id, id).await?;
+        let device = crate::ledger::api::get(&state.db, facility_id, id).await?;
         let cpes = format!("{} {}", device.get("cpes"), form.cpe.trim());
         let validated = DEVICES.validate(&|f: &str| {
             if f == "cpes" {
@@ -383,14 +383,8 @@ async fn add_cpe(
         });
         match validated {
             Ok(values) => {
-                crate::ledger::store::update(
-                    &state.db,
-                    &c.actor(),
-                    id,
-                    &values,
-                    &device.updated_at,
-                )
-                .await?;
+                crate::ledger::api::update(&state.db, &c.actor(), id, &values, &device.updated_at)
+                    .await?;
                 Ok::<_, VulnError>(None)
             }
             Err(problems) => Ok(Some(
@@ -672,7 +666,7 @@ async fn alerts_page(State(state): State<AppState>, c: Ctx) -> Response {
             &AlertsPage {
                 c: &c,
                 alerts: list,
-                settings: alerts::SettingsView::of(&state.config.alerts),
+                settings: alerts::SettingsView::of(&super::settings::alerts(&state.config)),
             },
         ),
         Err(e) => failure(&c, e),

@@ -10,7 +10,7 @@ use sqlx::{AssertSqlSafe, Row};
 use super::feeds::{self, FeedError, FeedFile, Loaded, NvdRow};
 use crate::db::audit::{self, Event};
 use crate::db::{Db, DbError, WriteTx, now_text, placeholders};
-use crate::users::model::{Actor, Forbidden, Permission};
+use crate::kernel::{Actor, Forbidden, Permission};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VulnError {
@@ -38,12 +38,12 @@ pub enum VulnError {
     Invalid(&'static str),
 }
 
-impl From<crate::ledger::store::LedgerError> for VulnError {
-    fn from(e: crate::ledger::store::LedgerError) -> Self {
+impl From<crate::ledger::api::LedgerError> for VulnError {
+    fn from(e: crate::ledger::api::LedgerError) -> Self {
         match e {
-            crate::ledger::store::LedgerError::Db(e) => VulnError::Db(e),
-            crate::ledger::store::LedgerError::Forbidden(e) => VulnError::Forbidden(e),
-            crate::ledger::store::LedgerError::NotFound => VulnError::NotFound,
+            crate::ledger::api::LedgerError::Db(e) => VulnError::Db(e),
+            crate::ledger::api::LedgerError::Forbidden(e) => VulnError::Forbidden(e),
+            crate::ledger::api::LedgerError::NotFound => VulnError::NotFound,
             other => VulnError::Internal(other.to_string()),
         }
     }

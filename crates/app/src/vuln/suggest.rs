@@ -7,7 +7,7 @@ use mamori_formats::cpe_suggest::{Catalogue, Device, Product};
 
 use super::store::VulnError;
 use crate::db::Db;
-use crate::ledger::model::Record;
+use crate::ledger::api::Record;
 
 #[derive(Debug, Clone)]
 pub struct Suggested {

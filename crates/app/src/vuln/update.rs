@@ -17,10 +17,10 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use mamori_net::{Client, ClientConfig, NetError, NvdApi, NvdError};
 use serde::{Deserialize, Serialize};
 
+use super::settings::FeedSettings;
 use super::store::{self, FileReport, VulnError};
-use crate::config::FeedSettings;
 use crate::db::Db;
-use crate::users::model::Actor;
+use crate::kernel::Actor;
 
 /// CISA's catalog of Known Exploited Vulnerabilities.
 pub const KEV_URL: &str =
@@ -122,7 +122,7 @@ pub async fn update(
     note: &mut Note<'_>,
 ) -> Result<Vec<SourceReport>, UpdateError> {
     actor
-        .require(crate::users::model::Permission::Edit)
+        .require(crate::kernel::Permission::Edit)
         .map_err(VulnError::from)?;
     // The server does this at start; the command line comes here first.
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -16,7 +16,7 @@ use crate::db::{
     audit::{self, Event},
     now_text,
 };
-use crate::users::model::{Actor, Permission};
+use crate::kernel::{Actor, Permission};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Suppression {
@@ -400,7 +400,7 @@ fn shared(parts: Vec<(RowKey<'_>, Vec<DeviceRef>)>) -> Vec<(RowKey<'_>, Arc<[Dev
 fn push_device<'a>(
     parts: &mut Vec<(RowKey<'a>, Vec<DeviceRef>)>,
     key: RowKey<'a>,
-    d: &crate::ledger::store::MatchInput,
+    d: &crate::ledger::api::MatchInput,
 ) {
     let device = DeviceRef {
         id: d.id,
@@ -653,15 +653,11 @@ async fn device_names(
         return Err(VulnError::NotFound);
     }
     let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
-    let names: Vec<(i64, String)> = sqlx::query_as::<_, (i64, String)>(
-        "SELECT id, name FROM devices WHERE facility_id = $1 ORDER BY id",
-    )
-    .bind(facility_id)
-    .fetch_all(db.pool())
-    .await?
-    .into_iter()
-    .filter(|(id, _)| wanted.contains(id))
-    .collect();
+    let names: Vec<(i64, String)> = crate::ledger::api::device_names(db, facility_id)
+        .await?
+        .into_iter()
+        .filter(|(id, _)| wanted.contains(id))
+        .collect();
     if names.len() != wanted.len() {
         return Err(VulnError::NotFound);
     }

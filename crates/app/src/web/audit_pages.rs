@@ -9,7 +9,9 @@ use serde::Deserialize;
 use super::errors::{fail, render};
 use super::{AppState, Ctx};
 use crate::db::audit::{self, Filter, Record};
-use crate::users::store::User;
+use crate::kernel::User;
+use crate::rooms::ROOMS;
+use crate::web::room::Room;
 
 const PAGE_SIZE: i64 = 100;
 
@@ -58,76 +60,50 @@ fn day_start(date: &str, days_later: i64) -> Option<String> {
     Some(crate::db::time_text(local.with_timezone(&chrono::Utc)))
 }
 
+/// The hall's own entries (setup, patient-data views) and the verbs every room uses.
+static HALL_ENTITIES: [(&str, &str); 2] = [
+    ("setup", crate::mkey!("entity-setup")),
+    ("patient_record", crate::mkey!("entity-patient-record")),
+];
+
+static HALL_ACTIONS: [(&str, &str); 7] = [
+    ("create", crate::mkey!("action-create")),
+    ("import", crate::mkey!("action-import")),
+    ("delete", crate::mkey!("action-delete")),
+    ("update", crate::mkey!("action-update")),
+    ("complete_setup", crate::mkey!("action-complete-setup")),
+    ("view", crate::mkey!("action-view")),
+    ("ignore", crate::mkey!("action-ignore")),
+];
+
+/// The room that writes this entity type.
+fn room_of(entity_type: &str) -> Option<&'static Room> {
+    ROOMS
+        .iter()
+        .copied()
+        .find(|room| room.audit.entity_key(entity_type).is_some())
+}
+
 pub fn entity_key(entity_type: &str) -> Option<&'static str> {
-    Some(match entity_type {
-        "facility" => crate::mkey!("entity-facility"),
-        "user" => crate::mkey!("entity-user"),
-        "vendor" => crate::mkey!("entity-vendor"),
-        "device" => crate::mkey!("entity-device"),
-        "scan" => crate::mkey!("entity-scan"),
-        "connection" => crate::mkey!("entity-connection"),
-        "system" => crate::mkey!("entity-system"),
-        "segment" => crate::mkey!("entity-segment"),
-        "stocktake" => crate::mkey!("entity-stocktake"),
-        "import" => crate::mkey!("entity-import"),
-        "custom_field" => crate::mkey!("entity-custom-field"),
-        "checklist" => crate::mkey!("entity-checklist"),
-        "checklist_form" => crate::mkey!("entity-checklist-form"),
-        "checklist_answer" => crate::mkey!("entity-checklist-answer"),
-        "checklist_evidence" => crate::mkey!("entity-checklist-evidence"),
-        "checklist_wording" => crate::mkey!("entity-checklist-wording"),
-        "discovery" => crate::mkey!("entity-discovery"),
-        "vuln_feed" => crate::mkey!("entity-vuln-feed"),
-        "vuln_match" => crate::mkey!("entity-vuln-match"),
-        "setup" => crate::mkey!("entity-setup"),
-        _ => return None,
-    })
+    HALL_ENTITIES
+        .iter()
+        .find(|(e, _)| *e == entity_type)
+        .map(|(_, k)| *k)
+        .or_else(|| room_of(entity_type).and_then(|r| r.audit.entity_key(entity_type)))
 }
 
-fn action_key(action: &str) -> Option<&'static str> {
-    Some(match action {
-        "create" => crate::mkey!("action-create"),
-        "import" => crate::mkey!("action-import"),
-        "ignore" => crate::mkey!("action-ignore"),
-        "start" => crate::mkey!("action-start"),
-        "check" => crate::mkey!("action-check"),
-        "finish" => crate::mkey!("action-finish"),
-        "delete" => crate::mkey!("action-delete"),
-        "update" => crate::mkey!("action-update"),
-        "disable" => crate::mkey!("action-disable"),
-        "enable" => crate::mkey!("action-enable"),
-        "login" => crate::mkey!("action-login"),
-        "logout" => crate::mkey!("action-logout"),
-        "login_failed" => crate::mkey!("action-login-failed"),
-        "login_refused" => crate::mkey!("action-login-refused"),
-        "reset_password" => crate::mkey!("action-reset-password"),
-        "change_password" => crate::mkey!("action-change-password"),
-        "reset_2fa" => crate::mkey!("action-reset-2fa"),
-        "enable_2fa" => crate::mkey!("action-enable-2fa"),
-        "use_recovery_code" => crate::mkey!("action-use-recovery-code"),
-        "change_role" => crate::mkey!("action-change-role"),
-        "complete_setup" => crate::mkey!("action-complete-setup"),
-        "suppress" => crate::mkey!("action-suppress"),
-        "unsuppress" => crate::mkey!("action-unsuppress"),
-        _ => return None,
-    })
-}
-
-/// The label of a choice field's stored code in a ledger record (e.g. `no` → なし).
-fn choice_value_key(entity_type: &str, field: &str, value: &str) -> Option<&'static str> {
-    let kind = crate::ledger::model::kind_by_entity(entity_type)?;
-    match kind.fields.iter().find(|(f, _, _)| *f == field)?.2 {
-        crate::ledger::model::FieldType::Choice(choices) => {
-            crate::ledger::model::choice_label_key(choices, value)
-        }
-        _ => None,
-    }
+pub fn action_key(action: &str) -> Option<&'static str> {
+    HALL_ACTIONS
+        .iter()
+        .chain(ROOMS.iter().flat_map(|room| room.audit.actions.iter()))
+        .find(|(a, _)| *a == action)
+        .map(|(_, k)| *k)
 }
 
 /// Stored values that read better translated (roles, yes/no, password markers).
 fn value_key(field: &str, value: &str) -> Option<&'static str> {
     if field == "role" {
-        return crate::users::model::Role::parse(value).map(|r| r.label_key());
+        return crate::kernel::Role::parse(value).map(|r| r.label_key());
     }
     Some(match value {
         "yes" => crate::mkey!("yes"),
@@ -139,75 +115,12 @@ fn value_key(field: &str, value: &str) -> Option<&'static str> {
     })
 }
 
-fn field_key(entity_type: &str, field: &str) -> Option<&'static str> {
-    match entity_type {
-        "facility" => crate::facility::model::field_label_key(field),
-        "device" | "connection" | "system" | "segment" => {
-            crate::ledger::model::kind_by_entity(entity_type)?.label_key(field)
-        }
-        "scan" => Some(match field {
-            "hosts" => crate::mkey!("scan-hosts"),
-            _ => crate::mkey!("scan-command"),
-        }),
-        "discovery" => Some(crate::mkey!("ignore-reason")),
-        "checklist" => Some(match field {
-            "items" => crate::mkey!("checklist-items"),
-            "sha256" => crate::mkey!("checklist-sha256"),
-            _ => return None,
-        }),
-        "checklist_answer" | "checklist_form" | "checklist_evidence" | "checklist_wording" => {
-            Some(match field {
-                "answer1" => crate::mkey!("checklist-col-answer1"),
-                "date1" => crate::mkey!("checklist-col-date1"),
-                "target_date" => crate::mkey!("checklist-col-target-date"),
-                "answer2" => crate::mkey!("checklist-col-answer2"),
-                "date2" => crate::mkey!("checklist-col-date2"),
-                "remarks" => crate::mkey!("checklist-col-remarks"),
-                "confirmed_by" => crate::mkey!("checklist-col-confirmed-by"),
-                "gate" => crate::mkey!("checklist-gate"),
-                "version" => crate::mkey!("checklist-version"),
-                "vendor" => crate::mkey!("checklist-vendor-name"),
-                "system_name" => crate::mkey!("checklist-system-name"),
-                "file" => crate::mkey!("checklist-file"),
-                "sha256" => crate::mkey!("checklist-sha256"),
-                "record" | "evidence" => crate::mkey!("checklist-evidence"),
-                "text" => crate::mkey!("checklist-col-item"),
-                _ => return None,
-            })
-        }
-        "custom_field" => Some(match field {
-            "record_table" => crate::mkey!("custom-kind"),
-            "field_type" => crate::mkey!("custom-type"),
-            _ => return None,
-        }),
-        "stocktake" => Some(match field {
-            "confirmed" => crate::mkey!("stocktake-confirmed"),
-            "missing" => crate::mkey!("stocktake-missing"),
-            "disposed" => crate::mkey!("stocktake-disposed"),
-            "unchecked" => crate::mkey!("stocktake-unchecked"),
-            "cleared" => crate::mkey!("stocktake-clear"),
-            _ => return None,
-        }),
-        "import" => Some(match field {
-            "records" => crate::mkey!("import-records"),
-            "new" => crate::mkey!("import-status-new"),
-            "changed" => crate::mkey!("import-status-changed"),
-            "unchanged" => crate::mkey!("import-status-unchanged"),
-            _ => return None,
-        }),
-        _ => Some(match field {
-            "login" => crate::mkey!("user-login"),
-            "display_name" => crate::mkey!("user-display-name"),
-            "role" => crate::mkey!("user-role"),
-            "password" => crate::mkey!("user-password"),
-            "vendor" | "name" => crate::mkey!("user-vendor"),
-            "disabled" => crate::mkey!("user-disabled"),
-            "two_factor" => crate::mkey!("user-two-factor"),
-            "language" => crate::mkey!("user-language"),
-            "step" => crate::mkey!("login-step"),
-            _ => return None,
-        }),
-    }
+pub fn field_key(entity_type: &str, field: &str) -> Option<&'static str> {
+    room_of(entity_type).and_then(|room| (room.audit.field)(entity_type, field))
+}
+
+fn choice_value_key(entity_type: &str, field: &str, value: &str) -> Option<&'static str> {
+    room_of(entity_type).and_then(|room| (room.audit.value)(entity_type, field, value))
 }
 
 pub async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<AuditQuery>) -> Response {
@@ -265,7 +178,7 @@ pub async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<AuditQu
             }
         })
         .collect();
-    let users = match crate::users::store::list(&state.db, facility_id).await {
+    let users = match crate::auth::sessions::users_of(&state.db, facility_id).await {
         Ok(u) => u,
         Err(e) => return fail(&c, e),
     };

@@ -6,8 +6,8 @@ use axum::http::request::Parts;
 
 use super::session::Visitor;
 use crate::i18n::{Lang, Tr};
-use crate::users::model::{Actor, Role};
-use crate::users::store::User;
+use crate::kernel::{Actor, Role, User};
+use crate::rooms::ROOMS;
 
 #[derive(Debug, Clone)]
 pub struct NavItem {
@@ -25,40 +25,6 @@ impl NavItem {
         }
     }
 }
-
-/// The ledger room's pages, shown as tabs under the menu.
-pub static LEDGER_TABS: [NavItem; 6] = [
-    NavItem {
-        id: "ledger",
-        href: "/ledger",
-        label_key: crate::mkey!("tab-devices"),
-    },
-    NavItem {
-        id: "systems",
-        href: "/systems",
-        label_key: crate::mkey!("tab-systems"),
-    },
-    NavItem {
-        id: "segments",
-        href: "/segments",
-        label_key: crate::mkey!("tab-segments"),
-    },
-    NavItem {
-        id: "diagram",
-        href: "/diagram",
-        label_key: crate::mkey!("tab-diagram"),
-    },
-    NavItem {
-        id: "stocktake",
-        href: "/stocktake",
-        label_key: crate::mkey!("tab-stocktake"),
-    },
-    NavItem {
-        id: "import",
-        href: "/ledger/import",
-        label_key: crate::mkey!("tab-import"),
-    },
-];
 
 /// Page context, extracted in every handler.
 #[derive(Clone)]
@@ -175,22 +141,32 @@ impl Ctx {
         self.role().is_some_and(|r| r.is_admin())
     }
 
-    /// The menu entry to highlight: the ledger's tabs all light up 台帳.
+    /// The tab group the current page belongs to, if its room shows tabs.
+    fn tab_group(&self) -> Option<&'static super::room::TabGroup> {
+        ROOMS
+            .iter()
+            .filter_map(|room| room.tabs)
+            .find(|group| group.tabs.iter().any(|t| t.id == self.active))
+    }
+
+    /// The menu entry to highlight: every tab of a group lights up its menu entry.
     pub fn nav_group(&self) -> &'static str {
-        if LEDGER_TABS.iter().any(|t| t.id == self.active) {
-            "ledger"
-        } else {
-            self.active
+        self.tab_group().map_or(self.active, |group| group.menu_id)
+    }
+
+    /// The tabs of the current page's group, for signed-in users who see the menu.
+    pub fn tabs(&self) -> &'static [NavItem] {
+        match self.tab_group() {
+            Some(group) if !self.nav().is_empty() => group.tabs,
+            _ => &[],
         }
     }
 
-    /// The ledger's own tabs, on ledger pages only.
-    pub fn tabs(&self) -> &'static [NavItem] {
-        if self.nav_group() == "ledger" && !self.nav().is_empty() {
-            &LEDGER_TABS
-        } else {
-            &[]
-        }
+    /// The name of the tab bar, for screen readers.
+    pub fn tabs_label(&self) -> String {
+        self.tab_group()
+            .map(|group| self.t(group.label_key))
+            .unwrap_or_default()
     }
 
     pub fn nav(&self) -> Vec<NavItem> {

@@ -45,12 +45,31 @@ pub async fn not_found(req: Request) -> Response {
     }
 }
 
-/// What a handler can fail with. Details are logged; people see a plain page.
-#[derive(Debug)]
-pub enum WebError {
-    NotFound,
-    Forbidden,
-    Conflict,
+/// What a handler can fail with (the kernel's room error).
+pub type WebError = crate::kernel::RoomError;
+
+/// Replaces the body of a response that a handler marked as an error (a [`RoomError`] it
+/// returned) with the error page in the visitor's language.
+///
+/// [`RoomError`]: crate::kernel::RoomError
+pub async fn error_pages(req: Request, next: axum::middleware::Next) -> Response {
+    let visitor = req.extensions().get::<Visitor>().cloned();
+    let path = req.uri().path().to_string();
+    let response = next.run(req).await;
+    match (
+        response
+            .extensions()
+            .get::<crate::kernel::error::ErrorPage>(),
+        visitor,
+    ) {
+        (Some(mark), Some(visitor)) => {
+            if mark.0 == StatusCode::INTERNAL_SERVER_ERROR {
+                tracing::error!(path, "page failed");
+            }
+            render_error(&visitor, mark.0)
+        }
+        _ => response,
+    }
 }
 
 /// Renders a template into a response, or an error page if rendering fails.
@@ -68,10 +87,8 @@ pub fn fail(c: &Ctx, e: impl std::fmt::Display) -> Response {
 }
 
 pub fn status_page(c: &Ctx, e: WebError) -> Response {
-    let status = match e {
-        WebError::NotFound => StatusCode::NOT_FOUND,
-        WebError::Forbidden => StatusCode::FORBIDDEN,
-        WebError::Conflict => StatusCode::CONFLICT,
-    };
-    render_error(&c.visitor, status)
+    if let WebError::Internal(detail) = &e {
+        tracing::error!(error = %detail, path = c.path, "page failed");
+    }
+    render_error(&c.visitor, e.status())
 }

@@ -1,16 +1,20 @@
 //! The hall: router assembly, the route table with its role decisions, sessions, CSRF,
-//! security headers, language, layout and static assets. Rooms add their pages here.
+//! security headers, language, layout and static assets. Rooms plug in through the room list
+//! (`crate::rooms`); the hall names none of them.
 
 pub mod assets;
 pub mod audit_pages;
 pub mod ctx;
 pub mod dashboard;
 pub mod errors;
+pub mod room;
 pub mod security;
 pub mod session;
 
-use std::sync::Arc;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::Request;
@@ -22,8 +26,10 @@ use axum::routing::{MethodRouter, get, post};
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::users::model::Role;
+use crate::kernel::Role;
+use crate::rooms::ROOMS;
 
+pub use crate::kernel::Access;
 pub use ctx::Ctx;
 pub use errors::WebError;
 
@@ -37,8 +43,9 @@ pub struct Inner {
     /// Key for the CSRF tokens of visitors who are not signed in (login and setup forms).
     pub csrf_key: Vec<u8>,
     setup_done: AtomicBool,
-    /// Spreadsheets uploaded for import, waiting for their commit.
-    pub imports: crate::ledger::import_pages::PendingImports,
+    /// What rooms keep in memory while the server runs (uploads waiting for their commit…),
+    /// one value per type.
+    shared: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -57,8 +64,21 @@ impl AppState {
             config,
             csrf_key,
             setup_done: AtomicBool::new(setup_done),
-            imports: Default::default(),
+            shared: Mutex::new(HashMap::new()),
         })))
+    }
+
+    /// A room's in-memory value of type `T`, made on first use and kept while the server runs.
+    pub fn shared<T: Any + Default + Send + Sync>(&self) -> Arc<T> {
+        let mut map = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let value = map
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()) as Arc<dyn Any + Send + Sync>)
+            .clone();
+        // The map is keyed by the value's own type, so the cast cannot fail.
+        value
+            .downcast::<T>()
+            .unwrap_or_else(|_| Arc::new(T::default()))
     }
 
     pub fn setup_done(&self) -> bool {
@@ -67,33 +87,6 @@ impl AppState {
 
     pub fn mark_setup_done(&self) {
         self.setup_done.store(true, Ordering::Relaxed);
-    }
-}
-
-/// Who may use a route. Every route is declared with one, so none can be added without a
-/// decision; a test walks this table with each role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// No sign-in needed (login, setup, health check, assets).
-    Public,
-    /// Any signed-in user, vendors included: their own profile, password, 2FA, sign-out.
-    SignedIn,
-    /// Reading hospital data: admin, staff, viewer.
-    Read,
-    /// Changing security data: admin, staff.
-    Edit,
-    /// Users and settings: admin.
-    Admin,
-}
-
-impl Access {
-    pub fn allows(self, role: Role) -> bool {
-        match self {
-            Access::Public | Access::SignedIn => true,
-            Access::Read => role.can_read_hospital_data(),
-            Access::Edit => role.can_edit(),
-            Access::Admin => role.is_admin(),
-        }
     }
 }
 
@@ -158,7 +151,7 @@ impl RouteTable {
     }
 }
 
-/// Every route of the application. Rooms register theirs here.
+/// Every route of the application: the hall's own, sign-in, then each room's.
 pub fn route_table() -> RouteTable {
     let table = RouteTable::new()
         .get("/healthz", Access::Public, healthz)
@@ -167,67 +160,39 @@ pub fn route_table() -> RouteTable {
         .get("/", Access::Read, dashboard::page)
         .get("/audit", Access::Read, audit_pages::list);
     let table = crate::auth::pages::routes(table);
-    let table = crate::facility::pages::routes(table);
-    let table = crate::ledger::pages::routes(table);
-    let table = crate::ledger::discovery_pages::routes(table);
-    let table = crate::ledger::import_pages::routes(table);
-    let table = crate::ledger::stocktake_pages::routes(table);
-    let table = crate::ledger::diagram_pages::routes(table);
-    let table = crate::ledger::fields_pages::routes(table);
-    let table = crate::checklist::pages::routes(table);
-    let table = crate::vuln::pages::routes(table);
-    crate::users::pages::routes(table)
+    ROOMS.iter().fold(table, |table, room| (room.routes)(table))
 }
 
-/// The menu of built rooms; later rooms add their entry here.
+/// The hall's own menu entries; rooms add theirs through the room list.
+static HALL_MENU: [room::MenuEntry; 2] = [
+    room::MenuEntry {
+        id: "home",
+        href: "/",
+        label_key: crate::mkey!("nav-home"),
+        access: Access::Read,
+        order: 0,
+    },
+    room::MenuEntry {
+        id: "audit",
+        href: "/audit",
+        label_key: crate::mkey!("nav-audit"),
+        access: Access::Read,
+        order: 70,
+    },
+];
+
+/// The menu a role sees, in order.
 pub fn nav_items(role: Role) -> Vec<ctx::NavItem> {
-    let mut items = Vec::new();
-    if role.can_read_hospital_data() {
-        items.push(ctx::NavItem::new("home", "/", mkey!("nav-home")));
-        items.push(ctx::NavItem::new("ledger", "/ledger", mkey!("nav-ledger")));
-        items.push(ctx::NavItem::new(
-            "connections",
-            "/connections",
-            mkey!("nav-connections"),
-        ));
-        items.push(ctx::NavItem::new(
-            "checklist",
-            "/checklist",
-            mkey!("nav-checklist"),
-        ));
-        items.push(ctx::NavItem::new("vuln", "/vuln", mkey!("nav-vuln")));
-        items.push(ctx::NavItem::new(
-            "discovery",
-            "/discovery",
-            mkey!("nav-discovery"),
-        ));
-        items.push(ctx::NavItem::new(
-            "facility",
-            "/facility",
-            mkey!("nav-facility"),
-        ));
-        items.push(ctx::NavItem::new("audit", "/audit", mkey!("nav-audit")));
-    }
-    if role == Role::Vendor {
-        items.push(ctx::NavItem::new(
-            "checklist",
-            "/checklist",
-            mkey!("nav-checklist"),
-        ));
-    }
-    if role.is_admin() {
-        items.push(ctx::NavItem::new(
-            "users",
-            "/admin/users",
-            mkey!("nav-users"),
-        ));
-    }
-    items.push(ctx::NavItem::new(
-        "account",
-        "/account",
-        mkey!("nav-account"),
-    ));
-    items
+    let mut entries: Vec<&room::MenuEntry> = HALL_MENU
+        .iter()
+        .chain(ROOMS.iter().flat_map(|room| room.menu.iter()))
+        .filter(|entry| entry.access.allows(role))
+        .collect();
+    entries.sort_by_key(|entry| entry.order);
+    entries
+        .into_iter()
+        .map(|entry| ctx::NavItem::new(entry.id, entry.href, entry.label_key))
+        .collect()
 }
 
 pub fn router(state: AppState) -> Router {
@@ -236,6 +201,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(errors::not_found)
         // Uploads (scans, later ledger files) may be large; plain forms are limited in `session::visit`.
         .layer(axum::extract::DefaultBodyLimit::max(session::UPLOAD_LIMIT))
+        .layer(middleware::from_fn(errors::error_pages))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             session::visit,
@@ -251,4 +217,104 @@ pub fn router(state: AppState) -> Router {
 
 async fn healthz() -> Response {
     "ok".into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The intended access of a route, written apart from the declarations so that a wrong
+    /// declaration (say, a viewer able to post) fails here and not in production.
+    fn intended(method: &Method, path: &str) -> Access {
+        let post = *method == Method::POST;
+        let public = [
+            "/healthz",
+            "/static/{file}",
+            "/language",
+            "/setup",
+            "/login",
+            "/login/2fa",
+        ];
+        if public.contains(&path) {
+            return Access::Public;
+        }
+        if path == "/logout" || path == "/account" || path.starts_with("/account/") {
+            return Access::SignedIn;
+        }
+        // A vendor's person answers the 事業者確認用 of their own vendor, and nothing else.
+        if (path == "/checklist" && !post)
+            || path == "/checklist/vendor-forms"
+            || path.starts_with("/checklist/forms/{id}")
+            || path == "/checklist/files/{id}"
+            || path == "/checklist/evidence/{id}/delete"
+        {
+            return Access::VendorSelf;
+        }
+        // Patient records of the downtime reference, when that room comes.
+        if path.starts_with("/downtime/patients") {
+            return Access::PatientData;
+        }
+        if path.starts_with("/admin/")
+            || path == "/ledger/fields"
+            || path.starts_with("/ledger/fields/")
+            || path == "/checklist/wording"
+        {
+            return Access::Admin;
+        }
+        if post {
+            return Access::Edit;
+        }
+        // Pages whose only use is to change something.
+        let editing_pages = path.ends_with("/new")
+            || path.ends_with("/edit")
+            || path.starts_with("/ledger/import/{token}");
+        if editing_pages {
+            Access::Edit
+        } else {
+            Access::Read
+        }
+    }
+
+    #[test]
+    fn every_route_declares_its_intended_access() {
+        let table = route_table();
+        let wrong: Vec<String> = table
+            .specs()
+            .iter()
+            .filter(|spec| spec.access != intended(&spec.method, spec.path))
+            .map(|spec| {
+                format!(
+                    "{} {}: declared {:?}, intended {:?}",
+                    spec.method,
+                    spec.path,
+                    spec.access,
+                    intended(&spec.method, spec.path)
+                )
+            })
+            .collect();
+        assert!(table.specs().len() > 80, "{}", table.specs().len());
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn the_menu_follows_the_role() {
+        let ids = |role| nav_items(role).iter().map(|n| n.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(Role::Admin),
+            [
+                "home",
+                "ledger",
+                "connections",
+                "checklist",
+                "vuln",
+                "discovery",
+                "facility",
+                "audit",
+                "users",
+                "account"
+            ]
+        );
+        assert_eq!(ids(Role::Vendor), ["checklist", "account"]);
+        assert!(!ids(Role::Staff).contains(&"users"));
+    }
 }

@@ -15,8 +15,7 @@ use crate::auth::secrets;
 use crate::auth::sessions::{self, Session, Stage};
 use crate::db::{Db, DbResult};
 use crate::i18n::Lang;
-use crate::users::model::Actor;
-use crate::users::store::User;
+use crate::kernel::{Actor, User};
 
 pub const LANG_COOKIE: &str = "mamori_lang";
 const PRE_COOKIE: &str = "mamori_pre";
@@ -32,7 +31,10 @@ pub struct Visitor {
     pub lang: Lang,
     pub session: Option<Session>,
     pub csrf: String,
+    /// The signed-in user's hospital requires 2FA.
     pub require_totp: bool,
+    /// The signed-in user's hospital, as named on the home page.
+    pub facility_name: String,
 }
 
 impl Visitor {
@@ -55,19 +57,13 @@ impl Visitor {
 }
 
 pub async fn load_or_create_csrf_key(db: &Db) -> DbResult<Vec<u8>> {
-    let existing: Option<String> =
-        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'csrf_key'")
-            .fetch_optional(db.pool())
-            .await?;
+    let existing = crate::db::meta::get(db, "csrf_key").await?;
     if let Some(key) = existing.and_then(|k| data_encoding::HEXLOWER.decode(k.as_bytes()).ok()) {
         return Ok(key);
     }
     let mut key = vec![0u8; 32];
     secrets::fill_random(&mut key);
-    sqlx::query("INSERT INTO meta (key, value) VALUES ('csrf_key', $1)")
-        .bind(data_encoding::HEXLOWER.encode(&key))
-        .execute(db.pool())
-        .await?;
+    crate::db::meta::set(db, "csrf_key", &data_encoding::HEXLOWER.encode(&key)).await?;
     Ok(key)
 }
 
@@ -177,11 +173,9 @@ async fn visit_inner(state: AppState, req: Request, next: Next) -> DbResult<Resp
                 .and_then(Lang::from_accept_language)
         })
         .unwrap_or_default();
-    let require_totp = match &session {
-        Some(s) => crate::facility::store::get(&state.db, s.user.facility_id)
-            .await?
-            .is_some_and(|f| f.require_totp),
-        None => false,
+    let (require_totp, facility_name) = match &session {
+        Some(s) => sessions::facility_of(&state.db, &s.user).await?,
+        None => (false, String::new()),
     };
     let visitor = Visitor {
         ip,
@@ -189,6 +183,7 @@ async fn visit_inner(state: AppState, req: Request, next: Next) -> DbResult<Resp
         session,
         csrf,
         require_totp,
+        facility_name,
     };
     let req = if *req.method() == Method::POST {
         match check_csrf(req, &visitor.csrf).await {
@@ -200,6 +195,7 @@ async fn visit_inner(state: AppState, req: Request, next: Next) -> DbResult<Resp
     };
     let mut req = req;
     req.extensions_mut().insert(visitor);
+    req.extensions_mut().insert(state.clone());
     let mut response = next.run(req).await;
     if let Some(pre) = new_pre {
         response
@@ -285,11 +281,25 @@ pub async fn enforce_access(access: Access, req: Request, next: Next) -> Respons
         return super::errors::render_error(&visitor, StatusCode::FORBIDDEN);
     }
     // When the hospital requires 2FA, a user without it may only enrol (or sign out).
-    if visitor.must_enrol_totp() && access != Access::SignedIn {
+    if visitor.must_enrol_totp() && !access.open_before_2fa() {
         if *req.method() == Method::GET {
             return Redirect::to("/account/2fa").into_response();
         }
         return super::errors::render_error(&visitor, StatusCode::FORBIDDEN);
+    }
+    if access.audits_views() {
+        let Some(state) = req.extensions().get::<AppState>().cloned() else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
+        let Some(actor) = visitor.actor() else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
+        // The path names the record; the query (searches) stays out of the trail.
+        let event = crate::db::audit::Event::new("view", "patient_record", req.uri().path());
+        if let Err(e) = crate::db::audit::record(&state.db, &actor, event).await {
+            tracing::error!(error = %e, "recording a patient-data view failed");
+            return super::errors::render_error(&visitor, StatusCode::INTERNAL_SERVER_ERROR);
+        }
     }
     next.run(req).await
 }
@@ -311,7 +321,7 @@ pub async fn switch_language(
         return StatusCode::BAD_REQUEST.into_response();
     };
     if let Some(actor) = visitor.actor()
-        && let Err(e) = crate::users::store::set_language(&state.db, &actor, lang.code()).await
+        && let Err(e) = sessions::set_language(&state.db, &actor, lang.code()).await
     {
         tracing::error!(error = %e, "saving the language failed");
     }

@@ -576,7 +576,7 @@ async fn ledger_facts_are_counted_by_the_database(backend: Backend) {
         mamori_app::ledger::facts::ledger_facts_on(&server.state().db, facility.id, "2026-11-23")
             .await
             .unwrap();
-    let names = |f: &mamori_app::ledger::facts::Finding| {
+    let names = |f: &mamori_app::kernel::Finding| {
         f.sample.iter().map(|n| n.name.clone()).collect::<Vec<_>>()
     };
     assert_eq!(

@@ -775,7 +775,7 @@ fn checklist_suggest_and_pack_from_the_command_line() {
             .await
             .unwrap()
             .unwrap();
-        let actor = mamori_app::users::model::Actor::command_line(Some(facility.id));
+        let actor = mamori_app::kernel::Actor::command_line(Some(facility.id));
         let id = forms::start_year(&db, &actor, 2025, "r6").await.unwrap();
         let answer = AnswerForm {
             item: "2(14)".into(),

@@ -51,7 +51,7 @@ async fn listing(server: &TestServer) -> mamori_app::vuln::view::Listing {
         .fetch_one(db.pool())
         .await
         .unwrap();
-    mamori_app::vuln::view::listing(db, facility, None, mamori_app::checklist::view::today())
+    mamori_app::vuln::view::listing(db, facility, None, mamori_app::kernel::today_jst())
         .await
         .unwrap()
 }
@@ -342,7 +342,7 @@ async fn fortigate_devices_against_real_feeds(backend: Backend) {
         )
         .await;
     assert!(past.body.contains("3年以内"), "{}", past.body);
-    let until = (mamori_app::checklist::view::today() + chrono::Duration::days(30))
+    let until = (mamori_app::kernel::today_jst() + chrono::Duration::days(30))
         .format("%Y-%m-%d")
         .to_string();
     let ok = admin
@@ -508,7 +508,7 @@ async fn identical_devices_share_one_row(backend: Backend) {
     }
 
     // A mark on the row covers all 25 devices, each audited; lifting it brings all back.
-    let until = (mamori_app::checklist::view::today() + chrono::Duration::days(30))
+    let until = (mamori_app::kernel::today_jst() + chrono::Duration::days(30))
         .format("%Y-%m-%d")
         .to_string();
     let first = rows[0].device_id().to_string();

@@ -7,8 +7,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::store::{self, User, UserError};
-use crate::auth::{login, secrets, two_factor};
+use super::store::{self, UserError};
+use super::two_factor;
+use crate::auth::{login, secrets};
+use crate::kernel::User;
 use crate::web::ctx::FieldErrors;
 use crate::web::errors::{WebError, fail, render, status_page};
 use crate::web::{Access, AppState, Ctx, RouteTable};
@@ -146,7 +148,7 @@ struct RecoveryPage<'a> {
 }
 
 async fn issuer(state: &AppState, u: &User) -> String {
-    match crate::facility::store::get(&state.db, u.facility_id).await {
+    match crate::facility::api::get(&state.db, u.facility_id).await {
         Ok(Some(f)) => format!("mamori {}", f.name),
         _ => "mamori".to_string(),
     }

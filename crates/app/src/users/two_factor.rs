@@ -1,11 +1,11 @@
 //! Enrolling in TOTP two-factor authentication: a pending secret is shown as a QR code and text,
 //! and becomes active only when the user proves it with a code from their app.
 
-use super::secrets;
+use super::store::{self, UserError};
+use crate::auth::secrets;
 use crate::db::audit::{self, Event};
 use crate::db::{Db, now_text};
-use crate::users::model::Actor;
-use crate::users::store::{self, User, UserError};
+use crate::kernel::{Actor, User};
 
 /// The secret being enrolled, created on first call.
 pub async fn pending_secret(db: &Db, user: &User) -> Result<String, UserError> {
