@@ -58,6 +58,11 @@ fi
 
 log=$(mktemp)
 if cargo test --workspace --locked "$@" 2>&1 | tee "$log"; then status=0; else status=1; fi
+# Every benchmark once in its smoke mode (small sizes, no figures asserted), so none can rot.
+if [ $# -eq 0 ]; then
+  echo "Benchmarks, smoke run ..."
+  if ! cargo test -p mamori --locked --bench '*' 2>&1 | tee -a "$log"; then status=1; fi
+fi
 # One closing line for the whole suite.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
      END { printf "all tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"

@@ -14,7 +14,6 @@ use common::*;
 
 /// One person (or a few) working through the checklist, then a crowd for headroom.
 const RATES: [u64; 2] = [10, 50];
-const SECONDS: u64 = 10;
 
 async fn post(
     client: &reqwest::Client,
@@ -49,7 +48,7 @@ async fn post(
 }
 
 fn main() {
-    println!("mamori checklist benchmark ({BIN})");
+    init("checklist");
     let dir = tempfile::tempdir().unwrap();
     let ledger = dir.path().join("ledger.xlsx");
     workbook(&ledger, 1);
@@ -153,9 +152,9 @@ fn main() {
             client.clone(),
             format!("{base}{path}"),
             rate,
-            SECONDS,
+            seconds(10),
         ));
-        report(name, rate, SECONDS, &lat, err);
+        report(name, rate, seconds(10), &lat, err);
         println!(
             "{:<28} target p99 <= 100 ms -> {:.2}x of the target",
             "",

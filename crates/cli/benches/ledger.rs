@@ -14,15 +14,13 @@ use common::*;
 use mamori_app::ledger::discovery::{self, SeenHost};
 use mamori_app::ledger::model::{DEVICES, Record};
 
-const SCAN_HOSTS: usize = 1_000;
 const RATE: u64 = 100;
-const SECONDS: u64 = 10;
 
 fn nmap_xml() -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\"?>\n<nmaprun scanner=\"nmap\" args=\"nmap -sV -O -oX scan.xml 10.1.0.0/16\" start=\"1700000000\" version=\"7.94\">\n",
     );
-    for h in 0..SCAN_HOSTS {
+    for h in 0..scan_hosts() {
         // Most hosts are in the ledger; one in ten is a stranger.
         let i = if h % 10 == 9 { 200_000 + h } else { h * 7 };
         xml.push_str(&format!(
@@ -36,7 +34,7 @@ fn nmap_xml() -> String {
 }
 
 fn devices_in_memory() -> Vec<Record> {
-    (0..DEVICES_COUNT)
+    (0..devices_count())
         .map(|i| {
             let cells = row(i, 1);
             let fields = [
@@ -67,15 +65,21 @@ fn devices_in_memory() -> Vec<Record> {
         .collect()
 }
 
+/// Hosts in the generated scan (50 in a smoke run).
+fn scan_hosts() -> usize {
+    if smoke() { 50 } else { 1_000 }
+}
+
 fn main() {
-    println!("mamori ledger benchmark ({BIN})");
+    init("ledger");
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("ledger.xlsx");
     let second = dir.path().join("ledger-updated.xlsx");
     workbook(&first, 1);
     workbook(&second, 2);
     println!(
-        "workbook: {DEVICES_COUNT} rows x {} columns, {:.1} MB",
+        "workbook: {} rows x {} columns, {:.1} MB",
+        devices_count(),
         HEADERS.len(),
         std::fs::metadata(&first).unwrap().len() as f64 / 1e6
     );
@@ -117,9 +121,9 @@ fn main() {
             client.clone(),
             format!("{}{query}", server.base),
             RATE,
-            SECONDS,
+            seconds(10),
         ));
-        report(name, RATE, SECONDS, &lat, err);
+        report(name, RATE, seconds(10), &lat, err);
         println!("{:<28} target p99 <= 50 ms", "");
     }
     println!(

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 const RATE_PER_SECOND: u64 = 200;
-const SECONDS: u64 = 10;
 
 /// Cold start: from spawning the process to the first answered request, on an empty database.
 fn cold_start(runs: usize) -> Vec<Duration> {
@@ -55,7 +54,7 @@ fn cold_start(runs: usize) -> Vec<Duration> {
 }
 
 fn main() {
-    println!("mamori foundation benchmark ({})", BIN);
+    init("foundation");
     let times = cold_start(10);
     println!(
         "cold start to first request   (10 runs, empty SQLite): median={} max={}   target <= 300 ms",
@@ -83,12 +82,12 @@ fn main() {
         anonymous,
         format!("{}/login", server.base),
         RATE_PER_SECOND,
-        SECONDS,
+        seconds(10),
     ));
     report(
         "GET /login (anonymous)",
         RATE_PER_SECOND,
-        SECONDS,
+        seconds(10),
         &lat,
         err,
     );
@@ -96,12 +95,12 @@ fn main() {
         client,
         format!("{}/facility", server.base),
         RATE_PER_SECOND,
-        SECONDS,
+        seconds(10),
     ));
     report(
         "GET /facility (signed in)",
         RATE_PER_SECOND,
-        SECONDS,
+        seconds(10),
         &lat,
         err,
     );

@@ -709,6 +709,9 @@ async fn write_products(w: &mut WriteTx, products: &feeds::Products) -> Result<C
     }
     let after: i64 = sqlx::query_scalar(COUNT).fetch_one(&mut *w.tx).await?;
     let added = usize::try_from(after - before).unwrap_or(0);
+    // Titles can change without the count changing: the suggestion catalogue is rebuilt when
+    // this stamp moves.
+    crate::db::meta::set_in(w, super::suggest::PRODUCTS_STAMP, &crate::db::now_text()).await?;
     Ok((added, 0))
 }
 

@@ -19,19 +19,33 @@ pub struct Suggested {
     pub already: bool,
 }
 
-/// The catalogue is built once per set of loaded products (tens of thousands of names).
-static CATALOGUE: Mutex<Option<(i64, Arc<Catalogue>)>> = Mutex::new(None);
+/// Moves (in `meta`) every time product names are imported.
+pub const PRODUCTS_STAMP: &str = "vuln_products_stamp";
+
+/// Which loaded products a built catalogue is of: the database, and its products' stamp.
+type CatalogueKey = (String, String);
+
+/// The catalogue is built once per set of loaded products (tens of thousands of names), per
+/// database (tests open several in one process).
+static CATALOGUE: Mutex<Vec<(CatalogueKey, Arc<Catalogue>)>> = Mutex::new(Vec::new());
 
 async fn catalogue(db: &Db) -> Result<Option<Arc<Catalogue>>, VulnError> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vuln_products")
-        .fetch_one(db.pool())
-        .await?;
-    if count == 0 {
-        return Ok(None);
-    }
+    let stamp = match crate::db::meta::get(db, PRODUCTS_STAMP).await? {
+        Some(stamp) => stamp,
+        // Products loaded before the stamp existed: known by their number until the next import.
+        None => {
+            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM vuln_products")
+                .fetch_one(db.pool())
+                .await?;
+            if count == 0 {
+                return Ok(None);
+            }
+            format!("rows:{count}")
+        }
+    };
+    let key: CatalogueKey = (db.target().to_string(), stamp);
     if let Ok(guard) = CATALOGUE.lock()
-        && let Some((n, cat)) = guard.as_ref()
-        && *n == count
+        && let Some((_, cat)) = guard.iter().find(|(k, _)| *k == key)
     {
         return Ok(Some(cat.clone()));
     }
@@ -55,8 +69,12 @@ async fn catalogue(db: &Db) -> Result<Option<Arc<Catalogue>>, VulnError> {
             .await
             .map_err(|e| VulnError::Internal(e.to_string()))?,
     );
+    if built.is_empty() {
+        return Ok(None);
+    }
     if let Ok(mut guard) = CATALOGUE.lock() {
-        *guard = Some((count, built.clone()));
+        guard.retain(|(k, _)| k.0 != key.0);
+        guard.push((key, built.clone()));
     }
     Ok(Some(built))
 }

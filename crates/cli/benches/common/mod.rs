@@ -197,8 +197,32 @@ pub fn report(
     );
 }
 
-/// A large hospital's ledger, as the benchmarks use it.
-pub const DEVICES_COUNT: usize = 10_000;
+/// Under `cargo bench` (which passes `--bench`) the full measurement. Otherwise, as under
+/// `cargo test --benches` in CI, a smoke run: small sizes and a second of load, so a bench can
+/// never rot unnoticed; its figures mean nothing.
+pub fn smoke() -> bool {
+    !std::env::args().any(|a| a == "--bench")
+}
+
+/// Sets up what every bench needs, and says when this is a smoke run.
+pub fn init(name: &str) {
+    // reqwest is built without a default TLS provider; name one, as the server does.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    println!("mamori {name} benchmark ({BIN})");
+    if smoke() {
+        println!("smoke run (not under `cargo bench`): small sizes, figures not meaningful");
+    }
+}
+
+/// A large hospital's ledger, as the benchmarks use it (200 devices in a smoke run).
+pub fn devices_count() -> usize {
+    if smoke() { 200 } else { 10_000 }
+}
+
+/// How long each fixed-rate load runs.
+pub fn seconds(full: u64) -> u64 {
+    if smoke() { 1 } else { full }
+}
 
 pub const HEADERS: [&str; 16] = [
     "資産番号",
@@ -277,7 +301,7 @@ pub fn row(i: usize, generation: usize) -> Vec<String> {
 
 pub fn workbook(path: &std::path::Path, generation: usize) {
     let headers: Vec<String> = HEADERS.iter().map(|s| s.to_string()).collect();
-    let rows: Vec<Vec<String>> = (0..DEVICES_COUNT).map(|i| row(i, generation)).collect();
+    let rows: Vec<Vec<String>> = (0..devices_count()).map(|i| row(i, generation)).collect();
     let bytes = mamori_formats::table::write_xlsx("台帳", &headers, &rows).unwrap();
     std::fs::write(path, bytes).unwrap();
 }
