@@ -4,13 +4,13 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::login::{self, Outcome};
 use super::sessions::{self, Stage};
 use super::setup::{self, SetupError, SetupForm};
-use crate::kernel::User;
+use crate::kernel::{PageResult, User};
 use crate::users::api::NewUser;
 use crate::web::ctx::FieldErrors;
 use crate::web::errors::{fail, render};
@@ -64,15 +64,15 @@ async fn setup_page(
     State(state): State<AppState>,
     c: Ctx,
     Query(q): Query<TokenQuery>,
-) -> Response {
+) -> PageResult {
     if state.setup_done() {
-        return Redirect::to("/login").into_response();
+        return Ok(Redirect::to("/login").into_response());
     }
     let valid = match setup::token_is_valid(&state.db, &q.token).await {
         Ok(v) => v && !q.token.is_empty(),
-        Err(e) => return fail(&c, e),
+        Err(e) => return Err(e.into()),
     };
-    render(
+    Ok(render(
         &c,
         &SetupPage {
             c: &c,
@@ -81,16 +81,16 @@ async fn setup_page(
             form: SetupValues::default(),
             errors: FieldErrors::default(),
         },
-    )
+    ))
 }
 
 async fn setup_submit(
     State(state): State<AppState>,
     c: Ctx,
     Form(values): Form<SetupValues>,
-) -> Response {
+) -> PageResult {
     if state.setup_done() {
-        return Redirect::to("/login").into_response();
+        return Ok(Redirect::to("/login").into_response());
     }
     let form = SetupForm {
         facility_name: values.facility_name.clone(),
@@ -107,15 +107,15 @@ async fn setup_submit(
     {
         Ok(_) => {
             state.mark_setup_done();
-            return Redirect::to("/login?done=setup").into_response();
+            return Ok(Redirect::to("/login?done=setup").into_response());
         }
         Err(SetupError::AlreadyDone) => {
             state.mark_setup_done();
-            return Redirect::to("/login").into_response();
+            return Ok(Redirect::to("/login").into_response());
         }
         Err(SetupError::BadToken) => vec![("token", crate::mkey!("setup-link-invalid"))],
         Err(SetupError::Invalid(problems)) => problems,
-        Err(SetupError::Failed(e)) => return fail(&c, e),
+        Err(SetupError::Failed(e)) => return Ok(fail(&c, e)),
     };
     let valid = !problems.iter().any(|(f, _)| *f == "token");
     let errors = FieldErrors::from_keys(&c.tr, &problems);
@@ -132,7 +132,7 @@ async fn setup_submit(
     };
     let mut response = render(&c, &page);
     *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    response
+    Ok(response)
 }
 
 #[derive(Template)]
@@ -180,16 +180,16 @@ fn home_for(user: &User) -> &'static str {
     }
 }
 
-async fn login_page(c: Ctx, Query(q): Query<LoginQuery>) -> Response {
+async fn login_page(c: Ctx, Query(q): Query<LoginQuery>) -> PageResult {
     if let Some(user) = c.user() {
-        return Redirect::to(home_for(user)).into_response();
+        return Ok(Redirect::to(home_for(user)).into_response());
     }
     let message = match q.done.as_str() {
         "setup" => c.t("setup-done"),
         "logout" => c.t("logout-done"),
         _ => String::new(),
     };
-    render(
+    Ok(render(
         &c,
         &LoginPage {
             c: &c,
@@ -198,50 +198,43 @@ async fn login_page(c: Ctx, Query(q): Query<LoginQuery>) -> Response {
             message,
             error: String::new(),
         },
-    )
+    ))
 }
 
-fn session_response(state: &AppState, token: &str, to: &str) -> Response {
+fn session_response(state: &AppState, token: &str, to: &str) -> PageResult {
     let mut response = Redirect::to(to).into_response();
     let tls = state.config.tls();
     response.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(session_cookie_name(tls), token, tls, None),
     );
-    response
+    Ok(response)
 }
 
 async fn login_submit(
     State(state): State<AppState>,
     c: Ctx,
     Form(form): Form<LoginForm>,
-) -> Response {
+) -> PageResult {
     let ip = c.visitor.ip.clone();
     let old = c.visitor.session.as_ref().map(|s| s.token_hash.clone());
-    let outcome = match login::with_password(&state.db, &form.login, &form.password, &ip).await {
-        Ok(o) => o,
-        Err(e) => return fail(&c, e),
-    };
+    let outcome = login::with_password(&state.db, &form.login, &form.password, &ip).await?;
     let next = safe_next(&form.next);
     let hours = state.config.session_absolute_hours;
-    match outcome {
+    Ok(match outcome {
         Outcome::SignedIn(user) => {
             let token =
-                match sessions::start(&state.db, user.id, Stage::Full, &ip, hours, old.as_deref())
-                    .await
-                {
-                    Ok(t) => t,
-                    Err(e) => return fail(&c, e),
-                };
+                sessions::start(&state.db, user.id, Stage::Full, &ip, hours, old.as_deref())
+                    .await?;
             if let Err(e) = login::record_sign_in(&state.db, &user, &ip).await {
-                return fail(&c, e);
+                return Ok(fail(&c, e));
             }
             let to = if next.is_empty() || !user.role.can_read_hospital_data() {
                 home_for(&user).to_string()
             } else {
                 next
             };
-            session_response(&state, &token, &to)
+            session_response(&state, &token, &to)?
         }
         Outcome::NeedsSecondFactor(user) => {
             match sessions::start(
@@ -254,8 +247,8 @@ async fn login_submit(
             )
             .await
             {
-                Ok(token) => session_response(&state, &token, "/login/2fa"),
-                Err(e) => fail(&c, e),
+                Ok(token) => session_response(&state, &token, "/login/2fa")?,
+                Err(e) => return Err(e.into()),
             }
         }
         Outcome::Failed | Outcome::Throttled => {
@@ -275,7 +268,7 @@ async fn login_submit(
             *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             response
         }
-    }
+    })
 }
 
 #[derive(Template)]
@@ -293,17 +286,17 @@ fn awaiting_user(c: &Ctx) -> Option<User> {
         .map(|s| s.user.clone())
 }
 
-async fn second_factor_page(c: Ctx) -> Response {
+async fn second_factor_page(c: Ctx) -> PageResult {
     if awaiting_user(&c).is_none() {
-        return Redirect::to("/login").into_response();
+        return Ok(Redirect::to("/login").into_response());
     }
-    render(
+    Ok(render(
         &c,
         &SecondFactorPage {
             c: &c,
             error: String::new(),
         },
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -316,30 +309,23 @@ async fn second_factor_submit(
     State(state): State<AppState>,
     c: Ctx,
     Form(form): Form<CodeForm>,
-) -> Response {
+) -> PageResult {
     let Some(user) = awaiting_user(&c) else {
-        return Redirect::to("/login").into_response();
+        return Ok(Redirect::to("/login").into_response());
     };
     let ip = c.visitor.ip.clone();
-    let outcome = match login::with_second_factor(&state.db, &user, &form.code, &ip).await {
-        Ok(o) => o,
-        Err(e) => return fail(&c, e),
-    };
-    match outcome {
+    let outcome = login::with_second_factor(&state.db, &user, &form.code, &ip).await?;
+    Ok(match outcome {
         Outcome::SignedIn(user) => {
             let old = c.visitor.session.as_ref().map(|s| s.token_hash.clone());
             let hours = state.config.session_absolute_hours;
             let token =
-                match sessions::start(&state.db, user.id, Stage::Full, &ip, hours, old.as_deref())
-                    .await
-                {
-                    Ok(t) => t,
-                    Err(e) => return fail(&c, e),
-                };
+                sessions::start(&state.db, user.id, Stage::Full, &ip, hours, old.as_deref())
+                    .await?;
             if let Err(e) = login::record_sign_in(&state.db, &user, &ip).await {
-                return fail(&c, e);
+                return Ok(fail(&c, e));
             }
-            session_response(&state, &token, home_for(&user))
+            session_response(&state, &token, home_for(&user))?
         }
         other => {
             let error = if matches!(other, Outcome::Throttled) {
@@ -351,16 +337,16 @@ async fn second_factor_submit(
             *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             response
         }
-    }
+    })
 }
 
-async fn logout(State(state): State<AppState>, c: Ctx) -> Response {
+async fn logout(State(state): State<AppState>, c: Ctx) -> PageResult {
     if let Some(session) = &c.visitor.session {
         if let Err(e) = sessions::end(&state.db, &session.token_hash).await {
-            return fail(&c, e);
+            return Ok(fail(&c, e));
         }
         if let Err(e) = login::record_sign_out(&state.db, &session.user, &c.visitor.ip).await {
-            return fail(&c, e);
+            return Ok(fail(&c, e));
         }
     }
     let tls = state.config.tls();
@@ -372,5 +358,5 @@ async fn logout(State(state): State<AppState>, c: Ctx) -> Response {
     response
         .headers_mut()
         .insert("clear-site-data", HeaderValue::from_static("\"cache\""));
-    response
+    Ok(response)
 }

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::Form as PostForm;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::answers::{self, AnswerForm};
@@ -15,9 +15,9 @@ use super::master::Guide;
 use super::print;
 use super::store::{self as masters, ChecklistError};
 use super::view::{self, FormView, ItemView, Tally};
-use crate::kernel::Role;
-use crate::kernel::Suggestion;
-use crate::web::errors::{WebError, fail, render, status_page};
+use crate::kernel::upload::read_upload;
+use crate::kernel::{PageResult, Role, RoomError, Suggestion};
+use crate::web::errors::render;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
@@ -63,14 +63,6 @@ pub fn routes(table: RouteTable) -> RouteTable {
             remove_evidence,
         )
         .get("/checklist/files/{id}", Access::VendorSelf, file)
-}
-
-fn failure(c: &Ctx, e: ChecklistError) -> Response {
-    match e {
-        ChecklistError::Forbidden(_) => status_page(c, WebError::Forbidden),
-        ChecklistError::NotFound => status_page(c, WebError::NotFound),
-        other => fail(c, other),
-    }
 }
 
 /// The plain sentences of refused fields, for a message at the top of a page.
@@ -155,24 +147,21 @@ struct VendorIndexPage<'a> {
     error: String,
 }
 
-async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>) -> Response {
+async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>) -> PageResult {
     let c = c.active("checklist");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     if c.role() == Some(Role::Vendor) {
         return vendor_index(&state, &c, facility_id, String::new()).await;
     }
     let year = year_of(&q);
     let today = crate::kernel::today_jst();
-    let (views, started_years, known) = match tokio::try_join!(
+    let (views, started_years, known) = tokio::try_join!(
         view::year_views(&state.db, facility_id, year, today),
         forms::years(&state.db, facility_id),
         masters::all(&state.db),
-    ) {
-        Ok(found) => found,
-        Err(e) => return failure(&c, e),
-    };
+    )?;
     let hospital_versions: Vec<&super::master::Master> = known
         .iter()
         .map(|(m, _)| m)
@@ -252,26 +241,20 @@ async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>
         due_soon,
         disagreements,
     };
-    render(&c, &page)
+    Ok(render(&c, &page))
 }
 
-async fn vendor_index(state: &AppState, c: &Ctx, facility_id: i64, error: String) -> Response {
+async fn vendor_index(state: &AppState, c: &Ctx, facility_id: i64, error: String) -> PageResult {
     let vendor_id = c.actor().vendor_id.unwrap_or_default();
     let year = answers::current_fiscal_year(&crate::kernel::time::today_jst_text());
     let today = crate::kernel::today_jst();
-    let (found, years) = match tokio::try_join!(
+    let (found, years) = tokio::try_join!(
         forms::forms_of_vendor(&state.db, facility_id, vendor_id),
         forms::years(&state.db, facility_id),
-    ) {
-        Ok(found) => found,
-        Err(e) => return failure(c, e),
-    };
+    )?;
     let mut summaries = Vec::new();
     for f in &found {
-        let loaded = match view::load(&state.db, facility_id, std::slice::from_ref(f)).await {
-            Ok(l) => l,
-            Err(e) => return failure(c, e),
-        };
+        let loaded = view::load(&state.db, facility_id, std::slice::from_ref(f)).await?;
         match view::assemble(f, &loaded, today) {
             Ok(v) => summaries.push(FormSummary {
                 id: f.id,
@@ -279,7 +262,7 @@ async fn vendor_index(state: &AppState, c: &Ctx, facility_id: i64, error: String
                 vendor: true,
                 tally: v.overall.clone(),
             }),
-            Err(e) => return failure(c, e),
+            Err(e) => return Err(e.into()),
         }
     }
     let status = if error.is_empty() {
@@ -287,7 +270,7 @@ async fn vendor_index(state: &AppState, c: &Ctx, facility_id: i64, error: String
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    (
+    Ok((
         status,
         render(
             c,
@@ -300,7 +283,7 @@ async fn vendor_index(state: &AppState, c: &Ctx, facility_id: i64, error: String
             },
         ),
     )
-        .into_response()
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -315,13 +298,15 @@ async fn start(
     State(state): State<AppState>,
     c: Ctx,
     PostForm(form): PostForm<StartForm>,
-) -> Response {
+) -> PageResult {
     let year: i32 = form.year.parse().unwrap_or_default();
-    match forms::start_year(&state.db, &c.actor(), year, &form.version).await {
-        Ok(id) => Redirect::to(&format!("/checklist/forms/{id}")).into_response(),
-        Err(ChecklistError::Rejected(_)) => status_page(&c, WebError::Conflict),
-        Err(e) => failure(&c, e),
-    }
+    Ok(
+        match forms::start_year(&state.db, &c.actor(), year, &form.version).await {
+            Ok(id) => Redirect::to(&format!("/checklist/forms/{id}")).into_response(),
+            Err(ChecklistError::Rejected(_)) => return Err(RoomError::Conflict),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -338,41 +323,43 @@ async fn add_vendor_form(
     State(state): State<AppState>,
     c: Ctx,
     PostForm(form): PostForm<VendorFormForm>,
-) -> Response {
+) -> PageResult {
     let c = c.active("checklist");
     let year: i32 = form.year.parse().unwrap_or_default();
-    match forms::add_vendor_form(
-        &state.db,
-        &c.actor(),
-        year,
-        &form.vendor_name,
-        &form.system_name,
-    )
-    .await
-    {
-        Ok(id) => Redirect::to(&format!("/checklist/forms/{id}")).into_response(),
-        Err(ChecklistError::Rejected(problems)) => {
-            let message = messages(&c, &problems);
-            match c.facility_id() {
-                Some(f) if c.role() == Some(Role::Vendor) => {
-                    vendor_index(&state, &c, f, message).await
+    Ok(
+        match forms::add_vendor_form(
+            &state.db,
+            &c.actor(),
+            year,
+            &form.vendor_name,
+            &form.system_name,
+        )
+        .await
+        {
+            Ok(id) => Redirect::to(&format!("/checklist/forms/{id}")).into_response(),
+            Err(ChecklistError::Rejected(problems)) => {
+                let message = messages(&c, &problems);
+                match c.facility_id() {
+                    Some(f) if c.role() == Some(Role::Vendor) => {
+                        vendor_index(&state, &c, f, message).await?
+                    }
+                    _ => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        render(
+                            &c,
+                            &MessagePage {
+                                c: &c,
+                                message,
+                                back: format!("/checklist?year={year}"),
+                            },
+                        ),
+                    )
+                        .into_response(),
                 }
-                _ => (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    render(
-                        &c,
-                        &MessagePage {
-                            c: &c,
-                            message,
-                            back: format!("/checklist?year={year}"),
-                        },
-                    ),
-                )
-                    .into_response(),
             }
-        }
-        Err(e) => failure(&c, e),
-    }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 #[derive(Template)]
@@ -611,13 +598,10 @@ enum ItemTrouble {
     Evidence(String, String),
 }
 
-async fn form_page(state: &AppState, c: &Ctx, id: i64, trouble: Option<ItemTrouble>) -> Response {
+async fn form_page(state: &AppState, c: &Ctx, id: i64, trouble: Option<ItemTrouble>) -> PageResult {
     let c = c.clone().active("checklist");
     let actor = c.actor();
-    let v = match view::form_view(&state.db, &actor, id, crate::kernel::today_jst()).await {
-        Ok(v) => v,
-        Err(e) => return failure(&c, e),
-    };
+    let v = view::form_view(&state.db, &actor, id, crate::kernel::today_jst()).await?;
     let mut rows: Vec<ItemRow> = v
         .items
         .iter()
@@ -673,10 +657,10 @@ async fn form_page(state: &AppState, c: &Ctx, id: i64, trouble: Option<ItemTroub
     } else {
         StatusCode::OK
     };
-    (status, render(&c, &page)).into_response()
+    Ok((status, render(&c, &page)).into_response())
 }
 
-async fn show(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+async fn show(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
     form_page(&state, &c, id, None).await
 }
 
@@ -685,15 +669,17 @@ async fn save_answer(
     c: Ctx,
     Path(id): Path<i64>,
     PostForm(typed): PostForm<AnswerForm>,
-) -> Response {
-    match forms::save_answer(&state.db, &c.actor(), id, &typed).await {
-        Ok(()) => Redirect::to(&anchor_of(&state, &c, id, &typed.item).await).into_response(),
-        Err(ChecklistError::Rejected(problems)) => {
-            let errors = problems.iter().map(|p| (p.field, c.t(p.key))).collect();
-            form_page(&state, &c, id, Some(ItemTrouble::Answer(typed, errors))).await
-        }
-        Err(e) => failure(&c, e),
-    }
+) -> PageResult {
+    Ok(
+        match forms::save_answer(&state.db, &c.actor(), id, &typed).await {
+            Ok(()) => Redirect::to(&anchor_of(&state, &c, id, &typed.item).await).into_response(),
+            Err(ChecklistError::Rejected(problems)) => {
+                let errors = problems.iter().map(|p| (p.field, c.t(p.key))).collect();
+                form_page(&state, &c, id, Some(ItemTrouble::Answer(typed, errors))).await?
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 /// Back to the item just changed.
@@ -722,12 +708,14 @@ async fn set_gate(
     c: Ctx,
     Path(id): Path<i64>,
     PostForm(form): PostForm<GateForm>,
-) -> Response {
-    match forms::set_gate(&state.db, &c.actor(), id, &form.gate).await {
-        Ok(()) => Redirect::to(&format!("/checklist/forms/{id}")).into_response(),
-        Err(ChecklistError::Rejected(_)) => status_page(&c, WebError::Conflict),
-        Err(e) => failure(&c, e),
-    }
+) -> PageResult {
+    Ok(
+        match forms::set_gate(&state.db, &c.actor(), id, &form.gate).await {
+            Ok(()) => Redirect::to(&format!("/checklist/forms/{id}")).into_response(),
+            Err(ChecklistError::Rejected(_)) => return Err(RoomError::Conflict),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -745,30 +733,32 @@ async fn link_record(
     c: Ctx,
     Path(id): Path<i64>,
     PostForm(form): PostForm<LinkForm>,
-) -> Response {
-    match forms::link_record(
-        &state.db,
-        &c.actor(),
-        id,
-        &form.item,
-        &form.table,
-        &form.reference,
+) -> PageResult {
+    Ok(
+        match forms::link_record(
+            &state.db,
+            &c.actor(),
+            id,
+            &form.item,
+            &form.table,
+            &form.reference,
+        )
+        .await
+        {
+            Ok(()) => Redirect::to(&anchor_of(&state, &c, id, &form.item).await).into_response(),
+            Err(ChecklistError::Rejected(problems)) => {
+                let message = messages(&c, &problems);
+                form_page(
+                    &state,
+                    &c,
+                    id,
+                    Some(ItemTrouble::Evidence(form.item, message)),
+                )
+                .await?
+            }
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(()) => Redirect::to(&anchor_of(&state, &c, id, &form.item).await).into_response(),
-        Err(ChecklistError::Rejected(problems)) => {
-            let message = messages(&c, &problems);
-            form_page(
-                &state,
-                &c,
-                id,
-                Some(ItemTrouble::Evidence(form.item, message)),
-            )
-            .await
-        }
-        Err(e) => failure(&c, e),
-    }
 }
 
 async fn upload(
@@ -776,42 +766,13 @@ async fn upload(
     c: Ctx,
     Path(id): Path<i64>,
     mut multipart: Multipart,
-) -> Response {
-    let mut item = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut too_large = false;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("item") => {
-                item = field.text().await.unwrap_or_default();
-            }
-            Ok(Some(mut field)) if field.name() == Some("file") => {
-                let name = field.file_name().unwrap_or("file").to_string();
-                let mut bytes = Vec::new();
-                // Read in chunks so an oversized upload is refused without holding all of it.
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(chunk)) => {
-                            if bytes.len() + chunk.len() > forms::MAX_FILE_BYTES {
-                                too_large = true;
-                                break;
-                            }
-                            bytes.extend_from_slice(&chunk);
-                        }
-                        Ok(None) => break,
-                        Err(e) => return fail(&c, e),
-                    }
-                }
-                file = Some((name, bytes));
-                if too_large {
-                    break;
-                }
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(e) => return fail(&c, e),
-        }
-    }
+) -> PageResult {
+    let upload = read_upload(&mut multipart, "file", "file", forms::MAX_FILE_BYTES)
+        .await
+        .map_err(RoomError::internal)?;
+    let too_large = upload.too_large;
+    let item = upload.field("item").unwrap_or_default().to_string();
+    let file = upload.file;
     let item = item.trim().to_string();
     let refused = |key: &str| {
         form_page(
@@ -827,24 +788,28 @@ async fn upload(
     let Some((name, bytes)) = file else {
         return refused("checklist-file-required").await;
     };
-    match forms::attach_file(&state.db, &c.actor(), id, &item, &name, &bytes).await {
-        Ok(_) => Redirect::to(&anchor_of(&state, &c, id, &item).await).into_response(),
-        Err(ChecklistError::Rejected(problems)) => {
-            let key = problems
-                .first()
-                .map(|p| p.key)
-                .unwrap_or("checklist-file-type");
-            refused(key).await
-        }
-        Err(e) => failure(&c, e),
-    }
+    Ok(
+        match forms::attach_file(&state.db, &c.actor(), id, &item, &name, &bytes).await {
+            Ok(_) => Redirect::to(&anchor_of(&state, &c, id, &item).await).into_response(),
+            Err(ChecklistError::Rejected(problems)) => {
+                let key = problems
+                    .first()
+                    .map(|p| p.key)
+                    .unwrap_or("checklist-file-type");
+                refused(key).await?
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
-async fn remove_evidence(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
-    match forms::remove_evidence(&state.db, &c.actor(), id).await {
-        Ok(form_id) => Redirect::to(&format!("/checklist/forms/{form_id}")).into_response(),
-        Err(e) => failure(&c, e),
-    }
+async fn remove_evidence(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+    Ok(
+        match forms::remove_evidence(&state.db, &c.actor(), id).await {
+            Ok(form_id) => Redirect::to(&format!("/checklist/forms/{form_id}")).into_response(),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 /// `filename*=` in RFC 5987 form, so Japanese names survive the download.
@@ -865,8 +830,8 @@ fn disposition(kind: &str, name: &str) -> String {
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-async fn file(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
-    match forms::file(&state.db, &c.actor(), id).await {
+async fn file(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+    Ok(match forms::file(&state.db, &c.actor(), id).await {
         Ok((info, bytes)) => {
             let inline = info.is_image() || info.content_type == "application/pdf";
             (
@@ -882,17 +847,14 @@ async fn file(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Res
             )
                 .into_response()
         }
-        Err(e) => failure(&c, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn print_form(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
-    let v = match view::form_view(&state.db, &c.actor(), id, crate::kernel::today_jst()).await {
-        Ok(v) => v,
-        Err(e) => return failure(&c, e),
-    };
+async fn print_form(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+    let v = view::form_view(&state.db, &c.actor(), id, crate::kernel::today_jst()).await?;
     let page = print::form_page(&c, &v.master, Some(&v), format!("/checklist/forms/{id}"));
-    render(&c, &page)
+    Ok(render(&c, &page))
 }
 
 #[derive(Deserialize)]
@@ -903,30 +865,32 @@ struct BlankQuery {
     form: String,
 }
 
-async fn blank(State(state): State<AppState>, c: Ctx, Query(q): Query<BlankQuery>) -> Response {
+async fn blank(State(state): State<AppState>, c: Ctx, Query(q): Query<BlankQuery>) -> PageResult {
     let form = if q.form.is_empty() {
         "hospital"
     } else {
         &q.form
     };
-    match forms::find_master(&state.db, &q.version, form).await {
-        Ok(m) => render(
-            &c,
-            &print::form_page(&c, &m, None, "/checklist".to_string()),
-        ),
-        Err(e) => failure(&c, e),
-    }
+    Ok(
+        match forms::find_master(&state.db, &q.version, form).await {
+            Ok(m) => render(
+                &c,
+                &print::form_page(&c, &m, None, "/checklist".to_string()),
+            ),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
-fn download(content_type: &str, file: &str, bytes: Vec<u8>) -> Response {
-    (
+fn download(content_type: &str, file: &str, bytes: Vec<u8>) -> PageResult {
+    Ok((
         [
             (header::CONTENT_TYPE, content_type.to_string()),
             (header::CONTENT_DISPOSITION, disposition("attachment", file)),
         ],
         bytes,
     )
-        .into_response()
+        .into_response())
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -942,11 +906,8 @@ async fn export_form(
     c: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<ExportQuery>,
-) -> Response {
-    let v = match view::form_view(&state.db, &c.actor(), id, crate::kernel::today_jst()).await {
-        Ok(v) => v,
-        Err(e) => return failure(&c, e),
-    };
+) -> PageResult {
+    let v = view::form_view(&state.db, &c.actor(), id, crate::kernel::today_jst()).await?;
     let base = format!(
         "checklist-{}-{}-{}",
         v.form.fiscal_year, v.form.version, v.form.form
@@ -958,33 +919,33 @@ async fn export_form(
         print::workbook(&c.tr, std::slice::from_ref(&v))
             .map(|b| download(XLSX, &format!("{base}.xlsx"), b))
     };
-    result.unwrap_or_else(|e| failure(&c, e))
+    result?
 }
 
 async fn export_year(
     State(state): State<AppState>,
     c: Ctx,
     Query(q): Query<YearQuery>,
-) -> Response {
+) -> PageResult {
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let year = year_of(&q);
     let views =
         match view::year_views(&state.db, facility_id, year, crate::kernel::today_jst()).await {
             Ok(v) if !v.is_empty() => v,
-            Ok(_) => return status_page(&c, WebError::NotFound),
-            Err(e) => return failure(&c, e),
+            Ok(_) => return Err(RoomError::NotFound),
+            Err(e) => return Err(e.into()),
         };
-    match print::workbook(&c.tr, &views) {
-        Ok(b) => download(XLSX, &format!("checklist-{year}.xlsx"), b),
-        Err(e) => failure(&c, e),
-    }
+    Ok(match print::workbook(&c.tr, &views) {
+        Ok(b) => download(XLSX, &format!("checklist-{year}.xlsx"), b)?,
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn pack(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>) -> Response {
+async fn pack(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>) -> PageResult {
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let year = year_of(&q);
     let (views, facility) = match tokio::try_join!(
@@ -996,13 +957,15 @@ async fn pack(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>)
         },
     ) {
         Ok((v, Some(f))) if !v.is_empty() => (v, f),
-        Ok(_) => return status_page(&c, WebError::NotFound),
-        Err(e) => return failure(&c, e),
+        Ok(_) => return Err(RoomError::NotFound),
+        Err(e) => return Err(e.into()),
     };
-    match print::pack_page(&state.db, &c, &facility, year, &views, false).await {
-        Ok(page) => render(&c, &page),
-        Err(e) => failure(&c, e),
-    }
+    Ok(
+        match print::pack_page(&state.db, &c, &facility, year, &views, false).await {
+            Ok(page) => render(&c, &page),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -1019,27 +982,26 @@ async fn set_wording(
     State(state): State<AppState>,
     c: Ctx,
     PostForm(w): PostForm<WordingForm>,
-) -> Response {
+) -> PageResult {
     let actor = c.actor();
     let Ok(form_id) = w.form_id.parse::<i64>() else {
-        return status_page(&c, WebError::NotFound);
+        return Err(RoomError::NotFound);
     };
-    let form = match forms::get(&state.db, &actor, form_id).await {
-        Ok(f) => f,
-        Err(e) => return failure(&c, e),
-    };
-    match forms::set_wording(
-        &state.db,
-        &actor,
-        &form.version,
-        &form.form,
-        &w.item,
-        &w.text,
+    let form = forms::get(&state.db, &actor, form_id).await?;
+    Ok(
+        match forms::set_wording(
+            &state.db,
+            &actor,
+            &form.version,
+            &form.form,
+            &w.item,
+            &w.text,
+        )
+        .await
+        {
+            Ok(()) => Redirect::to(&anchor_of(&state, &c, form_id, &w.item).await).into_response(),
+            Err(ChecklistError::Rejected(_)) => return Err(RoomError::Conflict),
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(()) => Redirect::to(&anchor_of(&state, &c, form_id, &w.item).await).into_response(),
-        Err(ChecklistError::Rejected(_)) => status_page(&c, WebError::Conflict),
-        Err(e) => failure(&c, e),
-    }
 }

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use super::master::{self, GuidanceFile, Master, MasterError};
 use crate::db::audit::{self, Event};
 use crate::db::{Db, DbError, now_text};
-use crate::kernel::{Actor, Forbidden, Permission};
+use crate::kernel::{Actor, Forbidden, Permission, RoomError};
 
 /// The shipped guidance and masters, in version and form order.
 const GUIDANCE: &str = include_str!("../../../../checklists/guidance.toml");
@@ -92,6 +92,17 @@ pub enum ChecklistError {
     /// A form field that cannot be saved: which field and the message key.
     #[error("{}", .0.iter().map(|p| format!("{}: {}", p.field, p.key)).collect::<Vec<_>>().join(", "))]
     Rejected(Vec<super::answers::Problem>),
+}
+
+impl From<ChecklistError> for RoomError {
+    fn from(e: ChecklistError) -> Self {
+        match e {
+            ChecklistError::NotFound => RoomError::NotFound,
+            ChecklistError::Forbidden(_) => RoomError::Forbidden,
+            ChecklistError::Room(e) => e,
+            other => RoomError::internal(other),
+        }
+    }
 }
 
 impl From<sqlx::Error> for ChecklistError {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::model::{Facility, FacilityForm};
 use super::store::{self, FacilityError};
+use crate::kernel::{PageResult, RoomError};
 use crate::web::ctx::FieldErrors;
 use crate::web::errors::{WebError, fail, render, status_page};
 use crate::web::{Access, AppState, Ctx, RouteTable};
@@ -56,11 +57,11 @@ async fn load(state: &AppState, c: &Ctx) -> Result<Facility, Response> {
     }
 }
 
-async fn view(State(state): State<AppState>, c: Ctx, Query(q): Query<ViewQuery>) -> Response {
+async fn view(State(state): State<AppState>, c: Ctx, Query(q): Query<ViewQuery>) -> PageResult {
     let c = c.active("facility");
     let f = match load(&state, &c).await {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     let sm_gaps = f
         .security_manager_gaps()
@@ -68,7 +69,7 @@ async fn view(State(state): State<AppState>, c: Ctx, Query(q): Query<ViewQuery>)
         .map(|k| c.t(k))
         .collect();
     let profile_gaps = f.profile_gaps().into_iter().map(|k| c.t(k)).collect();
-    render(
+    Ok(render(
         &c,
         &ViewPage {
             c: &c,
@@ -77,16 +78,16 @@ async fn view(State(state): State<AppState>, c: Ctx, Query(q): Query<ViewQuery>)
             sm_gaps,
             profile_gaps,
         },
-    )
+    ))
 }
 
-async fn edit(State(state): State<AppState>, c: Ctx) -> Response {
+async fn edit(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("facility");
     let f = match load(&state, &c).await {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    render(
+    Ok(render(
         &c,
         &EditPage {
             c: &c,
@@ -95,7 +96,7 @@ async fn edit(State(state): State<AppState>, c: Ctx) -> Response {
             errors: FieldErrors::default(),
             conflict: false,
         },
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -106,11 +107,15 @@ struct SaveForm {
     updated_at: String,
 }
 
-async fn save(State(state): State<AppState>, c: Ctx, Form(submitted): Form<SaveForm>) -> Response {
+async fn save(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(submitted): Form<SaveForm>,
+) -> PageResult {
     let c = c.active("facility");
     let current = match load(&state, &c).await {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     let form = submitted.form;
     let again = |errors: FieldErrors, conflict: bool, updated_at: String| {
@@ -128,18 +133,20 @@ async fn save(State(state): State<AppState>, c: Ctx, Form(submitted): Form<SaveF
     let new = match form.validate(&current) {
         Ok(new) => new,
         Err(problems) => {
-            return again(
+            return Ok(again(
                 FieldErrors::from_keys(&c.tr, &problems),
                 false,
                 submitted.updated_at,
-            );
+            ));
         }
     };
-    match store::update(&state.db, &c.actor(), &new, &submitted.updated_at).await {
-        Ok(_) => Redirect::to("/facility?saved=1").into_response(),
-        Err(FacilityError::Conflict) => again(FieldErrors::default(), true, current.updated_at),
-        Err(FacilityError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
-        Err(FacilityError::NotFound) => status_page(&c, WebError::NotFound),
-        Err(e) => fail(&c, e),
-    }
+    Ok(
+        match store::update(&state.db, &c.actor(), &new, &submitted.updated_at).await {
+            Ok(_) => Redirect::to("/facility?saved=1").into_response(),
+            Err(FacilityError::Conflict) => again(FieldErrors::default(), true, current.updated_at),
+            Err(FacilityError::Forbidden(_)) => return Err(RoomError::Forbidden),
+            Err(FacilityError::NotFound) => return Err(RoomError::NotFound),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }

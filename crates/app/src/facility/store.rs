@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use super::model::Facility;
 use crate::db::audit::{self, Event, diff};
 use crate::db::{Db, DbResult, WriteTx, now_text};
-use crate::kernel::{Actor, Forbidden, Permission};
+use crate::kernel::{Actor, Forbidden, Permission, RoomError};
 
 const COLUMNS: &str = "id, name, founder, address, beds, director, security_manager_name, security_manager_role, security_manager_appointed_on, security_manager_approved_by, security_manager_approved_on, security_manager_scope, require_totp, updated_at";
 
@@ -182,4 +182,15 @@ pub async fn ids(db: &Db) -> DbResult<Vec<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM facilities ORDER BY id")
         .fetch_all(db.pool())
         .await?)
+}
+
+impl From<FacilityError> for RoomError {
+    fn from(e: FacilityError) -> Self {
+        match e {
+            FacilityError::NotFound => RoomError::NotFound,
+            FacilityError::Forbidden(_) => RoomError::Forbidden,
+            FacilityError::Conflict => RoomError::Conflict,
+            other => RoomError::internal(other),
+        }
+    }
 }

@@ -34,7 +34,7 @@ impl Upload {
 
 /// The upload was cut off or malformed.
 #[derive(Debug, thiserror::Error)]
-#[error("the upload was cut off or malformed: {0}")]
+#[error("{0}")]
 pub struct UploadError(String);
 
 /// Reads the part named `file_field` as the file (named `default_name` when the browser gives no

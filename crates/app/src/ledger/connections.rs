@@ -4,12 +4,12 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
 
 use super::model::{Choice, Field, FieldType, Record, RecordKind};
 use super::pages::{Section, choice_label};
 use super::store;
-use crate::web::errors::{WebError, fail, render, status_page};
+use crate::kernel::{PageResult, RoomError};
+use crate::web::errors::render;
 use crate::web::{AppState, Ctx};
 
 pub const KINDS: [Choice; 7] = [
@@ -204,15 +204,12 @@ struct ListPage<'a> {
     printed: String,
 }
 
-pub async fn list(State(state): State<AppState>, c: Ctx) -> Response {
+pub async fn list(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("connections");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    let records = match store::list_all(&state.db, &CONNECTIONS, facility_id).await {
-        Ok(r) => r,
-        Err(e) => return fail(&c, e),
-    };
+    let records = store::list_all(&state.db, &CONNECTIONS, facility_id).await?;
     let rows: Vec<Row> = records
         .iter()
         .map(|r| Row {
@@ -236,7 +233,7 @@ pub async fn list(State(state): State<AppState>, c: Ctx) -> Response {
         .collect();
     let with_problems = rows.iter().filter(|r| !r.problems.is_empty()).count();
     let printed = c.datetime(&crate::db::now_text());
-    render(
+    Ok(render(
         &c,
         &ListPage {
             c: &c,
@@ -244,7 +241,7 @@ pub async fn list(State(state): State<AppState>, c: Ctx) -> Response {
             with_problems,
             printed,
         },
-    )
+    ))
 }
 
 /// Connection points with no source restriction, or not confirmed with the vendor: for the

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::connections::CONNECTIONS;
@@ -11,7 +11,8 @@ use super::diagram::{Input, draw};
 use super::model::DEVICES;
 use super::store::{LedgerError, list_all};
 use super::systems::{SEGMENTS, SYSTEMS};
-use crate::web::errors::{WebError, fail, render, status_page};
+use crate::kernel::{PageResult, RoomError};
+use crate::web::errors::render;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
@@ -68,30 +69,27 @@ async fn drawing(state: &AppState, c: &Ctx, facility_id: i64) -> Result<String, 
     ))
 }
 
-async fn page(State(state): State<AppState>, c: Ctx, Query(q): Query<DiagramQuery>) -> Response {
+async fn page(State(state): State<AppState>, c: Ctx, Query(q): Query<DiagramQuery>) -> PageResult {
     let c = c.active("diagram");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    let svg = match drawing(&state, &c, facility_id).await {
-        Ok(svg) => svg,
-        Err(e) => return fail(&c, e),
-    };
-    render(
+    let svg = drawing(&state, &c, facility_id).await?;
+    Ok(render(
         &c,
         &DiagramPage {
             c: &c,
             svg,
             paper: if q.paper == "a4" { "a4" } else { "a3" },
         },
-    )
+    ))
 }
 
-async fn svg_file(State(state): State<AppState>, c: Ctx) -> Response {
+async fn svg_file(State(state): State<AppState>, c: Ctx) -> PageResult {
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    match drawing(&state, &c, facility_id).await {
+    Ok(match drawing(&state, &c, facility_id).await {
         Ok(svg) => (
             [
                 (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
@@ -103,6 +101,6 @@ async fn svg_file(State(state): State<AppState>, c: Ctx) -> Response {
             svg,
         )
             .into_response(),
-        Err(e) => fail(&c, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }

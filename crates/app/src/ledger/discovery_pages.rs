@@ -4,14 +4,17 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::discovery::{Diff, SeenHost};
 use super::discovery_run;
 use super::discovery_store::{self as store, DiscoveryError, Ignore, ScanInfo};
 use super::model::Cidr;
-use crate::web::errors::{WebError, fail, render, status_page};
+use crate::kernel::upload::read_upload;
+use crate::kernel::{PageResult, RoomError};
+use crate::web::errors::render;
+use crate::web::session::UPLOAD_LIMIT;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
@@ -37,21 +40,18 @@ struct IndexPage<'a> {
     time_limit: u64,
 }
 
-async fn index_page(state: &AppState, c: &Ctx, error: String) -> Response {
+async fn index_page(state: &AppState, c: &Ctx, error: String) -> PageResult {
     index_page_with(state, c, error, String::new()).await
 }
 
-async fn index_page_with(state: &AppState, c: &Ctx, error: String, range: String) -> Response {
+async fn index_page_with(state: &AppState, c: &Ctx, error: String, range: String) -> PageResult {
     let Some(facility_id) = c.facility_id() else {
-        return status_page(c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    let (scans, ignores) = match tokio::try_join!(
+    let (scans, ignores) = tokio::try_join!(
         store::scans(&state.db, facility_id),
         store::ignores(&state.db, facility_id)
-    ) {
-        Ok(found) => found,
-        Err(e) => return fail(c, e),
-    };
+    )?;
     let failed = !error.is_empty();
     let mut response = render(
         c,
@@ -72,51 +72,35 @@ async fn index_page_with(state: &AppState, c: &Ctx, error: String, range: String
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    response
+    Ok(response)
 }
 
-async fn index(State(state): State<AppState>, c: Ctx) -> Response {
+async fn index(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("discovery");
     index_page(&state, &c, String::new()).await
 }
 
-async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart) -> Response {
+async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart) -> PageResult {
     let c = c.active("discovery");
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("scan") => {
-                let name = field.file_name().unwrap_or("scan.xml").to_string();
-                match field.bytes().await {
-                    Ok(bytes) => file = Some((name, bytes.to_vec())),
-                    Err(e) => {
-                        return index_page(
-                            &state,
-                            &c,
-                            format!("{}: {e}", c.t("scan-upload-failed")),
-                        )
-                        .await;
-                    }
-                }
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(e) => {
-                return index_page(&state, &c, format!("{}: {e}", c.t("scan-upload-failed"))).await;
-            }
+    let file = match read_upload(&mut multipart, "scan", "scan.xml", UPLOAD_LIMIT).await {
+        Ok(upload) => upload.non_empty_file(),
+        Err(e) => {
+            return index_page(&state, &c, format!("{}: {e}", c.t("scan-upload-failed"))).await;
         }
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    };
+    let Some((name, bytes)) = file else {
         return index_page(&state, &c, c.t("scan-file-required")).await;
     };
-    match store::record_scan(&state.db, &c.actor(), &name, &bytes).await {
-        Ok(id) => Redirect::to(&format!("/discovery/{id}")).into_response(),
-        Err(DiscoveryError::Parse(e)) => {
-            index_page(&state, &c, format!("{}: {name}: {e}", c.t("scan-refused"))).await
-        }
-        Err(DiscoveryError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
-        Err(e) => fail(&c, e),
-    }
+    Ok(
+        match store::record_scan(&state.db, &c.actor(), &name, &bytes).await {
+            Ok(id) => Redirect::to(&format!("/discovery/{id}")).into_response(),
+            Err(DiscoveryError::Parse(e)) => {
+                index_page(&state, &c, format!("{}: {name}: {e}", c.t("scan-refused"))).await?
+            }
+            Err(DiscoveryError::Forbidden(_)) => return Err(RoomError::Forbidden),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -126,7 +110,7 @@ pub struct RunForm {
 }
 
 /// Scans a range now with nmap, within the web time limit, and shows the result.
-async fn run_scan(State(state): State<AppState>, c: Ctx, Form(form): Form<RunForm>) -> Response {
+async fn run_scan(State(state): State<AppState>, c: Ctx, Form(form): Form<RunForm>) -> PageResult {
     let c = c.active("discovery");
     let range = match discovery_run::check_range(&form.range) {
         Ok(range) => range,
@@ -136,11 +120,13 @@ async fn run_scan(State(state): State<AppState>, c: Ctx, Form(form): Form<RunFor
         Ok(xml) => xml,
         Err(e) => return index_page_with(&state, &c, run_error(&c, &e), form.range).await,
     };
-    match store::record_scan(&state.db, &c.actor(), &format!("nmap {range}"), &xml).await {
-        Ok(id) => Redirect::to(&format!("/discovery/{id}")).into_response(),
-        Err(DiscoveryError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
-        Err(e) => fail(&c, e),
-    }
+    Ok(
+        match store::record_scan(&state.db, &c.actor(), &format!("nmap {range}"), &xml).await {
+            Ok(id) => Redirect::to(&format!("/discovery/{id}")).into_response(),
+            Err(DiscoveryError::Forbidden(_)) => return Err(RoomError::Forbidden),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 fn run_error(c: &Ctx, e: &discovery_run::RunError) -> String {
@@ -225,16 +211,12 @@ async fn show(
     c: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<ScanQuery>,
-) -> Response {
+) -> PageResult {
     let c = c.active("discovery");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    let (scan, hosts, diff) = match store::diff(&state.db, facility_id, id).await {
-        Ok(found) => found,
-        Err(DiscoveryError::NotFound) => return status_page(&c, WebError::NotFound),
-        Err(e) => return fail(&c, e),
-    };
+    let (scan, hosts, diff) = store::diff(&state.db, facility_id, id).await?;
     let risks = diff
         .risky
         .iter()
@@ -265,7 +247,7 @@ async fn show(
     } else {
         String::new()
     };
-    render(
+    Ok(render(
         &c,
         &ScanPage {
             c: &c,
@@ -276,7 +258,7 @@ async fn show(
             diff,
             message,
         },
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -289,17 +271,19 @@ struct IgnoreForm {
     scan: String,
 }
 
-async fn ignore(State(state): State<AppState>, c: Ctx, Form(form): Form<IgnoreForm>) -> Response {
+async fn ignore(State(state): State<AppState>, c: Ctx, Form(form): Form<IgnoreForm>) -> PageResult {
     let c = c.active("discovery");
     let back = form
         .scan
         .parse::<i64>()
         .map(|id| format!("/discovery/{id}"))
         .unwrap_or_else(|_| "/discovery".to_string());
-    match store::add_ignore(&state.db, &c.actor(), &form.address, &form.reason).await {
-        Ok(()) => Redirect::to(&format!("{back}?done=ignored")).into_response(),
-        Err(DiscoveryError::Invalid { key, .. }) => index_page(&state, &c, c.t(key)).await,
-        Err(DiscoveryError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
-        Err(e) => fail(&c, e),
-    }
+    Ok(
+        match store::add_ignore(&state.db, &c.actor(), &form.address, &form.reason).await {
+            Ok(()) => Redirect::to(&format!("{back}?done=ignored")).into_response(),
+            Err(DiscoveryError::Invalid { key, .. }) => index_page(&state, &c, c.t(key)).await?,
+            Err(DiscoveryError::Forbidden(_)) => return Err(RoomError::Forbidden),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::discovery::{self, Diff, SeenHost};
 use crate::db::audit::{self, Event};
 use crate::db::{Db, DbError, now_text};
-use crate::kernel::{Actor, Forbidden, Permission};
+use crate::kernel::{Actor, Forbidden, Permission, RoomError};
 use mamori_formats::nmap::{self, NmapError};
 
 #[derive(Debug, thiserror::Error)]
@@ -295,4 +295,15 @@ async fn last_seen(
         }
     }
     Ok(seen)
+}
+
+impl From<DiscoveryError> for RoomError {
+    fn from(e: DiscoveryError) -> Self {
+        match e {
+            DiscoveryError::NotFound => RoomError::NotFound,
+            DiscoveryError::Forbidden(_) => RoomError::Forbidden,
+            DiscoveryError::Ledger(e) => e.into(),
+            other => RoomError::internal(other),
+        }
+    }
 }

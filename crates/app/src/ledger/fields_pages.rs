@@ -4,12 +4,13 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::model::{CUSTOM_TYPES, CustomField, kinds};
 use super::store::{self, LedgerError};
-use crate::web::errors::{WebError, fail, render, status_page};
+use crate::kernel::{PageResult, RoomError};
+use crate::web::errors::render;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
@@ -51,16 +52,13 @@ fn kind_label(c: &Ctx, entity: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn page(state: &AppState, c: &Ctx, error: String, name: String) -> Response {
+async fn page(state: &AppState, c: &Ctx, error: String, name: String) -> PageResult {
     let Some(facility_id) = c.facility_id() else {
-        return status_page(c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let mut existing = Vec::new();
     for kind in kinds() {
-        let fields = match store::custom_fields(&state.db, facility_id, kind.table).await {
-            Ok(found) => found,
-            Err(e) => return fail(c, e),
-        };
+        let fields = store::custom_fields(&state.db, facility_id, kind.table).await?;
         existing.push(KindFields {
             label: kind_label(c, kind.entity),
             fields: fields
@@ -94,37 +92,41 @@ async fn page(state: &AppState, c: &Ctx, error: String, name: String) -> Respons
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    response
+    Ok(response)
 }
 
-async fn index(State(state): State<AppState>, c: Ctx) -> Response {
+async fn index(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("ledger");
     page(&state, &c, String::new(), String::new()).await
 }
 
-async fn add(State(state): State<AppState>, c: Ctx, Form(form): Form<AddForm>) -> Response {
+async fn add(State(state): State<AppState>, c: Ctx, Form(form): Form<AddForm>) -> PageResult {
     let c = c.active("ledger");
-    match store::add_custom_field(
-        &state.db,
-        &c.actor(),
-        &form.record_table,
-        &form.name,
-        &form.field_type,
+    Ok(
+        match store::add_custom_field(
+            &state.db,
+            &c.actor(),
+            &form.record_table,
+            &form.name,
+            &form.field_type,
+        )
+        .await
+        {
+            Ok(_) => Redirect::to("/ledger/fields").into_response(),
+            Err(LedgerError::Invalid { key, .. }) => page(&state, &c, c.t(key), form.name).await?,
+            Err(LedgerError::Forbidden(_)) => return Err(RoomError::Forbidden),
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(_) => Redirect::to("/ledger/fields").into_response(),
-        Err(LedgerError::Invalid { key, .. }) => page(&state, &c, c.t(key), form.name).await,
-        Err(LedgerError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
-        Err(e) => fail(&c, e),
-    }
 }
 
-async fn remove(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
-    match store::remove_custom_field(&state.db, &c.actor(), id).await {
-        Ok(()) => Redirect::to("/ledger/fields").into_response(),
-        Err(LedgerError::NotFound) => status_page(&c, WebError::NotFound),
-        Err(LedgerError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
-        Err(e) => fail(&c, e),
-    }
+async fn remove(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+    Ok(
+        match store::remove_custom_field(&state.db, &c.actor(), id).await {
+            Ok(()) => Redirect::to("/ledger/fields").into_response(),
+            Err(LedgerError::NotFound) => return Err(RoomError::NotFound),
+            Err(LedgerError::Forbidden(_)) => return Err(RoomError::Forbidden),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }

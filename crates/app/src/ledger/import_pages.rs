@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use mamori_formats::table::{self, Source, Table};
 use serde::Deserialize;
 
@@ -18,7 +18,10 @@ use super::export::{self, Format};
 use super::import::{self, ID_FIELD, Plan, RowStatus};
 use super::import_store::{self, Mode};
 use super::model::{CustomField, RecordKind, custom_id, kind_by_table};
-use crate::web::errors::{WebError, fail, render, status_page};
+use crate::kernel::upload::read_upload;
+use crate::kernel::{PageResult, RoomError};
+use crate::web::errors::{fail, render};
+use crate::web::session::UPLOAD_LIMIT;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 /// The kinds a spreadsheet can fill.
@@ -127,7 +130,7 @@ fn kind_choices(c: &Ctx) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-fn index_page(c: &Ctx, error: String) -> Response {
+fn index_page(c: &Ctx, error: String) -> PageResult {
     let failed = !error.is_empty();
     let mut response = render(
         c,
@@ -140,40 +143,25 @@ fn index_page(c: &Ctx, error: String) -> Response {
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    response
+    Ok(response)
 }
 
-async fn index(c: Ctx) -> Response {
+async fn index(c: Ctx) -> PageResult {
     let c = c.active("import");
     index_page(&c, String::new())
 }
 
-async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart) -> Response {
+async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart) -> PageResult {
     let c = c.active("import");
     let (Some(user), Some(facility_id)) = (c.user().map(|u| u.id), c.facility_id()) else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut kind_name = String::from("devices");
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => {
-                let name = field.file_name().unwrap_or("ledger").to_string();
-                match field.bytes().await {
-                    Ok(bytes) => file = Some((name, bytes.to_vec())),
-                    Err(e) => {
-                        return index_page(&c, format!("{}: {e}", c.t("import-upload-failed")));
-                    }
-                }
-            }
-            Ok(Some(field)) if field.name() == Some("kind") => {
-                kind_name = field.text().await.unwrap_or_default();
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(e) => return index_page(&c, format!("{}: {e}", c.t("import-upload-failed"))),
-        }
-    }
+    let upload = match read_upload(&mut multipart, "file", "ledger", UPLOAD_LIMIT).await {
+        Ok(upload) => upload,
+        Err(e) => return index_page(&c, format!("{}: {e}", c.t("import-upload-failed"))),
+    };
+    let kind_name = upload.field("kind").unwrap_or("devices").to_string();
+    let file = upload.non_empty_file();
     let Some(kind) = IMPORTABLE
         .contains(&kind_name.as_str())
         .then(|| kind_by_table(&kind_name))
@@ -181,7 +169,7 @@ async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart)
     else {
         return index_page(&c, c.t("import-kind-unknown"));
     };
-    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let Some((file_name, bytes)) = file else {
         return index_page(&c, c.t("import-file-required"));
     };
     let table = match tokio::task::spawn_blocking(move || table::read(&bytes)).await {
@@ -189,15 +177,12 @@ async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart)
         Ok(Err(e)) => {
             return index_page(&c, format!("{file_name}: {}", table_error_text(&c, &e)));
         }
-        Err(e) => return fail(&c, e),
+        Err(e) => return Err(RoomError::internal(e)),
     };
-    let (remembered, custom) = match tokio::try_join!(
+    let (remembered, custom) = tokio::try_join!(
         import_store::remembered_mapping(&state.db, facility_id, kind),
         super::store::custom_fields(&state.db, facility_id, kind.table),
-    ) {
-        Ok(found) => found,
-        Err(e) => return fail(&c, e),
-    };
+    )?;
     let mapping = import::auto_map(kind, &custom, &table.headers, &remembered);
     let token = state.shared::<PendingImports>().insert(PendingImport {
         user_id: user,
@@ -208,7 +193,7 @@ async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart)
         custom,
         created: Instant::now(),
     });
-    Redirect::to(&format!("/ledger/import/{token}")).into_response()
+    Ok(Redirect::to(&format!("/ledger/import/{token}")).into_response())
 }
 
 /// A file-level problem in the reader's language, with what to do.
@@ -308,7 +293,7 @@ fn preview_page(
     pending: &PendingImport,
     plan: &Plan,
     notice: String,
-) -> Response {
+) -> PageResult {
     let kind = pending.kind;
     let t = &pending.table;
     let columns = t
@@ -427,17 +412,17 @@ fn preview_page(
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    response
+    Ok(response)
 }
 
-async fn check_and_show(state: &AppState, c: &Ctx, token: &str, notice: String) -> Response {
+async fn check_and_show(state: &AppState, c: &Ctx, token: &str, notice: String) -> PageResult {
     let Some(user) = c.user().map(|u| u.id) else {
-        return status_page(c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let Some(pending) = state.shared::<PendingImports>().get(token, user) else {
         return index_page(c, c.t("import-expired"));
     };
-    let plan = match import_store::run(
+    let plan = import_store::run(
         &state.db,
         &c.actor(),
         pending.kind,
@@ -447,15 +432,11 @@ async fn check_and_show(state: &AppState, c: &Ctx, token: &str, notice: String) 
         Mode::Check,
         &|_| {},
     )
-    .await
-    {
-        Ok(plan) => plan,
-        Err(e) => return fail(c, e),
-    };
+    .await?;
     preview_page(c, token, &pending, &plan, notice)
 }
 
-async fn preview(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> Response {
+async fn preview(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> PageResult {
     let c = c.active("import");
     check_and_show(&state, &c, &token, String::new()).await
 }
@@ -465,10 +446,10 @@ async fn remap(
     c: Ctx,
     Path(token): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let c = c.active("import");
     let (Some(user), Some(facility_id)) = (c.user().map(|u| u.id), c.facility_id()) else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let Some(pending) = state.shared::<PendingImports>().get(&token, user) else {
         return index_page(&c, c.t("import-expired"));
@@ -506,16 +487,16 @@ async fn remap(
     if let Err(e) =
         import_store::remember_mapping(&state.db, facility_id, pending.kind, &remembered).await
     {
-        return fail(&c, e);
+        return Ok(fail(&c, e));
     }
     state
         .shared::<PendingImports>()
         .set_mapping(&token, user, mapping);
-    if notice.is_empty() {
+    Ok(if notice.is_empty() {
         Redirect::to(&format!("/ledger/import/{token}")).into_response()
     } else {
-        check_and_show(&state, &c, &token, notice).await
-    }
+        check_and_show(&state, &c, &token, notice).await?
+    })
 }
 
 #[derive(Template)]
@@ -529,15 +510,15 @@ struct DonePage<'a> {
     unchanged: usize,
 }
 
-async fn commit(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> Response {
+async fn commit(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> PageResult {
     let c = c.active("import");
     let Some(user) = c.user().map(|u| u.id) else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let Some(pending) = state.shared::<PendingImports>().get(&token, user) else {
         return index_page(&c, c.t("import-expired"));
     };
-    let plan = match import_store::run(
+    let plan = import_store::run(
         &state.db,
         &c.actor(),
         pending.kind,
@@ -547,16 +528,12 @@ async fn commit(State(state): State<AppState>, c: Ctx, Path(token): Path<String>
         Mode::Commit,
         &|_| {},
     )
-    .await
-    {
-        Ok(plan) => plan,
-        Err(e) => return fail(&c, e),
-    };
+    .await?;
     if plan.has_errors() {
         return preview_page(&c, &token, &pending, &plan, c.t("import-not-written"));
     }
     state.shared::<PendingImports>().remove(&token, user);
-    render(
+    Ok(render(
         &c,
         &DonePage {
             c: &c,
@@ -566,14 +543,14 @@ async fn commit(State(state): State<AppState>, c: Ctx, Path(token): Path<String>
             changed: plan.count(RowStatus::Changed),
             unchanged: plan.count(RowStatus::Unchanged),
         },
-    )
+    ))
 }
 
-async fn cancel(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> Response {
+async fn cancel(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> PageResult {
     if let Some(user) = c.user().map(|u| u.id) {
         state.shared::<PendingImports>().remove(&token, user);
     }
-    Redirect::to("/ledger/import").into_response()
+    Ok(Redirect::to("/ledger/import").into_response())
 }
 
 #[derive(Deserialize)]
@@ -586,10 +563,14 @@ pub struct ExportQuery {
     encoding: String,
 }
 
-async fn download(State(state): State<AppState>, c: Ctx, Query(q): Query<ExportQuery>) -> Response {
+async fn download(
+    State(state): State<AppState>,
+    c: Ctx,
+    Query(q): Query<ExportQuery>,
+) -> PageResult {
     let c = c.active("import");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let table_name = if q.kind.is_empty() {
         "devices"
@@ -610,17 +591,13 @@ async fn download(State(state): State<AppState>, c: Ctx, Query(q): Query<ExportQ
             &q.encoding,
         ),
     ) else {
-        return status_page(&c, WebError::NotFound);
+        return Err(RoomError::NotFound);
     };
-    let (headers, rows) = match import_store::export_table(&state.db, facility_id, kind, c.tr).await
-    {
-        Ok(found) => found,
-        Err(e) => return fail(&c, e),
-    };
+    let (headers, rows) = import_store::export_table(&state.db, facility_id, kind, c.tr).await?;
     let sheet = crate::web::audit_pages::entity_key(kind.entity)
         .map(|k| c.t(k))
         .unwrap_or_else(|| kind.table.to_string());
-    match export::write(format, &sheet, &headers, &rows) {
+    Ok(match export::write(format, &sheet, &headers, &rows) {
         Ok(bytes) => {
             let date = chrono::Utc::now()
                 .with_timezone(&crate::i18n::jst())
@@ -638,6 +615,6 @@ async fn download(State(state): State<AppState>, c: Ctx, Query(q): Query<ExportQ
             )
                 .into_response()
         }
-        Err(e) => index_page(&c, format!("{} ({e})", c.t("export-failed"))),
-    }
+        Err(e) => index_page(&c, format!("{} ({e})", c.t("export-failed")))?,
+    })
 }

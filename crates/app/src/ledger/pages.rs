@@ -3,14 +3,15 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;
 
 use super::model::{self, DEVICES, FieldType, KINDS, Record, RecordKind, STATUSES};
 use super::store::{self, Filter, LedgerError};
+use crate::kernel::{PageResult, RoomError};
 use crate::web::ctx::FieldErrors;
-use crate::web::errors::{WebError, fail, render, status_page};
+use crate::web::errors::render;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
@@ -238,10 +239,10 @@ pub fn choice_label(c: &Ctx, device: &Record, field: &str) -> String {
         .unwrap_or_else(|| device.get(field).to_string())
 }
 
-async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>) -> Response {
+async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     let c = c.active("ledger");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let page = q.page.parse::<i64>().unwrap_or(1).max(1);
     let filter = Filter {
@@ -249,16 +250,13 @@ async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>)
         offset: (page - 1) * PAGE_SIZE,
         ..q.filter()
     };
-    let (devices, matched, summary, departments, systems) = match tokio::try_join!(
+    let (devices, matched, summary, departments, systems) = tokio::try_join!(
         store::list(&state.db, facility_id, &filter),
         store::count(&state.db, facility_id, &filter),
         store::summary(&state.db, facility_id),
         store::departments(&state.db, facility_id),
         store::list_all(&state.db, &super::systems::SYSTEMS, facility_id),
-    ) {
-        Ok(found) => found,
-        Err(e) => return fail(&c, e),
-    };
+    )?;
     let first = if matched == 0 { 0 } else { filter.offset + 1 };
     let last = (filter.offset + PAGE_SIZE).min(matched);
     let prev_url = if page > 1 {
@@ -296,7 +294,7 @@ async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>)
         .collect();
     let kinds = KINDS.iter().map(|(v, k)| (*v, c.t(k))).collect();
     let statuses = STATUSES.iter().map(|(v, k)| (*v, c.t(k))).collect();
-    render(
+    Ok(render(
         &c,
         &ListPage {
             c: &c,
@@ -322,7 +320,7 @@ async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>)
             next_url,
             print_url,
         },
-    )
+    ))
 }
 
 pub struct PrintRow {
@@ -351,13 +349,13 @@ struct PrintPage<'a> {
 }
 
 /// The device ledger on A4 landscape with the list's filters (種別, 部署, システム…).
-async fn print(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>) -> Response {
+async fn print(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     let c = c.active("ledger");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let filter = q.filter();
-    let (devices, systems, facility) = match tokio::try_join!(
+    let (devices, systems, facility) = tokio::try_join!(
         store::list(&state.db, facility_id, &filter),
         store::list_all(&state.db, &super::systems::SYSTEMS, facility_id),
         async {
@@ -365,10 +363,7 @@ async fn print(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>
                 .await
                 .map_err(LedgerError::from)
         },
-    ) {
-        Ok(found) => found,
-        Err(e) => return fail(&c, e),
-    };
+    )?;
     let mut conditions = Vec::new();
     if let Some(key) = model::choice_label_key(&KINDS, &q.kind) {
         conditions.push((c.t("device-kind"), c.t(key)));
@@ -406,7 +401,7 @@ async fn print(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>
             last_confirmed: c.date(d.get("last_confirmed")),
         })
         .collect();
-    render(
+    Ok(render(
         &c,
         &PrintPage {
             c: &c,
@@ -415,7 +410,7 @@ async fn print(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>
             conditions,
             rows,
         },
-    )
+    ))
 }
 
 /// Where a kind of record lives in the UI.
@@ -518,24 +513,17 @@ pub async fn view_record(
     section: &Section,
     id: i64,
     saved: bool,
-) -> Response {
+) -> PageResult {
     let c = c.active(section.nav);
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    let d = match store::get_record(&state.db, section.kind, facility_id, id).await {
-        Ok(d) => d,
-        Err(LedgerError::NotFound) => return status_page(&c, WebError::NotFound),
-        Err(e) => return fail(&c, e),
-    };
-    let (refs, related, custom) = match tokio::try_join!(
+    let d = store::get_record(&state.db, section.kind, facility_id, id).await?;
+    let (refs, related, custom) = tokio::try_join!(
         store::ref_names(&state.db, section.kind, facility_id),
         related(state, &c, &d, facility_id),
         store::custom_fields(&state.db, facility_id, section.kind.table),
-    ) {
-        Ok(found) => found,
-        Err(e) => return fail(&c, e),
-    };
+    )?;
     let mut rows: Vec<ViewRow> = section
         .kind
         .editable()
@@ -592,7 +580,7 @@ pub async fn view_record(
         Vec::new()
     };
     let back_label = c.t(section.list_key);
-    render(
+    Ok(render(
         &c,
         &ViewPage {
             c: &c,
@@ -604,7 +592,7 @@ pub async fn view_record(
             saved,
             missing,
         },
-    )
+    ))
 }
 
 #[derive(Template)]
@@ -640,17 +628,14 @@ struct FormState<'a> {
     conflict: bool,
 }
 
-async fn form_page(state: &AppState, c: &Ctx, section: &Section, f: FormState<'_>) -> Response {
+async fn form_page(state: &AppState, c: &Ctx, section: &Section, f: FormState<'_>) -> PageResult {
     let Some(facility_id) = c.facility_id() else {
-        return status_page(c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    let (refs, custom) = match tokio::try_join!(
+    let (refs, custom) = tokio::try_join!(
         store::ref_names(&state.db, section.kind, facility_id),
         store::custom_fields(&state.db, facility_id, section.kind.table),
-    ) {
-        Ok(found) => found,
-        Err(e) => return fail(c, e),
-    };
+    )?;
     let rows = form_rows(c, section.kind, &refs, &custom, f.values);
     let title = match f.id {
         Some(_) => c.t1(section.edit_key, "name", &(f.values)("name")),
@@ -673,7 +658,7 @@ async fn form_page(state: &AppState, c: &Ctx, section: &Section, f: FormState<'_
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    response
+    Ok(response)
 }
 
 /// The empty form, or one filled in from the query (a discovery scan fills the device form).
@@ -682,7 +667,7 @@ async fn new_record_page(
     c: Ctx,
     section: &Section,
     prefill: &HashMap<String, String>,
-) -> Response {
+) -> PageResult {
     let c = c.active(section.nav);
     let values = |f: &str| prefill.get(f).cloned().unwrap_or_default();
     let form = FormState {
@@ -695,16 +680,12 @@ async fn new_record_page(
     form_page(state, &c, section, form).await
 }
 
-async fn edit_record_page(state: &AppState, c: Ctx, section: &Section, id: i64) -> Response {
+async fn edit_record_page(state: &AppState, c: Ctx, section: &Section, id: i64) -> PageResult {
     let c = c.active(section.nav);
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    let d = match store::get_record(&state.db, section.kind, facility_id, id).await {
-        Ok(d) => d,
-        Err(LedgerError::NotFound) => return status_page(&c, WebError::NotFound),
-        Err(e) => return fail(&c, e),
-    };
+    let d = store::get_record(&state.db, section.kind, facility_id, id).await?;
     let values = |f: &str| d.get(f).to_string();
     let form = FormState {
         id: Some(id),
@@ -723,7 +704,7 @@ async fn submit_record(
     section: &Section,
     id: Option<i64>,
     form: &Submitted,
-) -> Response {
+) -> PageResult {
     let c = c.active(section.nav);
     let typed = |f: &str| submitted_value(form, f);
     let seen = typed("updated_at");
@@ -735,12 +716,9 @@ async fn submit_record(
         conflict,
     };
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    let custom = match store::custom_fields(&state.db, facility_id, section.kind.table).await {
-        Ok(found) => found,
-        Err(e) => return fail(&c, e),
-    };
+    let custom = store::custom_fields(&state.db, facility_id, section.kind.table).await?;
     let values = match (
         section.kind.validate(&typed),
         model::validate_custom(&custom, &typed),
@@ -767,19 +745,19 @@ async fn submit_record(
             .await
             .map(|_| id),
     };
-    match result {
+    Ok(match result {
         Ok(id) => Redirect::to(&format!("{}/{id}?saved=1", section.base)).into_response(),
         Err(LedgerError::Invalid { field, key }) => {
             let errors = FieldErrors::from_keys(&c.tr, &[(field, key)]);
-            form_page(state, &c, section, again(errors, false)).await
+            form_page(state, &c, section, again(errors, false)).await?
         }
         Err(LedgerError::Conflict) => {
-            form_page(state, &c, section, again(FieldErrors::default(), true)).await
+            form_page(state, &c, section, again(FieldErrors::default(), true)).await?
         }
-        Err(LedgerError::NotFound) => status_page(&c, WebError::NotFound),
-        Err(LedgerError::Forbidden(_)) => status_page(&c, WebError::Forbidden),
-        Err(e) => fail(&c, e),
-    }
+        Err(LedgerError::NotFound) => return Err(RoomError::NotFound),
+        Err(LedgerError::Forbidden(_)) => return Err(RoomError::Forbidden),
+        Err(e) => return Err(e.into()),
+    })
 }
 
 /// Page handlers for one kind of record, all delegating to the generic ones above.
@@ -792,7 +770,7 @@ macro_rules! record_handlers {
                 State(state): State<AppState>,
                 c: Ctx,
                 Query(prefill): Query<HashMap<String, String>>,
-            ) -> Response {
+            ) -> PageResult {
                 new_record_page(&state, c, &$section, &prefill).await
             }
 
@@ -800,7 +778,7 @@ macro_rules! record_handlers {
                 State(state): State<AppState>,
                 c: Ctx,
                 Form(form): Form<Submitted>,
-            ) -> Response {
+            ) -> PageResult {
                 submit_record(&state, c, &$section, None, &form).await
             }
 
@@ -809,7 +787,7 @@ macro_rules! record_handlers {
                 c: Ctx,
                 Path(id): Path<i64>,
                 Query(q): Query<ListQuery>,
-            ) -> Response {
+            ) -> PageResult {
                 view_record(&state, c, &$section, id, q.saved == "1").await
             }
 
@@ -817,7 +795,7 @@ macro_rules! record_handlers {
                 State(state): State<AppState>,
                 c: Ctx,
                 Path(id): Path<i64>,
-            ) -> Response {
+            ) -> PageResult {
                 edit_record_page(&state, c, &$section, id).await
             }
 
@@ -826,7 +804,7 @@ macro_rules! record_handlers {
                 c: Ctx,
                 Path(id): Path<i64>,
                 Form(form): Form<Submitted>,
-            ) -> Response {
+            ) -> PageResult {
                 submit_record(&state, c, &$section, Some(id), &form).await
             }
         }

@@ -4,14 +4,15 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::model::Record;
 use super::pages::choice_label;
 use super::stocktake::{self as store, RESULTS, Stocktake};
-use super::store::{self as ledger, Filter, LedgerError};
-use crate::web::errors::{WebError, fail, render, status_page};
+use super::store::{self as ledger, Filter};
+use crate::kernel::{PageResult, RoomError};
+use crate::web::errors::render;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
@@ -84,27 +85,21 @@ fn device_row(c: &Ctx, d: &Record, result: &str) -> DeviceRow {
     }
 }
 
-async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<IndexQuery>) -> Response {
+async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<IndexQuery>) -> PageResult {
     let c = c.active("stocktake");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let all = Filter::default();
-    let (history, devices, departments, summary) = match tokio::try_join!(
+    let (history, devices, departments, summary) = tokio::try_join!(
         store::list(&state.db, facility_id),
         ledger::list(&state.db, facility_id, &all),
         ledger::departments(&state.db, facility_id),
         ledger::summary(&state.db, facility_id),
-    ) {
-        Ok(found) => found,
-        Err(e) => return fail(&c, e),
-    };
+    )?;
     let open = history.iter().find(|s| s.is_open()).cloned();
     let checks = match &open {
-        Some(s) => match store::checks(&state.db, s.id).await {
-            Ok(found) => found,
-            Err(e) => return fail(&c, e),
-        },
+        Some(s) => store::checks(&state.db, s.id).await?,
         None => Vec::new(),
     };
     let in_use: Vec<&Record> = devices
@@ -137,7 +132,7 @@ async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<IndexQuery
         .map(|d| device_row(&c, d, result_of(d.id)))
         .collect();
     let history = history.into_iter().filter(|s| !s.is_open()).collect();
-    render(
+    Ok(render(
         &c,
         &IndexPage {
             c: &c,
@@ -152,23 +147,14 @@ async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<IndexQuery
             not_confirmed: summary.not_confirmed_12_months,
             results: RESULTS.iter().map(|(r, k)| (*r, c.t(k))).collect(),
         },
-    )
+    ))
 }
 
-async fn start(State(state): State<AppState>, c: Ctx) -> Response {
-    match store::start(&state.db, &c.actor()).await {
+async fn start(State(state): State<AppState>, c: Ctx) -> PageResult {
+    Ok(match store::start(&state.db, &c.actor()).await {
         Ok(_) => Redirect::to("/stocktake").into_response(),
-        Err(e) => ledger_failure(&c, e),
-    }
-}
-
-fn ledger_failure(c: &Ctx, e: LedgerError) -> Response {
-    match e {
-        LedgerError::Forbidden(_) => status_page(c, WebError::Forbidden),
-        LedgerError::NotFound | LedgerError::Invalid { .. } => status_page(c, WebError::NotFound),
-        LedgerError::Conflict => status_page(c, WebError::Conflict),
-        other => fail(c, other),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 /// Where to go back to after ticking: the same filtered list.
@@ -192,7 +178,7 @@ async fn check(
     c: Ctx,
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let devices: Vec<i64> = form
         .iter()
         .filter(|(k, _)| k == "device")
@@ -204,24 +190,28 @@ async fn check(
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     let result = if result == "clear" { "" } else { result };
-    match store::check(&state.db, &c.actor(), id, &devices, result).await {
-        Ok(_) => Redirect::to(&back_to(&form)).into_response(),
-        Err(e) => ledger_failure(&c, e),
-    }
+    Ok(
+        match store::check(&state.db, &c.actor(), id, &devices, result).await {
+            Ok(_) => Redirect::to(&back_to(&form)).into_response(),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
-async fn finish(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
-    match store::finish(
-        &state.db,
-        &c.actor(),
-        id,
-        &crate::kernel::time::today_jst_text(),
+async fn finish(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+    Ok(
+        match store::finish(
+            &state.db,
+            &c.actor(),
+            id,
+            &crate::kernel::time::today_jst_text(),
+        )
+        .await
+        {
+            Ok(_) => Redirect::to(&format!("/stocktake/{id}")).into_response(),
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(_) => Redirect::to(&format!("/stocktake/{id}")).into_response(),
-        Err(e) => ledger_failure(&c, e),
-    }
 }
 
 #[derive(Template)]
@@ -233,23 +223,20 @@ struct ReportPage<'a> {
     unchecked: Vec<DeviceRow>,
 }
 
-async fn report(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+async fn report(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
     let c = c.active("stocktake");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let stocktake = match store::get(&state.db, facility_id, id).await {
         Ok(s) => s,
-        Err(e) => return ledger_failure(&c, e),
+        Err(e) => return Err(e.into()),
     };
     let all = Filter::default();
-    let (checks, devices) = match tokio::try_join!(
+    let (checks, devices) = tokio::try_join!(
         store::checks(&state.db, id),
         ledger::list(&state.db, facility_id, &all),
-    ) {
-        Ok(found) => found,
-        Err(e) => return fail(&c, e),
-    };
+    )?;
     let result_of = |id: i64| {
         checks
             .iter()
@@ -271,7 +258,7 @@ async fn report(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> R
         })
         .map(|d| device_row(&c, d, ""))
         .collect();
-    render(
+    Ok(render(
         &c,
         &ReportPage {
             c: &c,
@@ -279,5 +266,5 @@ async fn report(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> R
             missing,
             unchecked,
         },
-    )
+    ))
 }

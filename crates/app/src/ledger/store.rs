@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use super::model::{DEVICES, Device, Record, RecordKind, Values};
 use crate::db::audit::{self, Event, diff};
 use crate::db::{Db, DbError, WriteTx, now_text};
-use crate::kernel::{Actor, Forbidden, Permission};
+use crate::kernel::{Actor, Forbidden, Permission, RoomError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -840,4 +840,16 @@ pub async fn device_names(db: &Db, facility_id: i64) -> Result<Vec<(i64, String)
     .bind(facility_id)
     .fetch_all(db.pool())
     .await?)
+}
+
+impl From<LedgerError> for RoomError {
+    fn from(e: LedgerError) -> Self {
+        match e {
+            // A reference to a record that is not there (or not this facility's).
+            LedgerError::NotFound | LedgerError::Invalid { .. } => RoomError::NotFound,
+            LedgerError::Forbidden(_) => RoomError::Forbidden,
+            LedgerError::Conflict => RoomError::Conflict,
+            other => RoomError::internal(other),
+        }
+    }
 }

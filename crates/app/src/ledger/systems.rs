@@ -3,12 +3,12 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
 
 use super::model::{Choice, DEVICES, Field, FieldType, Record, RecordKind};
 use super::pages::{Section, choice_label};
 use super::store;
-use crate::web::errors::{WebError, fail, render, status_page};
+use crate::kernel::{PageResult, RoomError};
+use crate::web::errors::render;
 use crate::web::{AppState, Ctx};
 
 pub const YES_NO_UNKNOWN: [Choice; 3] = [
@@ -195,26 +195,23 @@ struct ListPage<'a> {
     printed: String,
 }
 
-pub async fn list_systems(State(state): State<AppState>, c: Ctx) -> Response {
+pub async fn list_systems(State(state): State<AppState>, c: Ctx) -> PageResult {
     list(&state, c, &SYSTEM_PAGES).await
 }
 
-pub async fn list_segments(State(state): State<AppState>, c: Ctx) -> Response {
+pub async fn list_segments(State(state): State<AppState>, c: Ctx) -> PageResult {
     list(&state, c, &SEGMENT_PAGES).await
 }
 
-async fn list(state: &AppState, c: Ctx, section: &Section) -> Response {
+async fn list(state: &AppState, c: Ctx, section: &Section) -> PageResult {
     let c = c.active(section.nav);
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    let (records, devices) = match tokio::try_join!(
+    let (records, devices) = tokio::try_join!(
         store::list_all(&state.db, section.kind, facility_id),
         store::list_all(&state.db, &DEVICES, facility_id),
-    ) {
-        Ok(found) => found,
-        Err(e) => return fail(&c, e),
-    };
+    )?;
     let names = store::Names::of(&records);
     let is_systems = section.kind == &SYSTEMS;
     let headings = if is_systems {
@@ -286,7 +283,7 @@ async fn list(state: &AppState, c: Ctx, section: &Section) -> Response {
     } else {
         ("segments-intro", "segments-empty")
     };
-    render(
+    Ok(render(
         &c,
         &ListPage {
             c: &c,
@@ -299,5 +296,5 @@ async fn list(state: &AppState, c: Ctx, section: &Section) -> Response {
             rows,
             printed: c.datetime(&crate::db::now_text()),
         },
-    )
+    ))
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::store::{self, UserError};
 use super::two_factor;
 use crate::auth::{login, secrets};
-use crate::kernel::User;
+use crate::kernel::{PageResult, RoomError, User};
 use crate::web::ctx::FieldErrors;
 use crate::web::errors::{WebError, fail, render, status_page};
 use crate::web::{Access, AppState, Ctx, RouteTable};
@@ -56,15 +56,12 @@ async fn profile_response(
     c: &Ctx,
     errors: FieldErrors,
     message: String,
-) -> Response {
+) -> PageResult {
     let u = match current_user(state, c).await {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let codes_left = match login::recovery_codes_left(&state.db, u.id).await {
-        Ok(n) => n,
-        Err(e) => return fail(c, e),
-    };
+    let codes_left = login::recovery_codes_left(&state.db, u.id).await?;
     let failed = errors.any();
     let mut response = render(
         c,
@@ -79,10 +76,10 @@ async fn profile_response(
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    response
+    Ok(response)
 }
 
-async fn profile(State(state): State<AppState>, c: Ctx, Query(q): Query<DoneQuery>) -> Response {
+async fn profile(State(state): State<AppState>, c: Ctx, Query(q): Query<DoneQuery>) -> PageResult {
     let c = c.active("account");
     let message = match q.done.as_str() {
         "password" => c.t("password-changed"),
@@ -105,7 +102,7 @@ async fn change_password(
     State(state): State<AppState>,
     c: Ctx,
     Form(form): Form<PasswordForm>,
-) -> Response {
+) -> PageResult {
     let c = c.active("account");
     if form.new_password != form.new_password_confirm {
         let errors = FieldErrors::from_keys(
@@ -114,21 +111,23 @@ async fn change_password(
         );
         return profile_response(&state, &c, errors, String::new()).await;
     }
-    match store::change_own_password(
-        &state.db,
-        &c.actor(),
-        &form.current_password,
-        &form.new_password,
+    Ok(
+        match store::change_own_password(
+            &state.db,
+            &c.actor(),
+            &form.current_password,
+            &form.new_password,
+        )
+        .await
+        {
+            Ok(()) => Redirect::to("/account?done=password").into_response(),
+            Err(UserError::Invalid { field, key }) => {
+                let errors = FieldErrors::from_keys(&c.tr, &[(field, key)]);
+                profile_response(&state, &c, errors, String::new()).await?
+            }
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(()) => Redirect::to("/account?done=password").into_response(),
-        Err(UserError::Invalid { field, key }) => {
-            let errors = FieldErrors::from_keys(&c.tr, &[(field, key)]);
-            profile_response(&state, &c, errors, String::new()).await
-        }
-        Err(e) => fail(&c, e),
-    }
 }
 
 #[derive(Template)]
@@ -154,20 +153,17 @@ async fn issuer(state: &AppState, u: &User) -> String {
     }
 }
 
-async fn totp_page(State(state): State<AppState>, c: Ctx) -> Response {
+async fn totp_page(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("account");
     let u = match current_user(&state, &c).await {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     if u.has_totp() {
-        return Redirect::to("/account").into_response();
+        return Ok(Redirect::to("/account").into_response());
     }
-    let secret = match two_factor::pending_secret(&state.db, &u).await {
-        Ok(s) => s,
-        Err(e) => return fail(&c, e),
-    };
-    render(
+    let secret = two_factor::pending_secret(&state.db, &u).await?;
+    Ok(render(
         &c,
         &TotpPage {
             c: &c,
@@ -175,30 +171,30 @@ async fn totp_page(State(state): State<AppState>, c: Ctx) -> Response {
             account: u.login.clone(),
             error: String::new(),
         },
-    )
+    ))
 }
 
 /// The QR code of the pending secret, as an SVG image (never cached).
-async fn totp_qr(State(state): State<AppState>, c: Ctx) -> Response {
+async fn totp_qr(State(state): State<AppState>, c: Ctx) -> PageResult {
     let u = match current_user(&state, &c).await {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     let Some(secret) = u.totp_pending_secret.clone() else {
-        return status_page(&c, WebError::NotFound);
+        return Err(RoomError::NotFound);
     };
     let issuer = issuer(&state, &u).await;
     let Some(svg) =
         secrets::totp_url(&secret, &issuer, &u.login).and_then(|url| secrets::qr_svg(&url))
     else {
-        return fail(&c, "the QR code could not be made");
+        return Ok(fail(&c, "the QR code could not be made"));
     };
     let mut response = svg.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("image/svg+xml"),
     );
-    response
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -211,25 +207,27 @@ async fn totp_confirm(
     State(state): State<AppState>,
     c: Ctx,
     Form(form): Form<CodeForm>,
-) -> Response {
+) -> PageResult {
     let c = c.active("account");
-    match two_factor::confirm(&state.db, &c.actor(), &form.code).await {
-        Ok(codes) => render(&c, &RecoveryPage { c: &c, codes }),
-        Err(UserError::Invalid { key, .. }) => {
-            let u = match current_user(&state, &c).await {
-                Ok(u) => u,
-                Err(r) => return r,
-            };
-            let page = TotpPage {
-                c: &c,
-                secret: u.totp_pending_secret.clone().unwrap_or_default(),
-                account: u.login.clone(),
-                error: c.t(key),
-            };
-            let mut response = render(&c, &page);
-            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            response
-        }
-        Err(e) => fail(&c, e),
-    }
+    Ok(
+        match two_factor::confirm(&state.db, &c.actor(), &form.code).await {
+            Ok(codes) => render(&c, &RecoveryPage { c: &c, codes }),
+            Err(UserError::Invalid { key, .. }) => {
+                let u = match current_user(&state, &c).await {
+                    Ok(u) => u,
+                    Err(r) => return Ok(r),
+                };
+                let page = TotpPage {
+                    c: &c,
+                    secret: u.totp_pending_secret.clone().unwrap_or_default(),
+                    account: u.login.clone(),
+                    error: c.t(key),
+                };
+                let mut response = render(&c, &page);
+                *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+                response
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }

@@ -8,8 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::store::{self, NewUser, UserError};
-use crate::kernel::Role;
-use crate::kernel::User;
+use crate::kernel::{PageResult, Role, RoomError, User};
 use crate::web::ctx::FieldErrors;
 use crate::web::errors::{WebError, fail, render, status_page};
 use crate::web::{Access, AppState, Ctx, RouteTable};
@@ -54,22 +53,19 @@ fn done_message(c: &Ctx, done: &str) -> String {
     }
 }
 
-async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<DoneQuery>) -> Response {
+async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<DoneQuery>) -> PageResult {
     let c = c.active("users");
     let actor = c.actor();
     let Some(facility_id) = actor.facility_id else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    let users = match store::list(&state.db, facility_id).await {
-        Ok(u) => u,
-        Err(e) => return fail(&c, e),
-    };
+    let users = store::list(&state.db, facility_id).await?;
     let require_totp = match crate::facility::api::get(&state.db, facility_id).await {
         Ok(f) => f.is_some_and(|f| f.require_totp),
-        Err(e) => return fail(&c, e),
+        Err(e) => return Err(e.into()),
     };
     let message = done_message(&c, &q.done);
-    render(
+    Ok(render(
         &c,
         &ListPage {
             c: &c,
@@ -77,7 +73,7 @@ async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<DoneQuery>)
             require_totp,
             message,
         },
-    )
+    ))
 }
 
 #[derive(Template)]
@@ -110,10 +106,10 @@ fn role_options(c: &Ctx) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-async fn new_page(c: Ctx) -> Response {
+async fn new_page(c: Ctx) -> PageResult {
     let c = c.active("users");
     let roles = role_options(&c);
-    render(
+    Ok(render(
         &c,
         &NewPage {
             c: &c,
@@ -124,10 +120,14 @@ async fn new_page(c: Ctx) -> Response {
             errors: FieldErrors::default(),
             roles,
         },
-    )
+    ))
 }
 
-async fn create(State(state): State<AppState>, c: Ctx, Form(form): Form<NewUserForm>) -> Response {
+async fn create(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(form): Form<NewUserForm>,
+) -> PageResult {
     let c = c.active("users");
     let new = NewUser {
         login: form.login.clone(),
@@ -139,10 +139,10 @@ async fn create(State(state): State<AppState>, c: Ctx, Form(form): Form<NewUserF
     let problems = store::validate_new(&new);
     let problems = if problems.is_empty() {
         match store::create(&state.db, &c.actor(), &new).await {
-            Ok(_) => return Redirect::to("/admin/users?done=created").into_response(),
+            Ok(_) => return Ok(Redirect::to("/admin/users?done=created").into_response()),
             Err(UserError::Invalid { field, key }) => vec![(field, key)],
-            Err(UserError::Forbidden(_)) => return status_page(&c, WebError::Forbidden),
-            Err(e) => return fail(&c, e),
+            Err(UserError::Forbidden(_)) => return Err(RoomError::Forbidden),
+            Err(e) => return Err(e.into()),
         }
     } else {
         problems
@@ -159,7 +159,7 @@ async fn create(State(state): State<AppState>, c: Ctx, Form(form): Form<NewUserF
     };
     let mut response = render(&c, &page);
     *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    response
+    Ok(response)
 }
 
 #[derive(Template)]
@@ -186,10 +186,10 @@ async fn detail_response(
     id: i64,
     errors: FieldErrors,
     message: String,
-) -> Response {
+) -> PageResult {
     let u = match load_user(state, c, id).await {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     let failed = errors.any();
     let roles = role_options(c)
@@ -209,7 +209,7 @@ async fn detail_response(
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    response
+    Ok(response)
 }
 
 async fn detail(
@@ -217,7 +217,7 @@ async fn detail(
     c: Ctx,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
-) -> Response {
+) -> PageResult {
     let c = c.active("users");
     let message = done_message(&c, &q.done);
     detail_response(&state, &c, id, FieldErrors::default(), message).await
@@ -230,26 +230,26 @@ async fn after_change(
     id: i64,
     result: Result<(), UserError>,
     done: &str,
-) -> Response {
-    match result {
+) -> PageResult {
+    Ok(match result {
         Ok(()) => Redirect::to(&format!("/admin/users/{id}?done={done}")).into_response(),
         Err(UserError::Invalid { field, key }) => {
             let errors = FieldErrors::from_keys(&c.tr, &[(field, key)]);
-            detail_response(state, c, id, errors, String::new()).await
+            detail_response(state, c, id, errors, String::new()).await?
         }
-        Err(UserError::NotFound) => status_page(c, WebError::NotFound),
-        Err(UserError::Forbidden(_)) => status_page(c, WebError::Forbidden),
-        Err(e) => fail(c, e),
-    }
+        Err(UserError::NotFound) => return Err(RoomError::NotFound),
+        Err(UserError::Forbidden(_)) => return Err(RoomError::Forbidden),
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn disable(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+async fn disable(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
     let c = c.active("users");
     let result = store::set_disabled(&state.db, &c.actor(), id, true).await;
     after_change(&state, &c, id, result, "saved").await
 }
 
-async fn enable(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+async fn enable(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
     let c = c.active("users");
     let result = store::set_disabled(&state.db, &c.actor(), id, false).await;
     after_change(&state, &c, id, result, "saved").await
@@ -266,13 +266,13 @@ async fn reset_password(
     c: Ctx,
     Path(id): Path<i64>,
     Form(form): Form<PasswordForm>,
-) -> Response {
+) -> PageResult {
     let c = c.active("users");
     let result = store::reset_password(&state.db, &c.actor(), id, &form.password).await;
     after_change(&state, &c, id, result, "password").await
 }
 
-async fn reset_totp(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+async fn reset_totp(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
     let c = c.active("users");
     let result = store::reset_totp(&state.db, &c.actor(), id).await;
     after_change(&state, &c, id, result, "2fa").await
@@ -289,7 +289,7 @@ async fn change_role(
     c: Ctx,
     Path(id): Path<i64>,
     Form(form): Form<RoleForm>,
-) -> Response {
+) -> PageResult {
     let c = c.active("users");
     let result = match Role::parse(&form.role) {
         Some(role) => store::set_role(&state.db, &c.actor(), id, role).await,
@@ -311,13 +311,15 @@ async fn require_totp(
     State(state): State<AppState>,
     c: Ctx,
     Form(form): Form<RequireForm>,
-) -> Response {
+) -> PageResult {
     let required = form.required == "1";
-    match crate::facility::api::set_require_totp(&state.db, &c.actor(), required).await {
-        Ok(()) => Redirect::to("/admin/users?done=saved").into_response(),
-        Err(crate::facility::api::FacilityError::Forbidden(_)) => {
-            status_page(&c, WebError::Forbidden)
-        }
-        Err(e) => fail(&c, e),
-    }
+    Ok(
+        match crate::facility::api::set_require_totp(&state.db, &c.actor(), required).await {
+            Ok(()) => Redirect::to("/admin/users?done=saved").into_response(),
+            Err(crate::facility::api::FacilityError::Forbidden(_)) => {
+                status_page(&c, WebError::Forbidden)
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }

@@ -9,7 +9,7 @@ use super::model::{check_login, check_password};
 use crate::auth::secrets;
 use crate::db::audit::{self, Event};
 use crate::db::{Db, DbError, DbResult, WriteTx, now_text};
-use crate::kernel::{Actor, Permission, Role, User};
+use crate::kernel::{Actor, Permission, Role, RoomError, User};
 
 const USER_COLUMNS: &str = "u.id, u.facility_id, u.login, u.display_name, u.role, u.vendor_id, u.password_hash, u.totp_secret, u.totp_pending_secret, u.totp_last_step, u.disabled, u.language, u.created_at, u.updated_at";
 const USER_FROM: &str = "FROM users u";
@@ -495,4 +495,14 @@ pub async fn recovery_codes_left(db: &Db, user_id: i64) -> DbResult<i64> {
     .bind(user_id)
     .fetch_one(db.pool())
     .await?)
+}
+
+impl From<UserError> for RoomError {
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::NotFound => RoomError::NotFound,
+            UserError::Forbidden(_) => RoomError::Forbidden,
+            other => RoomError::internal(other),
+        }
+    }
 }

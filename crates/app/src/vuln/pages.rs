@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Form as PostForm;
 use axum::extract::{Multipart, Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::alerts;
@@ -12,8 +12,11 @@ use super::store::{self, FileReport, Holdings, VulnError};
 use super::suggest;
 use super::view::{self, Listing, MatchRow, SUPPRESSION_KINDS, VulnDetail};
 use crate::kernel::today_jst as today;
+use crate::kernel::upload::read_upload;
+use crate::kernel::{PageResult, RoomError};
 use crate::ledger::api::DEVICES;
-use crate::web::errors::{WebError, fail, render, status_page};
+use crate::web::errors::render;
+use crate::web::session::UPLOAD_LIMIT;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
@@ -28,14 +31,6 @@ pub fn routes(table: RouteTable) -> RouteTable {
         .post("/vuln/feeds/import", Access::Edit, import)
         .get("/vuln/alerts", Access::Read, alerts_page)
         .post("/vuln/alerts/read", Access::Edit, mark_read)
-}
-
-fn failure(c: &Ctx, e: VulnError) -> Response {
-    match e {
-        VulnError::Forbidden(_) => status_page(c, WebError::Forbidden),
-        VulnError::NotFound => status_page(c, WebError::NotFound),
-        other => fail(c, other),
-    }
 }
 
 /// Words for a row's reason, next step and flags, in the page's language.
@@ -251,10 +246,10 @@ async fn index(
     State(state): State<AppState>,
     c: Ctx,
     axum::extract::Query(query): axum::extract::Query<IndexQuery>,
-) -> Response {
+) -> PageResult {
     let c = c.active("vuln");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let result = async {
         let listing = view::listing(&state.db, facility_id, None, today()).await?;
@@ -263,10 +258,7 @@ async fn index(
         Ok::<_, VulnError>((listing, feeds, unread))
     }
     .await;
-    let (listing, feeds, unread_alerts) = match result {
-        Ok(r) => r,
-        Err(e) => return failure(&c, e),
-    };
+    let (listing, feeds, unread_alerts) = result?;
     let Listing {
         mut high,
         low,
@@ -294,7 +286,7 @@ async fn index(
         kinds: kinds(&c),
         today: today().format("%Y-%m-%d").to_string(),
     };
-    render(&c, &page)
+    Ok(render(&c, &page))
 }
 
 #[derive(Template)]
@@ -314,14 +306,14 @@ struct DevicePage<'a> {
     back: String,
 }
 
-async fn device_page(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+async fn device_page(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
     device_view(&state, c, id, String::new()).await
 }
 
-async fn device_view(state: &AppState, c: Ctx, id: i64, message: String) -> Response {
+async fn device_view(state: &AppState, c: Ctx, id: i64, message: String) -> PageResult {
     let c = c.active("vuln");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let result = async {
         let device = crate::ledger::api::get(&state.db, facility_id, id).await?;
@@ -330,10 +322,7 @@ async fn device_view(state: &AppState, c: Ctx, id: i64, message: String) -> Resp
         Ok::<_, VulnError>((device, listing, suggestions, products_loaded))
     }
     .await;
-    let (device, listing, suggestions, products_loaded) = match result {
-        Ok(r) => r,
-        Err(e) => return failure(&c, e),
-    };
+    let (device, listing, suggestions, products_loaded) = result?;
     let cpes = device
         .get("cpes")
         .split_whitespace()
@@ -353,7 +342,7 @@ async fn device_view(state: &AppState, c: Ctx, id: i64, message: String) -> Resp
         today: today().format("%Y-%m-%d").to_string(),
         message,
     };
-    render(&c, &page)
+    Ok(render(&c, &page))
 }
 
 #[derive(Deserialize, Default)]
@@ -367,9 +356,9 @@ async fn add_cpe(
     c: Ctx,
     Path(id): Path<i64>,
     PostForm(form): PostForm<CpeForm>,
-) -> Response {
+) -> PageResult {
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let result = async {
         let device = crate::ledger::api::get(&state.db, facility_id, id).await?;
@@ -397,11 +386,11 @@ async fn add_cpe(
         }
     }
     .await;
-    match result {
+    Ok(match result {
         Ok(None) => Redirect::to(&format!("/vuln/devices/{id}")).into_response(),
-        Ok(Some(message)) => device_view(&state, c, id, message).await,
-        Err(e) => failure(&c, e),
-    }
+        Ok(Some(message)) => device_view(&state, c, id, message).await?,
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Template)]
@@ -428,10 +417,10 @@ impl VulnPage<'_> {
     }
 }
 
-async fn vuln_page(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> Response {
+async fn vuln_page(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> PageResult {
     let c = c.active("vuln");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let id = id.trim().to_ascii_uppercase();
     let result = async {
@@ -440,10 +429,7 @@ async fn vuln_page(State(state): State<AppState>, c: Ctx, Path(id): Path<String>
         Ok::<_, VulnError>((detail, listing))
     }
     .await;
-    let (detail, listing) = match result {
-        Ok(r) => r,
-        Err(e) => return failure(&c, e),
-    };
+    let (detail, listing) = result?;
     let mut rows = listing.high;
     rows.extend(listing.low);
     let page = VulnPage {
@@ -456,7 +442,7 @@ async fn vuln_page(State(state): State<AppState>, c: Ctx, Path(id): Path<String>
         kinds: kinds(&c),
         today: today().format("%Y-%m-%d").to_string(),
     };
-    render(&c, &page)
+    Ok(render(&c, &page))
 }
 
 #[derive(Deserialize, Default)]
@@ -518,15 +504,12 @@ async fn suppress(
     State(state): State<AppState>,
     c: Ctx,
     PostForm(form): PostForm<SuppressForm>,
-) -> Response {
+) -> PageResult {
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
     let back = back_to(&form.back);
-    let device_ids = match form.devices(&state.db, facility_id).await {
-        Ok(ids) => ids,
-        Err(e) => return failure(&c, e),
-    };
+    let device_ids = form.devices(&state.db, facility_id).await?;
     let request = view::SuppressRequest {
         device_ids: &device_ids,
         vuln_id: form.vuln_id.trim(),
@@ -534,47 +517,48 @@ async fn suppress(
         reason: &form.reason,
         until: &form.until,
     };
-    match view::suppress(&state.db, &c.actor(), facility_id, &request, today()).await {
-        Ok(()) => Redirect::to(&back).into_response(),
-        Err(VulnError::Invalid(key)) => {
-            let c = c.active("vuln");
-            render(
-                &c,
-                &RefusedPage {
-                    c: &c,
-                    message: c.t(key),
-                    back,
-                },
-            )
-        }
-        Err(e) => failure(&c, e),
-    }
+    Ok(
+        match view::suppress(&state.db, &c.actor(), facility_id, &request, today()).await {
+            Ok(()) => Redirect::to(&back).into_response(),
+            Err(VulnError::Invalid(key)) => {
+                let c = c.active("vuln");
+                render(
+                    &c,
+                    &RefusedPage {
+                        c: &c,
+                        message: c.t(key),
+                        back,
+                    },
+                )
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 async fn unsuppress(
     State(state): State<AppState>,
     c: Ctx,
     PostForm(form): PostForm<SuppressForm>,
-) -> Response {
+) -> PageResult {
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    let device_ids = match form.devices(&state.db, facility_id).await {
-        Ok(ids) => ids,
-        Err(e) => return failure(&c, e),
-    };
-    match view::lift(
-        &state.db,
-        &c.actor(),
-        facility_id,
-        &device_ids,
-        form.vuln_id.trim(),
+    let device_ids = form.devices(&state.db, facility_id).await?;
+    Ok(
+        match view::lift(
+            &state.db,
+            &c.actor(),
+            facility_id,
+            &device_ids,
+            form.vuln_id.trim(),
+        )
+        .await
+        {
+            Ok(()) => Redirect::to(&back_to(&form.back)).into_response(),
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(()) => Redirect::to(&back_to(&form.back)).into_response(),
-        Err(e) => failure(&c, e),
-    }
 }
 
 #[derive(Template)]
@@ -586,13 +570,18 @@ struct FeedsPage<'a> {
     error: String,
 }
 
-async fn feeds_page(State(state): State<AppState>, c: Ctx) -> Response {
+async fn feeds_page(State(state): State<AppState>, c: Ctx) -> PageResult {
     feeds_view(&state, c, Vec::new(), String::new()).await
 }
 
-async fn feeds_view(state: &AppState, c: Ctx, reports: Vec<FileReport>, error: String) -> Response {
+async fn feeds_view(
+    state: &AppState,
+    c: Ctx,
+    reports: Vec<FileReport>,
+    error: String,
+) -> PageResult {
     let c = c.active("vuln");
-    match feed_box(state).await {
+    Ok(match feed_box(state).await {
         Ok(feeds) => render(
             &c,
             &FeedsPage {
@@ -602,49 +591,39 @@ async fn feeds_view(state: &AppState, c: Ctx, reports: Vec<FileReport>, error: S
                 error,
             },
         ),
-        Err(e) => failure(&c, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
-async fn import(State(state): State<AppState>, c: Ctx, mut multipart: Multipart) -> Response {
-    let mut force = false;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("force") => force = true,
-            Ok(Some(field)) if field.name() == Some("file") => {
-                let name = field.file_name().unwrap_or("feed").to_string();
-                match field.bytes().await {
-                    Ok(bytes) => file = Some((name, bytes.to_vec())),
-                    Err(e) => return fail(&c, e),
-                }
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(e) => return fail(&c, e),
-        }
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+async fn import(State(state): State<AppState>, c: Ctx, mut multipart: Multipart) -> PageResult {
+    let upload = read_upload(&mut multipart, "file", "feed", UPLOAD_LIMIT)
+        .await
+        .map_err(RoomError::internal)?;
+    let force = upload.field("force").is_some();
+    let file = upload.non_empty_file();
+    let Some((name, bytes)) = file else {
         let message = c.t("vuln-feeds-no-file");
         return feeds_view(&state, c, Vec::new(), message).await;
     };
-    match store::import_bytes(&state.db, &c.actor(), &name, bytes, force).await {
-        Ok(reports) => {
-            if let Err(e) =
-                super::matches::refresh_all(&state.db, super::matches::Cause::Feed).await
-            {
-                return failure(&c, e);
+    Ok(
+        match store::import_bytes(&state.db, &c.actor(), &name, bytes, force).await {
+            Ok(reports) => {
+                if let Err(e) =
+                    super::matches::refresh_all(&state.db, super::matches::Cause::Feed).await
+                {
+                    return Err(e.into());
+                }
+                alerts::deliver_in_background(&state);
+                feeds_view(&state, c, reports, String::new()).await?
             }
-            alerts::deliver_in_background(&state);
-            feeds_view(&state, c, reports, String::new()).await
-        }
-        Err(VulnError::Feed(e)) => feeds_view(&state, c, Vec::new(), e.to_string()).await,
-        Err(e @ VulnError::Older { .. }) => {
-            let message = format!("{} {}", c.t("vuln-feeds-older"), e);
-            feeds_view(&state, c, Vec::new(), message).await
-        }
-        Err(e) => failure(&c, e),
-    }
+            Err(VulnError::Feed(e)) => feeds_view(&state, c, Vec::new(), e.to_string()).await?,
+            Err(e @ VulnError::Older { .. }) => {
+                let message = format!("{} {}", c.t("vuln-feeds-older"), e);
+                feeds_view(&state, c, Vec::new(), message).await?
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 #[derive(Template)]
@@ -655,12 +634,12 @@ struct AlertsPage<'a> {
     settings: alerts::SettingsView,
 }
 
-async fn alerts_page(State(state): State<AppState>, c: Ctx) -> Response {
+async fn alerts_page(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("vuln");
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    match alerts::list(&state.db, facility_id, 200).await {
+    Ok(match alerts::list(&state.db, facility_id, 200).await {
         Ok(list) => render(
             &c,
             &AlertsPage {
@@ -669,8 +648,8 @@ async fn alerts_page(State(state): State<AppState>, c: Ctx) -> Response {
                 settings: alerts::SettingsView::of(&super::settings::alerts(&state.config)),
             },
         ),
-        Err(e) => failure(&c, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -680,14 +659,14 @@ async fn mark_read(
     State(state): State<AppState>,
     c: Ctx,
     PostForm(_): PostForm<Empty>,
-) -> Response {
+) -> PageResult {
     let Some(facility_id) = c.facility_id() else {
-        return status_page(&c, WebError::Forbidden);
+        return Err(RoomError::Forbidden);
     };
-    match alerts::mark_read(&state.db, facility_id).await {
+    Ok(match alerts::mark_read(&state.db, facility_id).await {
         Ok(()) => Redirect::to("/vuln/alerts").into_response(),
-        Err(e) => failure(&c, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[cfg(test)]

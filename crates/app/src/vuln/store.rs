@@ -10,7 +10,7 @@ use sqlx::{AssertSqlSafe, Row};
 use super::feeds::{self, FeedError, FeedFile, Loaded, NvdRow};
 use crate::db::audit::{self, Event};
 use crate::db::{Db, DbError, WriteTx, now_text, placeholders};
-use crate::kernel::{Actor, Forbidden, Permission};
+use crate::kernel::{Actor, Forbidden, Permission, RoomError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VulnError {
@@ -781,6 +781,16 @@ pub async fn holdings(db: &Db) -> Result<Holdings, VulnError> {
         products: count("vuln_products").await?,
         feeds,
     })
+}
+
+impl From<VulnError> for RoomError {
+    fn from(e: VulnError) -> Self {
+        match e {
+            VulnError::NotFound => RoomError::NotFound,
+            VulnError::Forbidden(_) => RoomError::Forbidden,
+            other => RoomError::internal(other),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,14 +2,13 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
 use chrono::{NaiveDate, TimeZone};
 use serde::Deserialize;
 
 use super::errors::{fail, render};
 use super::{AppState, Ctx};
 use crate::db::audit::{self, Filter, Record};
-use crate::kernel::User;
+use crate::kernel::{PageResult, User};
 use crate::rooms::ROOMS;
 use crate::web::room::Room;
 
@@ -123,10 +122,14 @@ fn choice_value_key(entity_type: &str, field: &str, value: &str) -> Option<&'sta
     room_of(entity_type).and_then(|room| (room.audit.value)(entity_type, field, value))
 }
 
-pub async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<AuditQuery>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    c: Ctx,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
     let c = c.active("audit");
     let Some(facility_id) = c.user().map(|u| u.facility_id) else {
-        return fail(&c, "no user");
+        return Ok(fail(&c, "no user"));
     };
     let page = q.page.parse::<i64>().unwrap_or(1).max(1);
     let from = day_start(&q.from, 0);
@@ -140,11 +143,7 @@ pub async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<AuditQu
         from,
         until,
     };
-    let records =
-        match audit::search(&state.db, &filter, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await {
-            Ok(r) => r,
-            Err(e) => return fail(&c, e),
-        };
+    let records = audit::search(&state.db, &filter, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
     let has_next = records.len() as i64 > PAGE_SIZE;
     let translate = |key: Option<&'static str>, raw: &str| {
         key.map(|k| c.t(k)).unwrap_or_else(|| raw.to_string())
@@ -178,10 +177,7 @@ pub async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<AuditQu
             }
         })
         .collect();
-    let users = match crate::auth::sessions::users_of(&state.db, facility_id).await {
-        Ok(u) => u,
-        Err(e) => return fail(&c, e),
-    };
+    let users = crate::auth::sessions::users_of(&state.db, facility_id).await?;
     let types = match audit::entity_types(&state.db).await {
         Ok(t) => t
             .into_iter()
@@ -190,9 +186,9 @@ pub async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<AuditQu
                 (t, label)
             })
             .collect(),
-        Err(e) => return fail(&c, e),
+        Err(e) => return Err(e.into()),
     };
-    render(
+    Ok(render(
         &c,
         &AuditPage {
             c: &c,
@@ -204,7 +200,7 @@ pub async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<AuditQu
             has_next,
             date_error,
         },
-    )
+    ))
 }
 
 impl AuditPage<'_> {
