@@ -119,13 +119,12 @@ pub async fn with_second_factor(db: &Db, user: &User, code: &str, ip: &str) -> D
         let hash = secrets::hash_token(&normalized);
         let mut w = db.write().await?;
         if store::spend_recovery_code(&mut w, user.id, &hash).await? {
-            audit::append(
-                &mut w,
+            audit::commit_with(
+                w,
                 &user.actor(ip),
                 Event::new("use_recovery_code", "user", user.id).label(user.login.clone()),
             )
             .await?;
-            w.commit().await?;
             return Ok(Outcome::SignedIn(Box::new(user.clone())));
         }
     }

@@ -130,12 +130,11 @@ pub async fn complete(
             UserError::Invalid { field, key } => SetupError::Invalid(vec![(field, key)]),
             other => SetupError::Failed(other),
         })?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         &actor,
         Event::new("complete_setup", "setup", facility_id).label(name),
     )
     .await?;
-    w.commit().await?;
     Ok(user_id)
 }

@@ -256,8 +256,8 @@ pub async fn start_year(
         "",
     )
     .await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("create", "checklist_form", id)
             .label(format!(
@@ -267,7 +267,6 @@ pub async fn start_year(
             .change("version", "", master.version.clone()),
     )
     .await?;
-    w.commit().await?;
     Ok(id)
 }
 
@@ -360,8 +359,8 @@ pub async fn add_vendor_form(
         system_name,
     )
     .await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("create", "checklist_form", id)
             .label(format!(
@@ -372,7 +371,6 @@ pub async fn add_vendor_form(
             .change("system_name", "", system_name),
     )
     .await?;
-    w.commit().await?;
     Ok(id)
 }
 
@@ -392,15 +390,14 @@ pub async fn set_gate(db: &Db, actor: &Actor, id: i64, gate: &str) -> Result<(),
         .bind(id)
         .execute(&mut *w.tx)
         .await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("update", "checklist_form", id)
             .label(format!("{}年度 {}", form.fiscal_year, form.master_key()))
             .change("gate", form.gate.clone(), gate),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -510,8 +507,8 @@ pub async fn save_answer(
         .bind(form_id)
         .execute(&mut *w.tx)
         .await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new(
             if before.is_some() { "update" } else { "create" },
@@ -522,7 +519,6 @@ pub async fn save_answer(
         .changes(changes),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -665,15 +661,14 @@ pub async fn link_record(
     let mut w = db.write().await?;
     let evidence_id =
         insert_evidence(&mut w, actor, form_id, item, table, Some(id), None, &name).await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("create", "checklist_evidence", evidence_id)
             .label(format!("{} {item}", form.label(&master)))
             .change("record", "", format!("{table}:{id} {name}")),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -779,8 +774,8 @@ pub async fn attach_file(
     .await?;
     let evidence_id =
         insert_evidence(&mut w, actor, form_id, item, "", None, Some(file_id), &name).await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("create", "checklist_evidence", evidence_id)
             .label(format!("{} {item}", form.label(&master)))
@@ -788,7 +783,6 @@ pub async fn attach_file(
             .change("sha256", "", sha256.clone()),
     )
     .await?;
-    w.commit().await?;
     Ok(FileInfo {
         id: file_id,
         name,
@@ -823,15 +817,14 @@ pub async fn remove_evidence(
         .bind(evidence_id)
         .execute(&mut *w.tx)
         .await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("delete", "checklist_evidence", evidence_id)
             .label(format!("{} {}", form.label(&master), e.item))
             .change("evidence", e.label.clone(), ""),
     )
     .await?;
-    w.commit().await?;
     Ok(form_id)
 }
 
@@ -926,8 +919,8 @@ pub async fn set_wording(
         .await?;
         text.to_string()
     };
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new(
             "update",
@@ -941,7 +934,6 @@ pub async fn set_wording(
         .change("text", current, after),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 

@@ -149,9 +149,7 @@ struct VendorIndexPage<'a> {
 
 async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>) -> PageResult {
     let c = c.active("checklist");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     if c.role() == Some(Role::Vendor) {
         return vendor_index(&state, &c, facility_id, String::new()).await;
     }
@@ -927,9 +925,7 @@ async fn export_year(
     c: Ctx,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let year = year_of(&q);
     let views =
         match view::year_views(&state.db, facility_id, year, crate::kernel::today_jst()).await {
@@ -944,9 +940,7 @@ async fn export_year(
 }
 
 async fn pack(State(state): State<AppState>, c: Ctx, Query(q): Query<YearQuery>) -> PageResult {
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let year = year_of(&q);
     let (views, facility) = match tokio::try_join!(
         view::year_views(&state.db, facility_id, year, crate::kernel::today_jst()),

@@ -169,8 +169,8 @@ pub async fn import(db: &Db, actor: &Actor, text: &str) -> Result<Master, Checkl
     .bind(actor.name.clone())
     .fetch_one(&mut *w.tx)
     .await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("import", "checklist", id)
             .label(format!("{} {}", parsed.version_name, parsed.form_name))
@@ -178,7 +178,6 @@ pub async fn import(db: &Db, actor: &Actor, text: &str) -> Result<Master, Checkl
             .change("sha256", "", sha256),
     )
     .await?;
-    w.commit().await?;
     Ok(parsed)
 }
 

@@ -251,7 +251,11 @@ pub async fn append_many(w: &mut WriteTx, actor: &Actor, events: Vec<Event>) -> 
 /// Records one event in a transaction of its own (for events that change nothing else,
 /// such as a failed login).
 pub async fn record(db: &Db, actor: &Actor, event: Event) -> DbResult<()> {
-    let mut w = db.write().await?;
+    commit_with(db.write().await?, actor, event).await
+}
+
+/// The end of most changes: the event that records them, then the commit of both.
+pub async fn commit_with(mut w: WriteTx, actor: &Actor, event: Event) -> DbResult<()> {
     append(&mut w, actor, event).await?;
     w.commit().await
 }

@@ -31,8 +31,11 @@ fn facts(
     facility_id: i64,
 ) -> BoxFuture<'_, Result<Box<dyn std::any::Any + Send + Sync>, RoomError>> {
     Box::pin(async move {
-        let facility = store::get(db, facility_id).await?.unwrap_or_default();
-        Ok(Box::new(facility) as Box<dyn std::any::Any + Send + Sync>)
+        crate::kernel::facts::part(
+            store::get(db, facility_id)
+                .await
+                .map(Option::unwrap_or_default),
+        )
     })
 }
 

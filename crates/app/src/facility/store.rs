@@ -137,15 +137,14 @@ pub async fn update(
     .bind(new.id)
     .execute(&mut *w.tx)
     .await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("update", "facility", new.id)
             .label(new.name.clone())
             .changes(changes),
     )
     .await?;
-    w.commit().await?;
     Ok(true)
 }
 
@@ -165,15 +164,14 @@ pub async fn set_require_totp(db: &Db, actor: &Actor, required: bool) -> Result<
         .execute(&mut *w.tx)
         .await?;
     let text = |b: bool| if b { "yes" } else { "no" };
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("update", "facility", id)
             .label(current.name)
             .change("require_totp", text(current.require_totp), text(required)),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 

@@ -130,6 +130,16 @@ impl Suggestion {
     }
 }
 
+/// A room's facts as the room list carries them, from the room's own result.
+pub fn part<T: Any + Send + Sync, E: std::fmt::Display>(
+    facts: Result<T, E>,
+) -> Result<Box<dyn Any + Send + Sync>, super::RoomError> {
+    match facts {
+        Ok(facts) => Ok(Box::new(facts)),
+        Err(e) => Err(super::RoomError::internal(e)),
+    }
+}
+
 /// Every room's facts, gathered once per page: one value per room, found by its type, so the
 /// checklist needs to know no room's types and a rule reads only the facts it names.
 #[derive(Default)]

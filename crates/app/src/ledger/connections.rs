@@ -8,7 +8,7 @@ use axum::extract::State;
 use super::model::{Choice, Field, FieldType, Record, RecordKind};
 use super::pages::{Section, choice_label};
 use super::store;
-use crate::kernel::{PageResult, RoomError};
+use crate::kernel::PageResult;
 use crate::web::errors::render;
 use crate::web::{AppState, Ctx};
 
@@ -206,9 +206,7 @@ struct ListPage<'a> {
 
 pub async fn list(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("connections");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let records = store::list_all(&state.db, &CONNECTIONS, facility_id).await?;
     let rows: Vec<Row> = records
         .iter()

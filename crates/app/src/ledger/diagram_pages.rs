@@ -11,7 +11,7 @@ use super::diagram::{Input, draw};
 use super::model::DEVICES;
 use super::store::{LedgerError, list_all};
 use super::systems::{SEGMENTS, SYSTEMS};
-use crate::kernel::{PageResult, RoomError};
+use crate::kernel::PageResult;
 use crate::web::errors::render;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
@@ -71,9 +71,7 @@ async fn drawing(state: &AppState, c: &Ctx, facility_id: i64) -> Result<String, 
 
 async fn page(State(state): State<AppState>, c: Ctx, Query(q): Query<DiagramQuery>) -> PageResult {
     let c = c.active("diagram");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let svg = drawing(&state, &c, facility_id).await?;
     Ok(render(
         &c,
@@ -86,9 +84,7 @@ async fn page(State(state): State<AppState>, c: Ctx, Query(q): Query<DiagramQuer
 }
 
 async fn svg_file(State(state): State<AppState>, c: Ctx) -> PageResult {
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     Ok(match drawing(&state, &c, facility_id).await {
         Ok(svg) => (
             [

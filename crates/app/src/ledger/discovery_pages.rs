@@ -45,9 +45,7 @@ async fn index_page(state: &AppState, c: &Ctx, error: String) -> PageResult {
 }
 
 async fn index_page_with(state: &AppState, c: &Ctx, error: String, range: String) -> PageResult {
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let (scans, ignores) = tokio::try_join!(
         store::scans(&state.db, facility_id),
         store::ignores(&state.db, facility_id)
@@ -213,9 +211,7 @@ async fn show(
     Query(q): Query<ScanQuery>,
 ) -> PageResult {
     let c = c.active("discovery");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let (scan, hosts, diff) = store::diff(&state.db, facility_id, id).await?;
     let risks = diff
         .risky

@@ -97,8 +97,8 @@ pub async fn record_scan(
     .bind(json)
     .fetch_one(&mut *w.tx)
     .await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("import", "scan", id)
             .label(file_name)
@@ -106,7 +106,6 @@ pub async fn record_scan(
             .change("nmap_args", "", scan.args.clone()),
     )
     .await?;
-    w.commit().await?;
     Ok(id)
 }
 
@@ -209,15 +208,14 @@ pub async fn add_ignore(
     .bind(now_text())
     .execute(&mut *w.tx)
     .await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("ignore", "discovery", normalized.clone())
             .label(normalized)
             .change("reason", "", reason),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 

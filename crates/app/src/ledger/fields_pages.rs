@@ -53,9 +53,7 @@ fn kind_label(c: &Ctx, entity: &str) -> String {
 }
 
 async fn page(state: &AppState, c: &Ctx, error: String, name: String) -> PageResult {
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let mut existing = Vec::new();
     for kind in kinds() {
         let fields = store::custom_fields(&state.db, facility_id, kind.table).await?;

@@ -569,9 +569,7 @@ async fn download(
     Query(q): Query<ExportQuery>,
 ) -> PageResult {
     let c = c.active("import");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let table_name = if q.kind.is_empty() {
         "devices"
     } else {

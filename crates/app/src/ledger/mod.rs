@@ -45,36 +45,12 @@ static TABS: TabGroup = TabGroup {
     menu_id: "ledger",
     label_key: crate::mkey!("nav-ledger"),
     tabs: &[
-        NavItem {
-            id: "ledger",
-            href: "/ledger",
-            label_key: crate::mkey!("tab-devices"),
-        },
-        NavItem {
-            id: "systems",
-            href: "/systems",
-            label_key: crate::mkey!("tab-systems"),
-        },
-        NavItem {
-            id: "segments",
-            href: "/segments",
-            label_key: crate::mkey!("tab-segments"),
-        },
-        NavItem {
-            id: "diagram",
-            href: "/diagram",
-            label_key: crate::mkey!("tab-diagram"),
-        },
-        NavItem {
-            id: "stocktake",
-            href: "/stocktake",
-            label_key: crate::mkey!("tab-stocktake"),
-        },
-        NavItem {
-            id: "import",
-            href: "/ledger/import",
-            label_key: crate::mkey!("tab-import"),
-        },
+        NavItem::new("ledger", "/ledger", crate::mkey!("tab-devices")),
+        NavItem::new("systems", "/systems", crate::mkey!("tab-systems")),
+        NavItem::new("segments", "/segments", crate::mkey!("tab-segments")),
+        NavItem::new("diagram", "/diagram", crate::mkey!("tab-diagram")),
+        NavItem::new("stocktake", "/stocktake", crate::mkey!("tab-stocktake")),
+        NavItem::new("import", "/ledger/import", crate::mkey!("tab-import")),
     ],
 };
 

@@ -241,9 +241,7 @@ pub fn choice_label(c: &Ctx, device: &Record, field: &str) -> String {
 
 async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     let c = c.active("ledger");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let page = q.page.parse::<i64>().unwrap_or(1).max(1);
     let filter = Filter {
         limit: Some(PAGE_SIZE),
@@ -351,9 +349,7 @@ struct PrintPage<'a> {
 /// The device ledger on A4 landscape with the list's filters (種別, 部署, システム…).
 async fn print(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     let c = c.active("ledger");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let filter = q.filter();
     let (devices, systems, facility) = tokio::try_join!(
         store::list(&state.db, facility_id, &filter),
@@ -515,9 +511,7 @@ pub async fn view_record(
     saved: bool,
 ) -> PageResult {
     let c = c.active(section.nav);
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let d = store::get_record(&state.db, section.kind, facility_id, id).await?;
     let (refs, related, custom) = tokio::try_join!(
         store::ref_names(&state.db, section.kind, facility_id),
@@ -629,9 +623,7 @@ struct FormState<'a> {
 }
 
 async fn form_page(state: &AppState, c: &Ctx, section: &Section, f: FormState<'_>) -> PageResult {
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let (refs, custom) = tokio::try_join!(
         store::ref_names(&state.db, section.kind, facility_id),
         store::custom_fields(&state.db, facility_id, section.kind.table),
@@ -682,9 +674,7 @@ async fn new_record_page(
 
 async fn edit_record_page(state: &AppState, c: Ctx, section: &Section, id: i64) -> PageResult {
     let c = c.active(section.nav);
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let d = store::get_record(&state.db, section.kind, facility_id, id).await?;
     let values = |f: &str| d.get(f).to_string();
     let form = FormState {
@@ -715,9 +705,7 @@ async fn submit_record(
         errors,
         conflict,
     };
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let custom = store::custom_fields(&state.db, facility_id, section.kind.table).await?;
     let values = match (
         section.kind.validate(&typed),

@@ -132,8 +132,7 @@ pub async fn start(db: &Db, actor: &Actor) -> Result<i64, LedgerError> {
     .bind(actor.name.clone())
     .fetch_one(&mut *w.tx)
     .await?;
-    audit::append(&mut w, actor, Event::new("start", "stocktake", id)).await?;
-    w.commit().await?;
+    audit::commit_with(w, actor, Event::new("start", "stocktake", id)).await?;
     Ok(id)
 }
 
@@ -205,8 +204,8 @@ pub async fn check(
     if names.is_empty() {
         return Ok(0);
     }
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("check", "stocktake", id).change(
             if result.is_empty() { "cleared" } else { result },
@@ -215,7 +214,6 @@ pub async fn check(
         ),
     )
     .await?;
-    w.commit().await?;
     Ok(names.len())
 }
 

@@ -11,7 +11,7 @@ use super::model::Record;
 use super::pages::choice_label;
 use super::stocktake::{self as store, RESULTS, Stocktake};
 use super::store::{self as ledger, Filter};
-use crate::kernel::{PageResult, RoomError};
+use crate::kernel::PageResult;
 use crate::web::errors::render;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
@@ -87,9 +87,7 @@ fn device_row(c: &Ctx, d: &Record, result: &str) -> DeviceRow {
 
 async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<IndexQuery>) -> PageResult {
     let c = c.active("stocktake");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let all = Filter::default();
     let (history, devices, departments, summary) = tokio::try_join!(
         store::list(&state.db, facility_id),
@@ -225,9 +223,7 @@ struct ReportPage<'a> {
 
 async fn report(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
     let c = c.active("stocktake");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let stocktake = match store::get(&state.db, facility_id, id).await {
         Ok(s) => s,
         Err(e) => return Err(e.into()),

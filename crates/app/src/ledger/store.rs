@@ -396,15 +396,14 @@ pub async fn create_record(
     check_unique(&mut w, kind, facility_id, &record, 0).await?;
     let described = check_refs(&mut w, kind, facility_id, values).await?;
     let id = insert_row(&mut w, kind, facility_id, values, &now_text()).await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("create", kind.entity, id)
             .label(record.name())
             .changes(diff(&[], &audit_names(&described, &fields))),
     )
     .await?;
-    w.commit().await?;
     Ok(id)
 }
 
@@ -596,15 +595,14 @@ pub async fn update_record(
         return Ok(false);
     }
     update_row(&mut w, kind, facility_id, id, values, &now_text()).await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("update", kind.entity, id)
             .label(new.name())
             .changes(changes),
     )
     .await?;
-    w.commit().await?;
     Ok(true)
 }
 
@@ -739,8 +737,8 @@ pub async fn add_custom_field(
     .bind(now_text())
     .fetch_one(&mut *w.tx)
     .await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("create", "custom_field", id)
             .label(name)
@@ -748,7 +746,6 @@ pub async fn add_custom_field(
             .change("field_type", "", field_type),
     )
     .await?;
-    w.commit().await?;
     Ok(id)
 }
 
@@ -771,15 +768,14 @@ pub async fn remove_custom_field(db: &Db, actor: &Actor, id: i64) -> Result<(), 
         .bind(facility_id)
         .execute(&mut *w.tx)
         .await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("delete", "custom_field", id)
             .label(name)
             .change("record_table", table, ""),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use axum::extract::State;
 use super::model::{Choice, DEVICES, Field, FieldType, Record, RecordKind};
 use super::pages::{Section, choice_label};
 use super::store;
-use crate::kernel::{PageResult, RoomError};
+use crate::kernel::PageResult;
 use crate::web::errors::render;
 use crate::web::{AppState, Ctx};
 
@@ -205,9 +205,7 @@ pub async fn list_segments(State(state): State<AppState>, c: Ctx) -> PageResult 
 
 async fn list(state: &AppState, c: Ctx, section: &Section) -> PageResult {
     let c = c.active(section.nav);
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let (records, devices) = tokio::try_join!(
         store::list_all(&state.db, section.kind, facility_id),
         store::list_all(&state.db, &DEVICES, facility_id),

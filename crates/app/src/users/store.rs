@@ -279,15 +279,14 @@ pub async fn set_disabled(
         end_sessions(&mut w, id).await?;
     }
     let action = if disabled { "disable" } else { "enable" };
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new(action, "user", id)
             .label(user.login.clone())
             .change("disabled", bool_text(user.disabled), bool_text(disabled)),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -312,15 +311,14 @@ pub async fn reset_password(
     let mut w = db.write().await?;
     write_password(&mut w, id, &hash).await?;
     end_sessions(&mut w, id).await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("reset_password", "user", id)
             .label(user.login)
             .change("password", "", "(reset)"),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -354,15 +352,14 @@ pub async fn change_own_password(
         .map_err(|_| invalid("new_password", crate::mkey!("password-too-long")))?;
     let mut w = db.write().await?;
     write_password(&mut w, id, &hash).await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("change_password", "user", id)
             .label(user.login)
             .change("password", "", "(changed)"),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -382,15 +379,14 @@ pub async fn reset_totp(db: &Db, actor: &Actor, id: i64) -> Result<(), UserError
         .execute(&mut *w.tx)
         .await?;
     end_sessions(&mut w, id).await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("reset_2fa", "user", id)
             .label(user.login.clone())
             .change("two_factor", bool_text(user.has_totp()), bool_text(false)),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -415,15 +411,14 @@ pub async fn set_role(db: &Db, actor: &Actor, id: i64, role: Role) -> Result<(),
         .await?;
     // A new role means new rights: make the user sign in again.
     end_sessions(&mut w, id).await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("change_role", "user", id)
             .label(user.login)
             .change("role", user.role.as_str(), role.as_str()),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -441,15 +436,14 @@ pub async fn set_language(db: &Db, actor: &Actor, lang: &str) -> Result<(), User
         .bind(id)
         .execute(&mut *w.tx)
         .await?;
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("update", "user", id)
             .label(user.login)
             .change("language", user.language, lang),
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 

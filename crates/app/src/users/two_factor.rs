@@ -60,14 +60,13 @@ pub async fn confirm(db: &Db, actor: &Actor, code: &str) -> Result<Vec<String>, 
             .execute(&mut *w.tx)
             .await?;
     }
-    audit::append(
-        &mut w,
+    audit::commit_with(
+        w,
         actor,
         Event::new("enable_2fa", "user", id)
             .label(user.login)
             .change("two_factor", "no", "yes"),
     )
     .await?;
-    w.commit().await?;
     Ok(codes)
 }

@@ -74,10 +74,5 @@ pub fn for_checklist(
     db: &Db,
     facility_id: i64,
 ) -> crate::kernel::BoxFuture<'_, Result<Box<dyn std::any::Any + Send + Sync>, RoomError>> {
-    Box::pin(async move {
-        let facts = vuln_facts(db, facility_id)
-            .await
-            .map_err(RoomError::internal)?;
-        Ok(Box::new(facts) as Box<dyn std::any::Any + Send + Sync>)
-    })
+    Box::pin(async move { crate::kernel::facts::part(vuln_facts(db, facility_id).await) })
 }

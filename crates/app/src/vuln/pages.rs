@@ -248,9 +248,7 @@ async fn index(
     axum::extract::Query(query): axum::extract::Query<IndexQuery>,
 ) -> PageResult {
     let c = c.active("vuln");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let result = async {
         let listing = view::listing(&state.db, facility_id, None, today()).await?;
         let feeds = feed_box(&state).await?;
@@ -312,9 +310,7 @@ async fn device_page(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>)
 
 async fn device_view(state: &AppState, c: Ctx, id: i64, message: String) -> PageResult {
     let c = c.active("vuln");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let result = async {
         let device = crate::ledger::api::get(&state.db, facility_id, id).await?;
         let listing = view::listing(&state.db, facility_id, Some(id), today()).await?;
@@ -357,9 +353,7 @@ async fn add_cpe(
     Path(id): Path<i64>,
     PostForm(form): PostForm<CpeForm>,
 ) -> PageResult {
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let result = async {
         let device = crate::ledger::api::get(&state.db, facility_id, id).await?;
         let cpes = format!("{} {}", device.get("cpes"), form.cpe.trim());
@@ -419,9 +413,7 @@ impl VulnPage<'_> {
 
 async fn vuln_page(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> PageResult {
     let c = c.active("vuln");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let id = id.trim().to_ascii_uppercase();
     let result = async {
         let detail = view::detail(&state.db, &id).await?;
@@ -505,9 +497,7 @@ async fn suppress(
     c: Ctx,
     PostForm(form): PostForm<SuppressForm>,
 ) -> PageResult {
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let back = back_to(&form.back);
     let device_ids = form.devices(&state.db, facility_id).await?;
     let request = view::SuppressRequest {
@@ -541,9 +531,7 @@ async fn unsuppress(
     c: Ctx,
     PostForm(form): PostForm<SuppressForm>,
 ) -> PageResult {
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     let device_ids = form.devices(&state.db, facility_id).await?;
     Ok(
         match view::lift(
@@ -636,9 +624,7 @@ struct AlertsPage<'a> {
 
 async fn alerts_page(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("vuln");
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     Ok(match alerts::list(&state.db, facility_id, 200).await {
         Ok(list) => render(
             &c,
@@ -660,9 +646,7 @@ async fn mark_read(
     c: Ctx,
     PostForm(_): PostForm<Empty>,
 ) -> PageResult {
-    let Some(facility_id) = c.facility_id() else {
-        return Err(RoomError::Forbidden);
-    };
+    let facility_id = c.facility()?;
     Ok(match alerts::mark_read(&state.db, facility_id).await {
         Ok(()) => Redirect::to("/vuln/alerts").into_response(),
         Err(e) => return Err(e.into()),

@@ -17,7 +17,7 @@ pub struct NavItem {
 }
 
 impl NavItem {
-    pub fn new(id: &'static str, href: &'static str, label_key: &'static str) -> NavItem {
+    pub const fn new(id: &'static str, href: &'static str, label_key: &'static str) -> NavItem {
         NavItem {
             id,
             href,
@@ -127,6 +127,12 @@ impl Ctx {
     /// The signed-in user's facility; every record a page shows belongs to it.
     pub fn facility_id(&self) -> Option<i64> {
         self.user().map(|u| u.facility_id)
+    }
+
+    /// The facility of a signed-in page; refused for anyone else.
+    pub fn facility(&self) -> Result<i64, crate::kernel::RoomError> {
+        self.facility_id()
+            .ok_or(crate::kernel::RoomError::Forbidden)
     }
 
     pub fn role(&self) -> Option<Role> {
