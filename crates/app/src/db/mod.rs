@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod meta;
+pub mod schema;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -289,27 +290,6 @@ impl Db {
             }
         };
         let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
-        rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
-    }
-
-    /// The columns of a table, in order, for the schema parity test.
-    pub async fn column_names(&self, table: &str) -> Result<Vec<String>, sqlx::Error> {
-        let rows = match self.backend {
-            Backend::Sqlite => {
-                sqlx::query("SELECT name FROM pragma_table_info($1) ORDER BY cid")
-                    .bind(table.to_string())
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            Backend::Postgres => {
-                sqlx::query(
-                    "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-                )
-                .bind(table.to_string())
-                .fetch_all(&self.pool)
-                .await?
-            }
-        };
         rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
     }
 

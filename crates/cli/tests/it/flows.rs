@@ -604,6 +604,8 @@ async fn audit_trail_is_append_only(backend: Backend) {
     server.stop().await;
 }
 
+/// Both migration trees make the same schema: tables, columns with their type, nullability and
+/// default, indexes (unique, columns, partial) and the triggers that guard tables.
 #[tokio::test]
 async fn schemas_of_both_databases_match() {
     let Some(pg) = crate::kit::TestDb::new(Backend::Postgres).await else {
@@ -611,16 +613,66 @@ async fn schemas_of_both_databases_match() {
     };
     let lite = crate::kit::TestDb::new(Backend::Sqlite).await.unwrap();
     let (a, b) = (lite.open().await, pg.open().await);
-    let tables_a = a.table_names().await.unwrap();
-    let tables_b = b.table_names().await.unwrap();
-    assert_eq!(tables_a, tables_b);
-    for table in tables_a {
-        assert_eq!(
-            a.column_names(&table).await.unwrap(),
-            b.column_names(&table).await.unwrap(),
-            "columns of {table} differ"
-        );
+    let (mut sqlite, postgres) = (a.schema().await.unwrap(), b.schema().await.unwrap());
+    // Meant to differ: SQLite searches the ledger by scanning a covering index (migration 0006);
+    // PostgreSQL uses ILIKE on the table.
+    let covering = [
+        "facility_id",
+        "name",
+        "hostname",
+        "ip_addresses",
+        "asset_number",
+        "location",
+    ];
+    let removed = sqlite
+        .get_mut("devices")
+        .map(|t| {
+            let before = t.indexes.len();
+            t.indexes.retain(|i| i.columns != covering);
+            before - t.indexes.len()
+        })
+        .unwrap_or(0);
+    assert_eq!(
+        removed, 1,
+        "the SQLite search index is gone; update this test"
+    );
+    assert_eq!(
+        sqlite.keys().collect::<Vec<_>>(),
+        postgres.keys().collect::<Vec<_>>(),
+        "tables differ"
+    );
+    let mut differences = Vec::new();
+    for (table, lite) in &sqlite {
+        let pg = &postgres[table];
+        for (l, p) in lite.columns.iter().zip(&pg.columns) {
+            if l != p {
+                differences.push(format!(
+                    "{table}.{}: SQLite {l:?}, PostgreSQL {p:?}",
+                    l.name
+                ));
+            }
+        }
+        if lite.columns.len() != pg.columns.len() {
+            differences.push(format!("{table}: column count differs"));
+        }
+        if lite.indexes != pg.indexes {
+            differences.push(format!(
+                "{table} indexes: SQLite {:?}, PostgreSQL {:?}",
+                lite.indexes, pg.indexes
+            ));
+        }
+        if lite.trigger_events != pg.trigger_events {
+            differences.push(format!(
+                "{table} triggers: SQLite {:?}, PostgreSQL {:?}",
+                lite.trigger_events, pg.trigger_events
+            ));
+        }
     }
+    assert!(
+        sqlite["audit_events"].trigger_events.contains("UPDATE"),
+        "the audit trail must be guarded"
+    );
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
     b.close().await;
     pg.drop_database().await;
 }

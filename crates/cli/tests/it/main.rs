@@ -12,4 +12,5 @@ mod import;
 mod kit;
 mod security;
 mod stocktake;
+mod stores;
 mod vuln;
