@@ -224,6 +224,11 @@ pub async fn vuln(db: &Db, facility_id: i64, command: &VulnCommand) -> Result<()
     let today = mamori_app::kernel::today_jst();
     match command {
         VulnCommand::List { json, all } => {
+            // No server may be running to follow ledger changes: bring the stored matches
+            // (first seen, alerts) up to date first.
+            mamori_app::vuln::matches::ensure_fresh(db, facility_id)
+                .await
+                .map_err(|e| e.to_string())?;
             let listing = view::listing(db, facility_id, None, today)
                 .await
                 .map_err(|e| e.to_string())?;

@@ -208,14 +208,15 @@ async fn suppressions(
     Ok(out)
 }
 
-/// The facility's matches (or one device's), fresh, in priority order.
+/// The facility's matches (or one device's), in priority order. Matching is worked out from the
+/// ledger as it is now; what is stored from it (first seen, alerts) is kept up to date by the
+/// watch job, so showing a page writes nothing.
 pub async fn listing(
     db: &Db,
     facility_id: i64,
     device: Option<i64>,
     today: NaiveDate,
 ) -> Result<Listing, VulnError> {
-    matches::ensure_fresh(db, facility_id).await?;
     let computed = matches::compute(db, facility_id, device).await?;
     rows_of(db, facility_id, &computed, None, today).await
 }
@@ -227,7 +228,6 @@ pub async fn for_vuln(
     vuln_id: &str,
     today: NaiveDate,
 ) -> Result<Listing, VulnError> {
-    matches::ensure_fresh(db, facility_id).await?;
     let computed = matches::compute(db, facility_id, None).await?;
     rows_of(db, facility_id, &computed, Some(vuln_id), today).await
 }
