@@ -2,8 +2,10 @@
 //! as data per version and form, with our guidance per topic; yearly answers with evidence;
 //! suggestions from the other rooms' data; the official-layout print, xlsx and the 立入検査 pack.
 
+pub mod answer_store;
 pub mod answers;
 pub mod api;
+pub mod evidence;
 pub mod forms;
 pub mod master;
 pub mod pages;
@@ -11,6 +13,7 @@ pub mod print;
 pub mod rules;
 pub mod store;
 pub mod view;
+pub mod wording;
 
 use crate::kernel::Access;
 use crate::web::room::{AuditLabels, MenuEntry, Room};

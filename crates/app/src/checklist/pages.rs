@@ -646,7 +646,7 @@ async fn form_page(state: &AppState, c: &Ctx, id: i64, trouble: Option<ItemTroub
         linkable: crate::rooms::linkable_kinds()
             .map(|kind| (kind.table, c.t(kind.label_key)))
             .collect(),
-        max_file_mb: forms::MAX_FILE_BYTES / 1024 / 1024,
+        max_file_mb: super::evidence::MAX_FILE_BYTES / 1024 / 1024,
         year_link: format!("/checklist?year={}", v.form.fiscal_year),
         form: v.form,
     };
@@ -669,7 +669,7 @@ async fn save_answer(
     PostForm(typed): PostForm<AnswerForm>,
 ) -> PageResult {
     Ok(
-        match forms::save_answer(&state.db, &c.actor(), id, &typed).await {
+        match super::answer_store::save_answer(&state.db, &c.actor(), id, &typed).await {
             Ok(()) => Redirect::to(&anchor_of(&state, &c, id, &typed.item).await).into_response(),
             Err(ChecklistError::Rejected(problems)) => {
                 let errors = problems.iter().map(|p| (p.field, c.t(p.key))).collect();
@@ -733,7 +733,7 @@ async fn link_record(
     PostForm(form): PostForm<LinkForm>,
 ) -> PageResult {
     Ok(
-        match forms::link_record(
+        match super::evidence::link_record(
             &state.db,
             &c.actor(),
             id,
@@ -765,9 +765,14 @@ async fn upload(
     Path(id): Path<i64>,
     mut multipart: Multipart,
 ) -> PageResult {
-    let upload = read_upload(&mut multipart, "file", "file", forms::MAX_FILE_BYTES)
-        .await
-        .map_err(RoomError::internal)?;
+    let upload = read_upload(
+        &mut multipart,
+        "file",
+        "file",
+        super::evidence::MAX_FILE_BYTES,
+    )
+    .await
+    .map_err(RoomError::internal)?;
     let too_large = upload.too_large;
     let item = upload.field("item").unwrap_or_default().to_string();
     let file = upload.file;
@@ -787,7 +792,7 @@ async fn upload(
         return refused("checklist-file-required").await;
     };
     Ok(
-        match forms::attach_file(&state.db, &c.actor(), id, &item, &name, &bytes).await {
+        match super::evidence::attach_file(&state.db, &c.actor(), id, &item, &name, &bytes).await {
             Ok(_) => Redirect::to(&anchor_of(&state, &c, id, &item).await).into_response(),
             Err(ChecklistError::Rejected(problems)) => {
                 let key = problems
@@ -803,7 +808,7 @@ async fn upload(
 
 async fn remove_evidence(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
     Ok(
-        match forms::remove_evidence(&state.db, &c.actor(), id).await {
+        match super::evidence::remove_evidence(&state.db, &c.actor(), id).await {
             Ok(form_id) => Redirect::to(&format!("/checklist/forms/{form_id}")).into_response(),
             Err(e) => return Err(e.into()),
         },
@@ -829,24 +834,26 @@ fn disposition(kind: &str, name: &str) -> String {
 }
 
 async fn file(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
-    Ok(match forms::file(&state.db, &c.actor(), id).await {
-        Ok((info, bytes)) => {
-            let inline = info.is_image() || info.content_type == "application/pdf";
-            (
-                [
-                    (header::CONTENT_TYPE, info.content_type.clone()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        disposition(if inline { "inline" } else { "attachment" }, &info.name),
-                    ),
-                    (header::CACHE_CONTROL, "private, no-store".to_string()),
-                ],
-                bytes,
-            )
-                .into_response()
-        }
-        Err(e) => return Err(e.into()),
-    })
+    Ok(
+        match super::evidence::file(&state.db, &c.actor(), id).await {
+            Ok((info, bytes)) => {
+                let inline = info.is_image() || info.content_type == "application/pdf";
+                (
+                    [
+                        (header::CONTENT_TYPE, info.content_type.clone()),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            disposition(if inline { "inline" } else { "attachment" }, &info.name),
+                        ),
+                        (header::CACHE_CONTROL, "private, no-store".to_string()),
+                    ],
+                    bytes,
+                )
+                    .into_response()
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 async fn print_form(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
@@ -983,7 +990,7 @@ async fn set_wording(
     };
     let form = forms::get(&state.db, &actor, form_id).await?;
     Ok(
-        match forms::set_wording(
+        match super::wording::set_wording(
             &state.db,
             &actor,
             &form.version,

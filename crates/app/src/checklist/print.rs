@@ -589,7 +589,7 @@ pub async fn write_pack(
         let folder = dir.join("evidence");
         std::fs::create_dir_all(&folder).map_err(|e| io(&folder, e))?;
         for (id, name) in files {
-            let (_, bytes) = super::forms::file(db, &actor, id).await?;
+            let (_, bytes) = super::evidence::file(db, &actor, id).await?;
             let path = folder.join(name);
             std::fs::write(&path, bytes).map_err(|e| io(&path, e))?;
             evidence.push(path);

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::answers::{self, Answer};
-use super::forms::{self, Evidence, Form};
+use super::evidence::Evidence;
+use super::forms::{self, Form};
 use super::master::{Guide, Item, Master};
 use super::rules;
 use super::store::{self as masters, ChecklistError};
@@ -160,10 +161,10 @@ pub async fn load(db: &Db, facility_id: i64, forms: &[Form]) -> Result<Loaded, C
                 Ok(None)
             }
         },
-        forms::wording(db),
+        super::wording::wording(db),
         masters::all(db),
-        forms::answers(db, &ids),
-        forms::evidence(db, &ids),
+        super::answer_store::answers(db, &ids),
+        super::evidence::evidence(db, &ids),
         forms::forms_of_year(db, facility_id, year - 1),
     )?;
     let guides = masters::shipped()
@@ -171,7 +172,7 @@ pub async fn load(db: &Db, facility_id: i64, forms: &[Form]) -> Result<Loaded, C
         .unwrap_or_default();
     let known: Vec<Master> = known.into_iter().map(|(m, _)| m).collect();
     let last_ids: Vec<i64> = last_forms.iter().map(|f| f.id).collect();
-    let mut last_answers = forms::answers(db, &last_ids).await?;
+    let mut last_answers = super::answer_store::answers(db, &last_ids).await?;
     let last_year = last_forms
         .into_iter()
         .filter_map(|f| {

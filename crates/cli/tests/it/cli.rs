@@ -783,7 +783,9 @@ fn checklist_suggest_and_pack_from_the_command_line() {
             date1: "2025-07-01".into(),
             ..Default::default()
         };
-        forms::save_answer(&db, &actor, id, &answer).await.unwrap();
+        mamori_app::checklist::answer_store::save_answer(&db, &actor, id, &answer)
+            .await
+            .unwrap();
         db.close().await;
     });
     let out = mamori(dir.path(), &["checklist", "suggest", "--year", "2025"]);
