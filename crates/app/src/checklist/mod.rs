@@ -6,14 +6,18 @@ pub mod answer_store;
 pub mod answers;
 pub mod api;
 pub mod evidence;
+mod evidence_pages;
+mod form_pages;
 pub mod forms;
 pub mod master;
 pub mod pages;
 pub mod print;
+mod print_pages;
 pub mod rules;
 pub mod store;
 pub mod view;
 pub mod wording;
+mod year_pages;
 
 use crate::kernel::Access;
 use crate::web::room::{AuditLabels, MenuEntry, Room};

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-
 use super::store::ChecklistError;
 use crate::db::audit::{self, Event};
 use crate::db::{Db, now_text};
