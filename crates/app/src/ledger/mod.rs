@@ -18,6 +18,7 @@ pub mod fields_pages;
 pub mod import;
 pub mod import_pages;
 pub mod import_store;
+pub mod import_synonyms;
 pub mod inspection;
 pub mod model;
 pub mod pages;
