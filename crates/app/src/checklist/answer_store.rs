@@ -3,8 +3,6 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use super::answers::{self, Answer, AnswerForm};
 use super::store::ChecklistError;
@@ -16,22 +14,12 @@ use super::forms::{editable, master_of};
 
 const ANSWER_COLUMNS: &str = "form_id, item, answer1, date1, target_date, answer2, date2, remarks, confirmed_by, updated_at, updated_by";
 
-fn answer_of(row: &AnyRow) -> Result<(i64, Answer), sqlx::Error> {
-    Ok((
-        row.try_get("form_id")?,
-        Answer {
-            item: row.try_get("item")?,
-            answer1: row.try_get("answer1")?,
-            date1: row.try_get("date1")?,
-            target_date: row.try_get("target_date")?,
-            answer2: row.try_get("answer2")?,
-            date2: row.try_get("date2")?,
-            remarks: row.try_get("remarks")?,
-            confirmed_by: row.try_get("confirmed_by")?,
-            updated_at: row.try_get("updated_at")?,
-            updated_by: row.try_get("updated_by")?,
-        },
-    ))
+/// A stored answer with the form it belongs to.
+#[derive(sqlx::FromRow)]
+struct AnswerRow {
+    form_id: i64,
+    #[sqlx(flatten)]
+    answer: Answer,
 }
 
 /// The answers of some forms, by form id and item number.
@@ -47,12 +35,11 @@ pub async fn answers(
         "SELECT {ANSWER_COLUMNS} FROM checklist_answers WHERE form_id IN ({})",
         placeholders(db.backend(), 1, form_ids.len())
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = sqlx::query_as::<_, AnswerRow>(sqlx::AssertSqlSafe(sql));
     for id in form_ids {
         query = query.bind(*id);
     }
-    for row in query.fetch_all(db.pool()).await? {
-        let (form_id, answer) = answer_of(&row)?;
+    for AnswerRow { form_id, answer } in query.fetch_all(db.pool()).await? {
         out.entry(form_id)
             .or_default()
             .insert(answer.item.clone(), answer);
@@ -79,15 +66,12 @@ pub async fn save_answer(
     let mut w = db.write().await?;
     let sql =
         format!("SELECT {ANSWER_COLUMNS} FROM checklist_answers WHERE form_id = $1 AND item = $2");
-    let before = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let before = sqlx::query_as::<_, AnswerRow>(sqlx::AssertSqlSafe(sql))
         .bind(form_id)
         .bind(answer.item.clone())
         .fetch_optional(&mut *w.tx)
         .await?
-        .as_ref()
-        .map(answer_of)
-        .transpose()?
-        .map(|(_, a)| a);
+        .map(|row| row.answer);
     let changes = audit::diff(
         &before.clone().unwrap_or_default().fields(),
         &answer.fields(),

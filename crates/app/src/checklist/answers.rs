@@ -7,8 +7,8 @@ use serde::Deserialize;
 /// `yes` / `no`, or "" when not answered.
 pub const ANSWERS: [&str; 2] = ["yes", "no"];
 
-/// The answer of one item as stored.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The answer of one item as stored (its columns are named as its fields).
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct Answer {
     pub item: String,
     pub answer1: String,

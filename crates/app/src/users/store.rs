@@ -2,7 +2,7 @@
 //! Service functions take the acting user and check its permission themselves, so the web
 //! pages and the CLI go through the same rule.
 
-use sqlx::Row;
+use sqlx::FromRow;
 use sqlx::any::AnyRow;
 
 use super::model::{check_login, check_password};
@@ -14,25 +14,44 @@ use crate::kernel::{Actor, Permission, Role, RoomError, User};
 const USER_COLUMNS: &str = "u.id, u.facility_id, u.login, u.display_name, u.role, u.vendor_id, u.password_hash, u.totp_secret, u.totp_pending_secret, u.totp_last_step, u.disabled, u.language, u.created_at, u.updated_at";
 const USER_FROM: &str = "FROM users u";
 
+/// A user as stored; [`User`] is what the rest of mamori sees.
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    facility_id: i64,
+    login: String,
+    display_name: String,
+    role: String,
+    vendor_id: Option<i64>,
+    password_hash: String,
+    totp_secret: Option<String>,
+    totp_pending_secret: Option<String>,
+    totp_last_step: Option<i64>,
+    disabled: i64,
+    language: String,
+    created_at: String,
+    updated_at: String,
+}
+
 fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
-    let role: String = row.try_get("role")?;
+    let r = UserRow::from_row(row)?;
     Ok(User {
-        id: row.try_get("id")?,
-        facility_id: row.try_get("facility_id")?,
-        login: row.try_get("login")?,
-        display_name: row.try_get("display_name")?,
-        role: Role::parse(&role)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role}").into()))?,
-        vendor_id: row.try_get("vendor_id")?,
+        role: Role::parse(&r.role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {}", r.role).into()))?,
+        id: r.id,
+        facility_id: r.facility_id,
+        login: r.login,
+        display_name: r.display_name,
+        vendor_id: r.vendor_id,
         vendor_name: None,
-        password_hash: row.try_get("password_hash")?,
-        totp_secret: row.try_get("totp_secret")?,
-        totp_pending_secret: row.try_get("totp_pending_secret")?,
-        totp_last_step: row.try_get("totp_last_step")?,
-        disabled: row.try_get::<i64, _>("disabled")? != 0,
-        language: row.try_get("language")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        password_hash: r.password_hash,
+        totp_secret: r.totp_secret,
+        totp_pending_secret: r.totp_pending_secret,
+        totp_last_step: r.totp_last_step,
+        disabled: r.disabled != 0,
+        language: r.language,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
     })
 }
 
