@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-
 use super::answers::{self, Answer, AnswerForm};
 use super::store::ChecklistError;
 use crate::db::audit::{self, Event};

@@ -85,6 +85,7 @@ pub static ROOM: Room = Room {
         actions: &[],
         field: field_label,
         value: |_, _, _| None,
+        group: |_, _| None,
     },
     ..Room::EMPTY
 };

@@ -56,6 +56,11 @@ pub static ROOM: Room = Room {
         actions: &[],
         field: |_, field| model::field_label_key(field),
         value: |_, _, _| None,
+        group: |_, field| {
+            field
+                .starts_with("security_manager_")
+                .then_some(crate::mkey!("sm-short"))
+        },
     },
     records: &[&PROFILE],
     facts: Some(facts),

@@ -157,6 +157,7 @@ pub static ROOM: Room = Room {
         ],
         field: field_label,
         value: value_label,
+        group: |_, _| None,
     },
     records: &[
         &records::DEVICE,

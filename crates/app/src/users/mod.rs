@@ -69,6 +69,7 @@ pub static ROOM: Room = Room {
         ],
         field: field_label,
         value: |_, _, _| None,
+        group: |_, _| None,
     },
     ..Room::EMPTY
 };

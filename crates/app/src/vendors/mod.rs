@@ -18,6 +18,7 @@ pub static ROOM: Room = Room {
             _ => None,
         },
         value: |_, _, _| None,
+        group: |_, _| None,
     },
     ..Room::EMPTY
 };

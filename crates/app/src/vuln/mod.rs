@@ -54,8 +54,20 @@ pub static ROOM: Room = Room {
             ("suppress", crate::mkey!("action-suppress")),
             ("unsuppress", crate::mkey!("action-unsuppress")),
         ],
-        field: |_, _| None,
-        value: |_, _, _| None,
+        field: |_, field| match field {
+            "kind" => Some(crate::mkey!("vuln-suppress-kind")),
+            "reason" => Some(crate::mkey!("vuln-suppress-reason")),
+            "until" => Some(crate::mkey!("vuln-suppress-until")),
+            _ => None,
+        },
+        value: |_, field, value| match field {
+            "kind" => view::SUPPRESSION_KINDS
+                .iter()
+                .find(|(k, _)| *k == value)
+                .map(|(_, key)| *key),
+            _ => None,
+        },
+        group: |_, _| None,
     },
     facts: Some(facts::for_checklist),
     settings: &settings::SECTIONS,

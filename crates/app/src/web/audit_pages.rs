@@ -157,8 +157,10 @@ pub async fn list(
                 .into_iter()
                 .map(|ch| {
                     let mut label = translate(field_key(&record.entity_type, &ch.field), &ch.field);
-                    if ch.field.starts_with("security_manager_") {
-                        label = format!("{}・{label}", c.t("sm-short"));
+                    if let Some(group) = room_of(&record.entity_type)
+                        .and_then(|room| (room.audit.group)(&record.entity_type, &ch.field))
+                    {
+                        label = format!("{}・{label}", c.t(group));
                     }
                     let value = |v: &str| match choice_value_key(&record.entity_type, &ch.field, v)
                         .or_else(|| value_key(&ch.field, v))

@@ -66,6 +66,8 @@ pub struct AuditLabels {
     pub field: fn(entity: &str, field: &str) -> Option<&'static str>,
     /// The label of a stored value (a choice code) of one of the room's entities.
     pub value: fn(entity: &str, field: &str, value: &str) -> Option<&'static str>,
+    /// The group a field belongs to, shown before its label (安全管理責任者・氏名).
+    pub group: fn(entity: &str, field: &str) -> Option<&'static str>,
 }
 
 impl AuditLabels {
@@ -74,6 +76,7 @@ impl AuditLabels {
         actions: &[],
         field: |_, _| None,
         value: |_, _, _| None,
+        group: |_, _| None,
     };
 
     pub fn entity_key(&self, entity: &str) -> Option<&'static str> {
