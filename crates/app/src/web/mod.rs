@@ -196,7 +196,12 @@ pub fn nav_items(role: Role) -> Vec<ctx::NavItem> {
 }
 
 pub fn router(state: AppState) -> Router {
-    route_table()
+    router_from(route_table(), state)
+}
+
+/// The router of a route table with the hall's layers (a test adds routes of a room to come).
+pub fn router_from(table: RouteTable, state: AppState) -> Router {
+    table
         .router
         .fallback(errors::not_found)
         // Uploads (scans, later ledger files) may be large; plain forms are limited in `session::visit`.

@@ -256,3 +256,56 @@ async fn every_route_enforces_its_role() {
     }
     server.stop().await;
 }
+
+/// Patient records (the downtime room to come) are for admin and staff only, and every view is
+/// written to the audit trail with the path it showed. Tried on a route of that access added to
+/// the real router, served with the real server's state and sessions.
+#[tokio::test]
+async fn patient_data_is_for_granted_roles_and_every_view_is_audited() {
+    use mamori_app::web::{route_table, router_from};
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    let staff = server.user_client(&admin, "staff1", "staff").await;
+    let viewer = server.user_client(&admin, "viewer1", "viewer").await;
+    let vendor = server.user_client(&admin, "vendor1", "vendor").await;
+    let table = route_table().get("/downtime/patients/{id}", Access::PatientData, || async {
+        "患者記録"
+    });
+    let app = router_from(table, server.state().clone())
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/downtime/patients/42",
+        listener.local_addr().unwrap()
+    );
+    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+    let views = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'view' AND entity_type = 'patient_record' AND entity_id = '/downtime/patients/42'",
+        )
+        .fetch_one(server.pool())
+        .await
+        .unwrap()
+    };
+    for (client, allowed) in [
+        (&admin, true),
+        (&staff, true),
+        (&viewer, false),
+        (&vendor, false),
+    ] {
+        let before = views().await;
+        let page = client.get_url(&url).await;
+        if allowed {
+            assert_eq!(page.status, StatusCode::OK);
+            assert_eq!(page.body, "患者記録");
+            assert_eq!(views().await, before + 1, "the view is in the audit trail");
+        } else {
+            assert_eq!(page.status, StatusCode::FORBIDDEN);
+            assert_eq!(views().await, before, "a refused view shows nothing");
+        }
+    }
+    let anonymous = server.client().get_url(&url).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    serving.abort();
+    server.stop().await;
+}
