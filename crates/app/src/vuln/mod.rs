@@ -54,10 +54,14 @@ pub static ROOM: Room = Room {
             ("suppress", crate::mkey!("action-suppress")),
             ("unsuppress", crate::mkey!("action-unsuppress")),
         ],
-        field: |_, field| match field {
-            "kind" => Some(crate::mkey!("vuln-suppress-kind")),
-            "reason" => Some(crate::mkey!("vuln-suppress-reason")),
-            "until" => Some(crate::mkey!("vuln-suppress-until")),
+        field: |entity, field| match (entity, field) {
+            ("vuln_match", "kind") => Some(crate::mkey!("vuln-suppress-kind")),
+            ("vuln_match", "reason") => Some(crate::mkey!("vuln-suppress-reason")),
+            ("vuln_match", "until") => Some(crate::mkey!("vuln-suppress-until")),
+            ("vuln_feed", "version") => Some(crate::mkey!("vuln-feed-version")),
+            ("vuln_feed", "entries") => Some(crate::mkey!("vuln-feed-entries")),
+            ("vuln_feed", "added") => Some(crate::mkey!("vuln-feed-added")),
+            ("vuln_feed", "updated") => Some(crate::mkey!("vuln-feed-updated")),
             _ => None,
         },
         value: |_, field, value| match field {
