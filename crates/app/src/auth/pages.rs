@@ -10,10 +10,10 @@ use serde::Deserialize;
 use super::login::{self, Outcome};
 use super::sessions::{self, Stage};
 use super::setup::{self, SetupError, SetupForm};
-use crate::kernel::{PageResult, User};
+use crate::kernel::{PageResult, RoomError, User};
 use crate::users::api::NewUser;
 use crate::web::ctx::FieldErrors;
-use crate::web::errors::{fail, render};
+use crate::web::errors::render;
 use crate::web::session::{session_cookie_name, set_cookie};
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
@@ -115,7 +115,7 @@ async fn setup_submit(
         }
         Err(SetupError::BadToken) => vec![("token", crate::mkey!("setup-link-invalid"))],
         Err(SetupError::Invalid(problems)) => problems,
-        Err(SetupError::Failed(e)) => return Ok(fail(&c, e)),
+        Err(SetupError::Failed(e)) => return Err(RoomError::internal(e)),
     };
     let valid = !problems.iter().any(|(f, _)| *f == "token");
     let errors = FieldErrors::from_keys(&c.tr, &problems);
@@ -227,7 +227,7 @@ async fn login_submit(
                 sessions::start(&state.db, user.id, Stage::Full, &ip, hours, old.as_deref())
                     .await?;
             if let Err(e) = login::record_sign_in(&state.db, &user, &ip).await {
-                return Ok(fail(&c, e));
+                return Err(RoomError::internal(e));
             }
             let to = if next.is_empty() || !user.role.can_read_hospital_data() {
                 home_for(&user).to_string()
@@ -323,7 +323,7 @@ async fn second_factor_submit(
                 sessions::start(&state.db, user.id, Stage::Full, &ip, hours, old.as_deref())
                     .await?;
             if let Err(e) = login::record_sign_in(&state.db, &user, &ip).await {
-                return Ok(fail(&c, e));
+                return Err(RoomError::internal(e));
             }
             session_response(&state, &token, home_for(&user))?
         }
@@ -343,10 +343,10 @@ async fn second_factor_submit(
 async fn logout(State(state): State<AppState>, c: Ctx) -> PageResult {
     if let Some(session) = &c.visitor.session {
         if let Err(e) = sessions::end(&state.db, &session.token_hash).await {
-            return Ok(fail(&c, e));
+            return Err(RoomError::internal(e));
         }
         if let Err(e) = login::record_sign_out(&state.db, &session.user, &c.visitor.ip).await {
-            return Ok(fail(&c, e));
+            return Err(RoomError::internal(e));
         }
     }
     let tls = state.config.tls();

@@ -3,14 +3,14 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::model::{Facility, FacilityForm};
 use super::store::{self, FacilityError};
 use crate::kernel::{PageResult, RoomError};
 use crate::web::ctx::FieldErrors;
-use crate::web::errors::{WebError, fail, render, status_page};
+use crate::web::errors::render;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
@@ -46,23 +46,15 @@ struct ViewQuery {
     saved: String,
 }
 
-async fn load(state: &AppState, c: &Ctx) -> Result<Facility, Response> {
-    let Some(id) = c.user().map(|u| u.facility_id) else {
-        return Err(status_page(c, WebError::Forbidden));
-    };
-    match store::get(&state.db, id).await {
-        Ok(Some(f)) => Ok(f),
-        Ok(None) => Err(status_page(c, WebError::NotFound)),
-        Err(e) => Err(fail(c, e)),
-    }
+async fn load(state: &AppState, c: &Ctx) -> Result<Facility, RoomError> {
+    store::get(&state.db, c.facility()?)
+        .await?
+        .ok_or(RoomError::NotFound)
 }
 
 async fn view(State(state): State<AppState>, c: Ctx, Query(q): Query<ViewQuery>) -> PageResult {
     let c = c.active("facility");
-    let f = match load(&state, &c).await {
-        Ok(f) => f,
-        Err(r) => return Ok(r),
-    };
+    let f = load(&state, &c).await?;
     let sm_gaps = f
         .security_manager_gaps()
         .into_iter()
@@ -83,10 +75,7 @@ async fn view(State(state): State<AppState>, c: Ctx, Query(q): Query<ViewQuery>)
 
 async fn edit(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("facility");
-    let f = match load(&state, &c).await {
-        Ok(f) => f,
-        Err(r) => return Ok(r),
-    };
+    let f = load(&state, &c).await?;
     Ok(render(
         &c,
         &EditPage {
@@ -113,10 +102,7 @@ async fn save(
     Form(submitted): Form<SaveForm>,
 ) -> PageResult {
     let c = c.active("facility");
-    let current = match load(&state, &c).await {
-        Ok(f) => f,
-        Err(r) => return Ok(r),
-    };
+    let current = load(&state, &c).await?;
     let form = submitted.form;
     let again = |errors: FieldErrors, conflict: bool, updated_at: String| {
         let page = EditPage {

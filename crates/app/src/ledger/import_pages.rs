@@ -20,7 +20,7 @@ use super::import_store::{self, Mode};
 use super::model::{CustomField, RecordKind, custom_id, kind_by_table};
 use crate::kernel::upload::read_upload;
 use crate::kernel::{PageResult, RoomError};
-use crate::web::errors::{fail, render};
+use crate::web::errors::render;
 use crate::web::session::UPLOAD_LIMIT;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
@@ -487,7 +487,7 @@ async fn remap(
     if let Err(e) =
         import_store::remember_mapping(&state.db, facility_id, pending.kind, &remembered).await
     {
-        return Ok(fail(&c, e));
+        return Err(RoomError::internal(e));
     }
     state
         .shared::<PendingImports>()

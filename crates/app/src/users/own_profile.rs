@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::store::{self, UserError};
@@ -12,7 +12,7 @@ use super::two_factor;
 use crate::auth::{login, secrets};
 use crate::kernel::{PageResult, RoomError, User};
 use crate::web::ctx::FieldErrors;
-use crate::web::errors::{WebError, fail, render, status_page};
+use crate::web::errors::render;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
@@ -40,15 +40,11 @@ struct DoneQuery {
     done: String,
 }
 
-async fn current_user(state: &AppState, c: &Ctx) -> Result<User, Response> {
-    let Some(id) = c.user().map(|u| u.id) else {
-        return Err(status_page(c, WebError::Forbidden));
-    };
-    match store::by_id(&state.db, id).await {
-        Ok(Some(u)) => Ok(u),
-        Ok(None) => Err(status_page(c, WebError::NotFound)),
-        Err(e) => Err(fail(c, e)),
-    }
+async fn current_user(state: &AppState, c: &Ctx) -> Result<User, RoomError> {
+    let id = c.user().map(|u| u.id).ok_or(RoomError::Forbidden)?;
+    store::by_id(&state.db, id)
+        .await?
+        .ok_or(RoomError::NotFound)
 }
 
 async fn profile_response(
@@ -57,10 +53,7 @@ async fn profile_response(
     errors: FieldErrors,
     message: String,
 ) -> PageResult {
-    let u = match current_user(state, c).await {
-        Ok(u) => u,
-        Err(r) => return Ok(r),
-    };
+    let u = current_user(state, c).await?;
     let codes_left = login::recovery_codes_left(&state.db, u.id).await?;
     let failed = errors.any();
     let mut response = render(
@@ -155,10 +148,7 @@ async fn issuer(state: &AppState, u: &User) -> String {
 
 async fn totp_page(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("account");
-    let u = match current_user(&state, &c).await {
-        Ok(u) => u,
-        Err(r) => return Ok(r),
-    };
+    let u = current_user(&state, &c).await?;
     if u.has_totp() {
         return Ok(Redirect::to("/account").into_response());
     }
@@ -176,10 +166,7 @@ async fn totp_page(State(state): State<AppState>, c: Ctx) -> PageResult {
 
 /// The QR code of the pending secret, as an SVG image (never cached).
 async fn totp_qr(State(state): State<AppState>, c: Ctx) -> PageResult {
-    let u = match current_user(&state, &c).await {
-        Ok(u) => u,
-        Err(r) => return Ok(r),
-    };
+    let u = current_user(&state, &c).await?;
     let Some(secret) = u.totp_pending_secret.clone() else {
         return Err(RoomError::NotFound);
     };
@@ -187,7 +174,7 @@ async fn totp_qr(State(state): State<AppState>, c: Ctx) -> PageResult {
     let Some(svg) =
         secrets::totp_url(&secret, &issuer, &u.login).and_then(|url| secrets::qr_svg(&url))
     else {
-        return Ok(fail(&c, "the QR code could not be made"));
+        return Err(RoomError::internal("the QR code could not be made"));
     };
     let mut response = svg.into_response();
     response.headers_mut().insert(
@@ -213,10 +200,7 @@ async fn totp_confirm(
         match two_factor::confirm(&state.db, &c.actor(), &form.code).await {
             Ok(codes) => render(&c, &RecoveryPage { c: &c, codes }),
             Err(UserError::Invalid { key, .. }) => {
-                let u = match current_user(&state, &c).await {
-                    Ok(u) => u,
-                    Err(r) => return Ok(r),
-                };
+                let u = current_user(&state, &c).await?;
                 let page = TotpPage {
                     c: &c,
                     secret: u.totp_pending_secret.clone().unwrap_or_default(),

@@ -4,13 +4,13 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use super::store::{self, NewUser, UserError};
 use crate::kernel::{PageResult, Role, RoomError, User};
 use crate::web::ctx::FieldErrors;
-use crate::web::errors::{WebError, fail, render, status_page};
+use crate::web::errors::render;
 use crate::web::{Access, AppState, Ctx, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
@@ -172,12 +172,11 @@ struct DetailPage<'a> {
     message: String,
 }
 
-async fn load_user(state: &AppState, c: &Ctx, id: i64) -> Result<User, Response> {
-    match store::by_id(&state.db, id).await {
-        Ok(Some(u)) if Some(u.facility_id) == c.actor().facility_id => Ok(u),
-        Ok(_) => Err(status_page(c, WebError::NotFound)),
-        Err(e) => Err(fail(c, e)),
-    }
+async fn load_user(state: &AppState, c: &Ctx, id: i64) -> Result<User, RoomError> {
+    store::by_id(&state.db, id)
+        .await?
+        .filter(|u| Some(u.facility_id) == c.actor().facility_id)
+        .ok_or(RoomError::NotFound)
 }
 
 async fn detail_response(
@@ -187,10 +186,7 @@ async fn detail_response(
     errors: FieldErrors,
     message: String,
 ) -> PageResult {
-    let u = match load_user(state, c, id).await {
-        Ok(u) => u,
-        Err(r) => return Ok(r),
-    };
+    let u = load_user(state, c, id).await?;
     let failed = errors.any();
     let roles = role_options(c)
         .into_iter()
@@ -316,9 +312,6 @@ async fn require_totp(
     Ok(
         match crate::facility::api::set_require_totp(&state.db, &c.actor(), required).await {
             Ok(()) => Redirect::to("/admin/users?done=saved").into_response(),
-            Err(crate::facility::api::FacilityError::Forbidden(_)) => {
-                status_page(&c, WebError::Forbidden)
-            }
             Err(e) => return Err(e.into()),
         },
     )

@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use chrono::{NaiveDate, TimeZone};
 use serde::Deserialize;
 
-use super::errors::{fail, render};
+use super::errors::render;
 use super::{AppState, Ctx};
 use crate::db::audit::{self, Filter, Record};
 use crate::kernel::{PageResult, User};
@@ -128,9 +128,7 @@ pub async fn list(
     Query(q): Query<AuditQuery>,
 ) -> PageResult {
     let c = c.active("audit");
-    let Some(facility_id) = c.user().map(|u| u.facility_id) else {
-        return Ok(fail(&c, "no user"));
-    };
+    let facility_id = c.facility()?;
     let page = q.page.parse::<i64>().unwrap_or(1).max(1);
     let from = day_start(&q.from, 0);
     let until = day_start(&q.to, 1);
