@@ -72,16 +72,13 @@ async fn setup_page(
         Ok(v) => v && !q.token.is_empty(),
         Err(e) => return Err(e.into()),
     };
-    Ok(render(
-        &c,
-        &SetupPage {
-            c: &c,
-            token: q.token,
-            valid,
-            form: SetupValues::default(),
-            errors: FieldErrors::default(),
-        },
-    ))
+    render(&SetupPage {
+        c: &c,
+        token: q.token,
+        valid,
+        form: SetupValues::default(),
+        errors: FieldErrors::default(),
+    })
 }
 
 async fn setup_submit(
@@ -130,7 +127,7 @@ async fn setup_submit(
         },
         errors,
     };
-    let mut response = render(&c, &page);
+    let mut response = render(&page)?;
     *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(response)
 }
@@ -189,16 +186,13 @@ async fn login_page(c: Ctx, Query(q): Query<LoginQuery>) -> PageResult {
         "logout" => c.t("logout-done"),
         _ => String::new(),
     };
-    Ok(render(
-        &c,
-        &LoginPage {
-            c: &c,
-            login: String::new(),
-            next: safe_next(&q.next),
-            message,
-            error: String::new(),
-        },
-    ))
+    render(&LoginPage {
+        c: &c,
+        login: String::new(),
+        next: safe_next(&q.next),
+        message,
+        error: String::new(),
+    })
 }
 
 fn session_response(state: &AppState, token: &str, to: &str) -> PageResult {
@@ -264,7 +258,7 @@ async fn login_submit(
                 message: String::new(),
                 error,
             };
-            let mut response = render(&c, &page);
+            let mut response = render(&page)?;
             *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             response
         }
@@ -290,13 +284,10 @@ async fn second_factor_page(c: Ctx) -> PageResult {
     if awaiting_user(&c).is_none() {
         return Ok(Redirect::to("/login").into_response());
     }
-    Ok(render(
-        &c,
-        &SecondFactorPage {
-            c: &c,
-            error: String::new(),
-        },
-    ))
+    render(&SecondFactorPage {
+        c: &c,
+        error: String::new(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -333,7 +324,7 @@ async fn second_factor_submit(
             } else {
                 c.t("totp-code-wrong")
             };
-            let mut response = render(&c, &SecondFactorPage { c: &c, error });
+            let mut response = render(&SecondFactorPage { c: &c, error })?;
             *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             response
         }

@@ -317,7 +317,7 @@ pub(super) async fn form_page(
     } else {
         StatusCode::OK
     };
-    Ok((status, render(&c, &page)).into_response())
+    Ok((status, render(&page)).into_response())
 }
 
 pub(super) async fn show(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {

@@ -23,7 +23,7 @@ pub(super) async fn print_form(
 ) -> PageResult {
     let v = view::form_view(&state.db, &c.actor(), id, crate::kernel::today_jst()).await?;
     let page = print::form_page(&c, &v.master, Some(&v), format!("/checklist/forms/{id}"));
-    Ok(render(&c, &page))
+    render(&page)
 }
 
 #[derive(Deserialize)]
@@ -46,10 +46,7 @@ pub(super) async fn blank(
     };
     Ok(
         match forms::find_master(&state.db, &q.version, form).await {
-            Ok(m) => render(
-                &c,
-                &print::form_page(&c, &m, None, "/checklist".to_string()),
-            ),
+            Ok(m) => render(&print::form_page(&c, &m, None, "/checklist".to_string()))?,
             Err(e) => return Err(e.into()),
         },
     )
@@ -135,7 +132,7 @@ pub(super) async fn pack(
     };
     Ok(
         match print::pack_page(&state.db, &c, &facility, year, &views, false).await {
-            Ok(page) => render(&c, &page),
+            Ok(page) => render(&page)?,
             Err(e) => return Err(e.into()),
         },
     )

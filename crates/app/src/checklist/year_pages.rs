@@ -165,7 +165,7 @@ pub(super) async fn index(
         due_soon,
         disagreements,
     };
-    Ok(render(&c, &page))
+    render(&page)
 }
 
 pub(super) async fn vendor_index(
@@ -201,16 +201,13 @@ pub(super) async fn vendor_index(
     };
     Ok((
         status,
-        render(
+        render(&VendorIndexPage {
             c,
-            &VendorIndexPage {
-                c,
-                forms: summaries,
-                year,
-                year_started: years.contains(&year),
-                error,
-            },
-        ),
+            forms: summaries,
+            year,
+            year_started: years.contains(&year),
+            error,
+        }),
     )
         .into_response())
 }
@@ -274,14 +271,11 @@ pub(super) async fn add_vendor_form(
                     }
                     _ => (
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        render(
-                            &c,
-                            &MessagePage {
-                                c: &c,
-                                message,
-                                back: format!("/checklist?year={year}"),
-                            },
-                        ),
+                        render(&MessagePage {
+                            c: &c,
+                            message,
+                            back: format!("/checklist?year={year}"),
+                        }),
                     )
                         .into_response(),
                 }

@@ -61,31 +61,25 @@ async fn view(State(state): State<AppState>, c: Ctx, Query(q): Query<ViewQuery>)
         .map(|k| c.t(k))
         .collect();
     let profile_gaps = f.profile_gaps().into_iter().map(|k| c.t(k)).collect();
-    Ok(render(
-        &c,
-        &ViewPage {
-            c: &c,
-            f,
-            saved: q.saved == "1",
-            sm_gaps,
-            profile_gaps,
-        },
-    ))
+    render(&ViewPage {
+        c: &c,
+        f,
+        saved: q.saved == "1",
+        sm_gaps,
+        profile_gaps,
+    })
 }
 
 async fn edit(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("facility");
     let f = load(&state, &c).await?;
-    Ok(render(
-        &c,
-        &EditPage {
-            c: &c,
-            form: FacilityForm::from_facility(&f),
-            updated_at: f.updated_at,
-            errors: FieldErrors::default(),
-            conflict: false,
-        },
-    ))
+    render(&EditPage {
+        c: &c,
+        form: FacilityForm::from_facility(&f),
+        updated_at: f.updated_at,
+        errors: FieldErrors::default(),
+        conflict: false,
+    })
 }
 
 #[derive(Deserialize)]
@@ -112,24 +106,26 @@ async fn save(
             errors,
             conflict,
         };
-        let mut response = render(&c, &page);
+        let mut response = render(&page)?;
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        response
+        Ok::<_, RoomError>(response)
     };
     let new = match form.validate(&current) {
         Ok(new) => new,
         Err(problems) => {
-            return Ok(again(
+            return again(
                 FieldErrors::from_keys(&c.tr, &problems),
                 false,
                 submitted.updated_at,
-            ));
+            );
         }
     };
     Ok(
         match store::update(&state.db, &c.actor(), &new, &submitted.updated_at).await {
             Ok(_) => Redirect::to("/facility?saved=1").into_response(),
-            Err(FacilityError::Conflict) => again(FieldErrors::default(), true, current.updated_at),
+            Err(FacilityError::Conflict) => {
+                again(FieldErrors::default(), true, current.updated_at)?
+            }
             Err(FacilityError::Forbidden(_)) => return Err(RoomError::Forbidden),
             Err(FacilityError::NotFound) => return Err(RoomError::NotFound),
             Err(e) => return Err(e.into()),

@@ -231,15 +231,12 @@ pub async fn list(State(state): State<AppState>, c: Ctx) -> PageResult {
         .collect();
     let with_problems = rows.iter().filter(|r| !r.problems.is_empty()).count();
     let printed = c.datetime(&crate::db::now_text());
-    Ok(render(
-        &c,
-        &ListPage {
-            c: &c,
-            rows,
-            with_problems,
-            printed,
-        },
-    ))
+    render(&ListPage {
+        c: &c,
+        rows,
+        with_problems,
+        printed,
+    })
 }
 
 /// Connection points with no source restriction, or not confirmed with the vendor: for the

@@ -73,14 +73,11 @@ async fn page(State(state): State<AppState>, c: Ctx, Query(q): Query<DiagramQuer
     let c = c.active("diagram");
     let facility_id = c.facility()?;
     let svg = drawing(&state, &c, facility_id).await?;
-    Ok(render(
-        &c,
-        &DiagramPage {
-            c: &c,
-            svg,
-            paper: if q.paper == "a4" { "a4" } else { "a3" },
-        },
-    ))
+    render(&DiagramPage {
+        c: &c,
+        svg,
+        paper: if q.paper == "a4" { "a4" } else { "a3" },
+    })
 }
 
 async fn svg_file(State(state): State<AppState>, c: Ctx) -> PageResult {

@@ -51,22 +51,19 @@ async fn index_page_with(state: &AppState, c: &Ctx, error: String, range: String
         store::ignores(&state.db, facility_id)
     )?;
     let failed = !error.is_empty();
-    let mut response = render(
+    let mut response = render(&IndexPage {
         c,
-        &IndexPage {
-            c,
-            scans,
-            ignores,
-            error,
-            nmap_installed: discovery_run::nmap_path().is_some(),
-            command_example: discovery_run::command_line(&Cidr {
-                network: std::net::IpAddr::from([192, 168, 10, 0]),
-                prefix: 24,
-            }),
-            range,
-            time_limit: discovery_run::WEB_TIME_LIMIT.as_secs() / 60,
-        },
-    );
+        scans,
+        ignores,
+        error,
+        nmap_installed: discovery_run::nmap_path().is_some(),
+        command_example: discovery_run::command_line(&Cidr {
+            network: std::net::IpAddr::from([192, 168, 10, 0]),
+            prefix: 24,
+        }),
+        range,
+        time_limit: discovery_run::WEB_TIME_LIMIT.as_secs() / 60,
+    })?;
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -243,18 +240,15 @@ async fn show(
     } else {
         String::new()
     };
-    Ok(render(
-        &c,
-        &ScanPage {
-            c: &c,
-            scan,
-            risks,
-            changes,
-            hosts: hosts.len(),
-            diff,
-            message,
-        },
-    ))
+    render(&ScanPage {
+        c: &c,
+        scan,
+        risks,
+        changes,
+        hosts: hosts.len(),
+        diff,
+        message,
+    })
 }
 
 #[derive(Deserialize)]

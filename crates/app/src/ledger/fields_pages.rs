@@ -73,20 +73,17 @@ async fn page(state: &AppState, c: &Ctx, error: String, name: String) -> PageRes
         });
     }
     let failed = !error.is_empty();
-    let mut response = render(
+    let mut response = render(&FieldsPage {
         c,
-        &FieldsPage {
-            c,
-            kinds: kinds()
-                .iter()
-                .map(|k| (k.table, kind_label(c, k.entity)))
-                .collect(),
-            types: CUSTOM_TYPES.iter().map(|(t, k)| (*t, c.t(k))).collect(),
-            existing,
-            error,
-            name,
-        },
-    );
+        kinds: kinds()
+            .iter()
+            .map(|k| (k.table, kind_label(c, k.entity)))
+            .collect(),
+        types: CUSTOM_TYPES.iter().map(|(t, k)| (*t, c.t(k))).collect(),
+        existing,
+        error,
+        name,
+    })?;
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }

@@ -132,14 +132,11 @@ fn kind_choices(c: &Ctx) -> Vec<(&'static str, String)> {
 
 fn index_page(c: &Ctx, error: String) -> PageResult {
     let failed = !error.is_empty();
-    let mut response = render(
+    let mut response = render(&IndexPage {
         c,
-        &IndexPage {
-            c,
-            kinds: kind_choices(c),
-            error,
-        },
-    );
+        kinds: kind_choices(c),
+        error,
+    })?;
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -383,32 +380,29 @@ fn preview_page(
         Source::Csv { encoding } => c.t1("import-source-csv", "encoding", &encoding.label()),
     };
     let failed = plan.has_errors();
-    let mut response = render(
+    let mut response = render(&PreviewPage {
         c,
-        &PreviewPage {
-            c,
-            token: token.to_string(),
-            file_name: pending.file_name.clone(),
-            source,
-            kind_label: crate::web::audit_pages::entity_key(kind.entity)
-                .map(|k| c.t(k))
-                .unwrap_or_default(),
-            base: kind.base,
-            columns,
-            targets,
-            total: plan.rows.len(),
-            new: plan.count(RowStatus::New),
-            changed: plan.count(RowStatus::Changed),
-            unchanged: plan.count(RowStatus::Unchanged),
-            errors: plan.count(RowStatus::Error),
-            problem_count: plan.problems().count(),
-            hidden_rows: listed.saturating_sub(rows.len()),
-            rows,
-            name_missing: !pending.mapping.contains(&Some("name"))
-                && !pending.mapping.contains(&Some(ID_FIELD)),
-            notice,
-        },
-    );
+        token: token.to_string(),
+        file_name: pending.file_name.clone(),
+        source,
+        kind_label: crate::web::audit_pages::entity_key(kind.entity)
+            .map(|k| c.t(k))
+            .unwrap_or_default(),
+        base: kind.base,
+        columns,
+        targets,
+        total: plan.rows.len(),
+        new: plan.count(RowStatus::New),
+        changed: plan.count(RowStatus::Changed),
+        unchanged: plan.count(RowStatus::Unchanged),
+        errors: plan.count(RowStatus::Error),
+        problem_count: plan.problems().count(),
+        hidden_rows: listed.saturating_sub(rows.len()),
+        rows,
+        name_missing: !pending.mapping.contains(&Some("name"))
+            && !pending.mapping.contains(&Some(ID_FIELD)),
+        notice,
+    })?;
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -533,17 +527,14 @@ async fn commit(State(state): State<AppState>, c: Ctx, Path(token): Path<String>
         return preview_page(&c, &token, &pending, &plan, c.t("import-not-written"));
     }
     state.shared::<PendingImports>().remove(&token, user);
-    Ok(render(
-        &c,
-        &DonePage {
-            c: &c,
-            file_name: pending.file_name,
-            base: pending.kind.base,
-            new: plan.count(RowStatus::New),
-            changed: plan.count(RowStatus::Changed),
-            unchanged: plan.count(RowStatus::Unchanged),
-        },
-    ))
+    render(&DonePage {
+        c: &c,
+        file_name: pending.file_name,
+        base: pending.kind.base,
+        new: plan.count(RowStatus::New),
+        changed: plan.count(RowStatus::Changed),
+        unchanged: plan.count(RowStatus::Unchanged),
+    })
 }
 
 async fn cancel(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> PageResult {

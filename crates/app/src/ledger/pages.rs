@@ -292,33 +292,30 @@ async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>)
         .collect();
     let kinds = KINDS.iter().map(|(v, k)| (*v, c.t(k))).collect();
     let statuses = STATUSES.iter().map(|(v, k)| (*v, c.t(k))).collect();
-    Ok(render(
-        &c,
-        &ListPage {
-            c: &c,
-            rows,
-            total_in_use: summary.in_use,
-            not_confirmed: summary.not_confirmed_12_months,
-            missing: summary.missing_key_fields,
-            kinds,
-            statuses,
-            departments,
-            systems,
-            q,
-            matched,
-            range_text: c.tr.t_args(
-                crate::mkey!("ledger-range"),
-                &[
-                    ("count", matched.to_string()),
-                    ("first", first.to_string()),
-                    ("last", last.to_string()),
-                ],
-            ),
-            prev_url,
-            next_url,
-            print_url,
-        },
-    ))
+    render(&ListPage {
+        c: &c,
+        rows,
+        total_in_use: summary.in_use,
+        not_confirmed: summary.not_confirmed_12_months,
+        missing: summary.missing_key_fields,
+        kinds,
+        statuses,
+        departments,
+        systems,
+        q,
+        matched,
+        range_text: c.tr.t_args(
+            crate::mkey!("ledger-range"),
+            &[
+                ("count", matched.to_string()),
+                ("first", first.to_string()),
+                ("last", last.to_string()),
+            ],
+        ),
+        prev_url,
+        next_url,
+        print_url,
+    })
 }
 
 pub struct PrintRow {
@@ -397,16 +394,13 @@ async fn print(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>
             last_confirmed: c.date(d.get("last_confirmed")),
         })
         .collect();
-    Ok(render(
-        &c,
-        &PrintPage {
-            c: &c,
-            facility: facility.map(|f| f.name).unwrap_or_default(),
-            printed: c.date(&crate::kernel::time::today_jst_text()),
-            conditions,
-            rows,
-        },
-    ))
+    render(&PrintPage {
+        c: &c,
+        facility: facility.map(|f| f.name).unwrap_or_default(),
+        printed: c.date(&crate::kernel::time::today_jst_text()),
+        conditions,
+        rows,
+    })
 }
 
 /// Where a kind of record lives in the UI.
@@ -574,19 +568,16 @@ pub async fn view_record(
         Vec::new()
     };
     let back_label = c.t(section.list_key);
-    Ok(render(
-        &c,
-        &ViewPage {
-            c: &c,
-            d,
-            base: section.base,
-            back_label,
-            rows,
-            related,
-            saved,
-            missing,
-        },
-    ))
+    render(&ViewPage {
+        c: &c,
+        d,
+        base: section.base,
+        back_label,
+        rows,
+        related,
+        saved,
+        missing,
+    })
 }
 
 #[derive(Template)]
@@ -634,19 +625,16 @@ async fn form_page(state: &AppState, c: &Ctx, section: &Section, f: FormState<'_
         None => c.t(section.new_key),
     };
     let failed = f.errors.any() || f.conflict;
-    let mut response = render(
+    let mut response = render(&FormPage {
         c,
-        &FormPage {
-            c,
-            id: f.id,
-            base: section.base,
-            title,
-            rows,
-            updated_at: f.updated_at,
-            errors: f.errors,
-            conflict: f.conflict,
-        },
-    );
+        id: f.id,
+        base: section.base,
+        title,
+        rows,
+        updated_at: f.updated_at,
+        errors: f.errors,
+        conflict: f.conflict,
+    })?;
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }

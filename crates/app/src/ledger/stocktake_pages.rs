@@ -130,22 +130,19 @@ async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<IndexQuery
         .map(|d| device_row(&c, d, result_of(d.id)))
         .collect();
     let history = history.into_iter().filter(|s| !s.is_open()).collect();
-    Ok(render(
-        &c,
-        &IndexPage {
-            c: &c,
-            open,
-            history,
-            rows,
-            departments,
-            q,
-            in_use: in_use.len(),
-            checked,
-            unchecked: in_use.len() - checked,
-            not_confirmed: summary.not_confirmed_12_months,
-            results: RESULTS.iter().map(|(r, k)| (*r, c.t(k))).collect(),
-        },
-    ))
+    render(&IndexPage {
+        c: &c,
+        open,
+        history,
+        rows,
+        departments,
+        q,
+        in_use: in_use.len(),
+        checked,
+        unchecked: in_use.len() - checked,
+        not_confirmed: summary.not_confirmed_12_months,
+        results: RESULTS.iter().map(|(r, k)| (*r, c.t(k))).collect(),
+    })
 }
 
 async fn start(State(state): State<AppState>, c: Ctx) -> PageResult {
@@ -254,13 +251,10 @@ async fn report(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> P
         })
         .map(|d| device_row(&c, d, ""))
         .collect();
-    Ok(render(
-        &c,
-        &ReportPage {
-            c: &c,
-            stocktake,
-            missing,
-            unchecked,
-        },
-    ))
+    render(&ReportPage {
+        c: &c,
+        stocktake,
+        missing,
+        unchecked,
+    })
 }

@@ -281,18 +281,15 @@ async fn list(state: &AppState, c: Ctx, section: &Section) -> PageResult {
     } else {
         ("segments-intro", "segments-empty")
     };
-    Ok(render(
-        &c,
-        &ListPage {
-            c: &c,
-            title: c.t(section.list_key),
-            intro: c.t(intro),
-            empty: c.t(empty),
-            base: section.base,
-            new_label: c.t(section.new_key),
-            headings,
-            rows,
-            printed: c.datetime(&crate::db::now_text()),
-        },
-    ))
+    render(&ListPage {
+        c: &c,
+        title: c.t(section.list_key),
+        intro: c.t(intro),
+        empty: c.t(empty),
+        base: section.base,
+        new_label: c.t(section.new_key),
+        headings,
+        rows,
+        printed: c.datetime(&crate::db::now_text()),
+    })
 }

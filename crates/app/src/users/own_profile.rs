@@ -56,16 +56,13 @@ async fn profile_response(
     let u = current_user(state, c).await?;
     let codes_left = login::recovery_codes_left(&state.db, u.id).await?;
     let failed = errors.any();
-    let mut response = render(
+    let mut response = render(&ProfilePage {
         c,
-        &ProfilePage {
-            c,
-            u,
-            codes_left,
-            errors,
-            message,
-        },
-    );
+        u,
+        codes_left,
+        errors,
+        message,
+    })?;
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -153,15 +150,12 @@ async fn totp_page(State(state): State<AppState>, c: Ctx) -> PageResult {
         return Ok(Redirect::to("/account").into_response());
     }
     let secret = two_factor::pending_secret(&state.db, &u).await?;
-    Ok(render(
-        &c,
-        &TotpPage {
-            c: &c,
-            secret,
-            account: u.login.clone(),
-            error: String::new(),
-        },
-    ))
+    render(&TotpPage {
+        c: &c,
+        secret,
+        account: u.login.clone(),
+        error: String::new(),
+    })
 }
 
 /// The QR code of the pending secret, as an SVG image (never cached).
@@ -198,7 +192,7 @@ async fn totp_confirm(
     let c = c.active("account");
     Ok(
         match two_factor::confirm(&state.db, &c.actor(), &form.code).await {
-            Ok(codes) => render(&c, &RecoveryPage { c: &c, codes }),
+            Ok(codes) => render(&RecoveryPage { c: &c, codes })?,
             Err(UserError::Invalid { key, .. }) => {
                 let u = current_user(&state, &c).await?;
                 let page = TotpPage {
@@ -207,7 +201,7 @@ async fn totp_confirm(
                     account: u.login.clone(),
                     error: c.t(key),
                 };
-                let mut response = render(&c, &page);
+                let mut response = render(&page)?;
                 *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
                 response
             }

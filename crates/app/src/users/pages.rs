@@ -65,15 +65,12 @@ async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<DoneQuery>)
         Err(e) => return Err(e.into()),
     };
     let message = done_message(&c, &q.done);
-    Ok(render(
-        &c,
-        &ListPage {
-            c: &c,
-            users,
-            require_totp,
-            message,
-        },
-    ))
+    render(&ListPage {
+        c: &c,
+        users,
+        require_totp,
+        message,
+    })
 }
 
 #[derive(Template)]
@@ -109,18 +106,15 @@ fn role_options(c: &Ctx) -> Vec<(&'static str, String)> {
 async fn new_page(c: Ctx) -> PageResult {
     let c = c.active("users");
     let roles = role_options(&c);
-    Ok(render(
-        &c,
-        &NewPage {
-            c: &c,
-            form: NewUserForm {
-                role: "staff".into(),
-                ..Default::default()
-            },
-            errors: FieldErrors::default(),
-            roles,
+    render(&NewPage {
+        c: &c,
+        form: NewUserForm {
+            role: "staff".into(),
+            ..Default::default()
         },
-    ))
+        errors: FieldErrors::default(),
+        roles,
+    })
 }
 
 async fn create(
@@ -157,7 +151,7 @@ async fn create(
         errors: FieldErrors::from_keys(&c.tr, &problems),
         roles,
     };
-    let mut response = render(&c, &page);
+    let mut response = render(&page)?;
     *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(response)
 }
@@ -192,16 +186,13 @@ async fn detail_response(
         .into_iter()
         .filter(|(r, _)| *r != "vendor")
         .collect();
-    let mut response = render(
+    let mut response = render(&DetailPage {
         c,
-        &DetailPage {
-            c,
-            u,
-            roles,
-            errors,
-            message,
-        },
-    );
+        u,
+        roles,
+        errors,
+        message,
+    })?;
     if failed {
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }

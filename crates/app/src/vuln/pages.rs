@@ -284,7 +284,7 @@ async fn index(
         kinds: kinds(&c),
         today: today().format("%Y-%m-%d").to_string(),
     };
-    Ok(render(&c, &page))
+    render(&page)
 }
 
 #[derive(Template)]
@@ -338,7 +338,7 @@ async fn device_view(state: &AppState, c: Ctx, id: i64, message: String) -> Page
         today: today().format("%Y-%m-%d").to_string(),
         message,
     };
-    Ok(render(&c, &page))
+    render(&page)
 }
 
 #[derive(Deserialize, Default)]
@@ -434,7 +434,7 @@ async fn vuln_page(State(state): State<AppState>, c: Ctx, Path(id): Path<String>
         kinds: kinds(&c),
         today: today().format("%Y-%m-%d").to_string(),
     };
-    Ok(render(&c, &page))
+    render(&page)
 }
 
 #[derive(Deserialize, Default)]
@@ -512,14 +512,11 @@ async fn suppress(
             Ok(()) => Redirect::to(&back).into_response(),
             Err(VulnError::Invalid(key)) => {
                 let c = c.active("vuln");
-                render(
-                    &c,
-                    &RefusedPage {
-                        c: &c,
-                        message: c.t(key),
-                        back,
-                    },
-                )
+                render(&RefusedPage {
+                    c: &c,
+                    message: c.t(key),
+                    back,
+                })?
             }
             Err(e) => return Err(e.into()),
         },
@@ -570,15 +567,12 @@ async fn feeds_view(
 ) -> PageResult {
     let c = c.active("vuln");
     Ok(match feed_box(state).await {
-        Ok(feeds) => render(
-            &c,
-            &FeedsPage {
-                c: &c,
-                feeds,
-                reports,
-                error,
-            },
-        ),
+        Ok(feeds) => render(&FeedsPage {
+            c: &c,
+            feeds,
+            reports,
+            error,
+        })?,
         Err(e) => return Err(e.into()),
     })
 }
@@ -626,14 +620,11 @@ async fn alerts_page(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("vuln");
     let facility_id = c.facility()?;
     Ok(match alerts::list(&state.db, facility_id, 200).await {
-        Ok(list) => render(
-            &c,
-            &AlertsPage {
-                c: &c,
-                alerts: list,
-                settings: alerts::SettingsView::of(&super::settings::alerts(&state.config)),
-            },
-        ),
+        Ok(list) => render(&AlertsPage {
+            c: &c,
+            alerts: list,
+            settings: alerts::SettingsView::of(&super::settings::alerts(&state.config)),
+        })?,
         Err(e) => return Err(e.into()),
     })
 }

@@ -188,19 +188,16 @@ pub async fn list(
             .collect(),
         Err(e) => return Err(e.into()),
     };
-    Ok(render(
-        &c,
-        &AuditPage {
-            c: &c,
-            rows,
-            users,
-            types,
-            q,
-            page,
-            has_next,
-            date_error,
-        },
-    ))
+    render(&AuditPage {
+        c: &c,
+        rows,
+        users,
+        types,
+        q,
+        page,
+        has_next,
+        date_error,
+    })
 }
 
 impl AuditPage<'_> {

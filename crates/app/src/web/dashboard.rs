@@ -44,13 +44,10 @@ pub async fn page(State(state): State<AppState>, c: Ctx) -> PageResult {
         .iter()
         .find(|card| !card.ok)
         .and_then(|card| card.gaps.first().map(|g| (g.clone(), card.href)));
-    Ok(render(
-        &c,
-        &DashboardPage {
-            c: &c,
-            facility_name: c.visitor.facility_name.clone(),
-            cards,
-            next_step,
-        },
-    ))
+    render(&DashboardPage {
+        c: &c,
+        facility_name: c.visitor.facility_name.clone(),
+        cards,
+        next_step,
+    })
 }

@@ -72,12 +72,9 @@ pub async fn error_pages(req: Request, next: axum::middleware::Next) -> Response
     }
 }
 
-/// Renders a template into a response, or an error page if rendering fails.
-pub fn render(c: &Ctx, page: &impl Template) -> Response {
-    match page.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => fail(c, e),
-    }
+/// Renders a template into a page; a template that fails becomes the error page.
+pub fn render(page: &impl Template) -> crate::kernel::PageResult {
+    Ok(Html(page.render()?).into_response())
 }
 
 /// An unexpected failure: logged with its detail, shown as a plain error page.
