@@ -73,8 +73,9 @@ pub struct Db {
     /// Serialises write transactions of this process: the audit chain needs each writer to see
     /// the previous writer's last row, and SQLite allows one writer at a time anyway.
     write_lock: Arc<Mutex<()>>,
-    /// Woken after each committed write, for background jobs that follow changes.
-    changed: Arc<tokio::sync::Notify>,
+    /// Counts committed writes of this process; background jobs that follow changes each hold
+    /// a receiver, so every one of them sees every change.
+    commits: Arc<tokio::sync::watch::Sender<u64>>,
     target: String,
 }
 
@@ -83,7 +84,7 @@ pub struct WriteTx {
     pub tx: Transaction<'static, Any>,
     _guard: OwnedMutexGuard<()>,
     backend: Backend,
-    changed: Arc<tokio::sync::Notify>,
+    commits: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl WriteTx {
@@ -93,7 +94,7 @@ impl WriteTx {
 
     pub async fn commit(self) -> DbResult<()> {
         self.tx.commit().await?;
-        self.changed.notify_one();
+        self.commits.send_modify(|n| *n += 1);
         Ok(())
     }
 }
@@ -216,7 +217,7 @@ impl Db {
             pool,
             backend,
             write_lock: Arc::new(Mutex::new(())),
-            changed: Arc::new(tokio::sync::Notify::new()),
+            commits: Arc::new(tokio::sync::watch::Sender::new(0)),
             target,
         };
         db.check_ours().await?;
@@ -322,14 +323,14 @@ impl Db {
             tx,
             _guard: guard,
             backend: self.backend,
-            changed: self.changed.clone(),
+            commits: self.commits.clone(),
         })
     }
 
-    /// Resolves after the next committed write of this process (at once if one came since the
-    /// last wait).
-    pub async fn changed(&self) {
-        self.changed.notified().await;
+    /// Follows the committed writes of this process: `changed().await` on the receiver resolves
+    /// after each new one.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     pub async fn close(&self) {

@@ -276,12 +276,18 @@ pub fn deliver_in_background(state: &AppState) {
 /// changed, and deliver what that raised. Pages and the checklist read the stored matches.
 pub fn watch(state: AppState) -> crate::kernel::BoxFuture<'static, ()> {
     Box::pin(async move {
+        let mut commits = state.db.commits();
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
-                _ = state.db.changed() => {}
+                followed = commits.changed() => {
+                    // Only if the database went away: then the half-minute tick alone.
+                    if followed.is_err() {
+                        tick.tick().await;
+                    }
+                }
             }
             let ids = crate::facility::api::ids(&state.db).await;
             for id in ids.unwrap_or_default() {

@@ -238,10 +238,8 @@ async fn meta_values_are_set_and_replaced(s: &Store) {
 async fn commits_are_chained_and_wake_the_jobs(s: &Store) {
     use mamori_app::db::audit::{self, Event};
     let before = audit::last_seq(&s.db).await.unwrap();
-    let waiter = {
-        let db = s.db.clone();
-        tokio::spawn(async move { db.changed().await })
-    };
+    let mut commits = s.db.commits();
+    let waiter = tokio::spawn(async move { commits.changed().await });
     let w = s.db.write().await.unwrap();
     audit::commit_with(w, &s.admin, Event::new("update", "facility", s.facility()))
         .await
@@ -249,6 +247,7 @@ async fn commits_are_chained_and_wake_the_jobs(s: &Store) {
     tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
         .await
         .expect("a commit wakes the background jobs")
+        .unwrap()
         .unwrap();
     assert_eq!(audit::last_seq(&s.db).await.unwrap(), before + 1);
     let verified = audit::verify(&s.db).await.unwrap();
