@@ -43,7 +43,15 @@ mod tests {
 
     /// Tables owned by the parts below the rooms: the sign-in gate and the storage layer.
     const BELOW_ROOMS: [(&str, &[&str]); 2] = [
-        ("auth", &["sessions", "setup_tokens", "login_failures"]),
+        (
+            "auth",
+            &[
+                "sessions",
+                "setup_tokens",
+                "login_failures",
+                "login_addresses",
+            ],
+        ),
         ("db", &["meta", "audit_events"]),
     ];
 

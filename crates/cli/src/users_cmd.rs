@@ -47,6 +47,8 @@ pub(crate) enum UserCommand {
     /// Remove a user's two-factor authentication so they enrol again
     #[command(name = "reset-2fa")]
     Reset2fa { login: String },
+    /// Lift the sign-in limit after failed attempts, so the user can sign in at once
+    Unlock { login: String },
 }
 
 pub(crate) fn read_password(from_stdin: bool) -> Result<(String, bool), Failure> {
@@ -219,6 +221,14 @@ pub(crate) async fn user_command(db: &Db, command: &UserCommand) -> Result<(), F
                 .await
                 .map_err(user_error)?;
             println!("Two-factor authentication removed for {login}; they will enrol again.");
+            Ok(())
+        }
+        UserCommand::Unlock { login } => {
+            let user = find_user(db, login).await?;
+            let cleared = users::unlock(db, &actor, user.id)
+                .await
+                .map_err(user_error)?;
+            println!("Sign-in limit lifted for {login} ({cleared} failed attempts cleared).");
             Ok(())
         }
     }

@@ -1,94 +1,53 @@
-//! Signing in: password, then the 2FA code when the user has one. Failures are counted per
-//! account and per address and audited; too many within 15 minutes lock sign-in for 15 minutes.
+//! Signing in: password, then the 2FA code when the user has one. Every attempt is counted
+//! before it is checked (see [`super::guard`]) and every failure is audited.
 
-use chrono::{Duration, Utc};
-use sqlx::Row;
-
+use super::guard::{self, LOGIN_MAX_CHARS};
 use super::secrets;
 use crate::db::audit::{self, Event};
-use crate::db::{Db, DbResult, now_text, time_text};
-use crate::kernel::Actor;
+use crate::db::{Db, DbResult};
 use crate::kernel::User;
 use crate::users::api as store;
-
-pub const WINDOW_MINUTES: i64 = 15;
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 
 #[derive(Debug)]
 pub enum Outcome {
     SignedIn(Box<User>),
     NeedsSecondFactor(Box<User>),
     Failed,
+    /// The login ID is longer than any login can be: refused without a password check.
+    LoginTooLong,
     Throttled,
-}
-
-async fn throttled(db: &Db, login: &str, ip: &str) -> DbResult<bool> {
-    let since = time_text(Utc::now() - Duration::minutes(WINDOW_MINUTES));
-    let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM login_failures WHERE login = $1 AND at >= $2) AS by_login, (SELECT COUNT(*) FROM login_failures WHERE ip = $3 AND at >= $4) AS by_ip",
-    )
-    .bind(login.to_string())
-    .bind(since.clone())
-    .bind(ip.to_string())
-    .bind(since)
-    .fetch_one(db.pool())
-    .await?;
-    let by_login: i64 = row.try_get("by_login")?;
-    let by_ip: i64 = row.try_get("by_ip")?;
-    Ok(by_login >= MAX_FAILURES_PER_ACCOUNT || by_ip >= MAX_FAILURES_PER_ADDRESS)
-}
-
-/// Counts and audits a failed attempt in one transaction.
-async fn record_failure(
-    db: &Db,
-    login: &str,
-    ip: &str,
-    facility_id: Option<i64>,
-    step: &str,
-) -> DbResult<()> {
-    let mut w = db.write().await?;
-    sqlx::query("INSERT INTO login_failures (at, login, ip) VALUES ($1, $2, $3)")
-        .bind(now_text())
-        .bind(login.to_string())
-        .bind(ip.to_string())
-        .execute(&mut *w.tx)
-        .await?;
-    let actor = Actor::anonymous(login, ip, facility_id);
-    audit::append(
-        &mut w,
-        &actor,
-        Event::new("login_failed", "user", login)
-            .label(login)
-            .change("step", "", step),
-    )
-    .await?;
-    w.commit().await
+    /// Too many password checks are running: try again in a moment.
+    Busy,
 }
 
 pub async fn with_password(db: &Db, login: &str, password: &str, ip: &str) -> DbResult<Outcome> {
     let login = login.trim();
-    if throttled(db, login, ip).await? {
-        let actor = Actor::anonymous(login, ip, None);
-        audit::record(
-            db,
-            &actor,
-            Event::new("login_refused", "user", login).label(login),
-        )
-        .await?;
+    let Some(attempt) = guard::reserve(db, login, ip, None).await? else {
         return Ok(Outcome::Throttled);
+    };
+    if login.chars().count() > LOGIN_MAX_CHARS {
+        attempt.failed(db, None, "login_too_long").await?;
+        return Ok(Outcome::LoginTooLong);
     }
     let user = store::by_login(db, login).await?;
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| secrets::dummy_password_hash().to_string());
-    let password_ok = secrets::verify_password_blocking(password.to_string(), hash).await;
+    let Ok(password_ok) = secrets::verify_password_blocking(password.to_string(), hash).await
+    else {
+        // Not checked at all: it does not count against the person.
+        attempt.succeeded(db).await?;
+        return Ok(Outcome::Busy);
+    };
     match user {
         Some(user) if password_ok && !user.disabled => {
             if user.has_totp() {
+                // The count is lifted only when the second step succeeds too.
+                attempt.succeeded(db).await?;
                 Ok(Outcome::NeedsSecondFactor(Box::new(user)))
             } else {
+                attempt.signed_in(db).await?;
                 Ok(Outcome::SignedIn(Box::new(user)))
             }
         }
@@ -97,7 +56,9 @@ pub async fn with_password(db: &Db, login: &str, password: &str, ip: &str) -> Db
                 Some(u) if u.disabled => "disabled",
                 _ => "password",
             };
-            record_failure(db, login, ip, user.map(|u| u.facility_id), step).await?;
+            attempt
+                .failed(db, user.map(|u| u.facility_id), step)
+                .await?;
             Ok(Outcome::Failed)
         }
     }
@@ -105,13 +66,14 @@ pub async fn with_password(db: &Db, login: &str, password: &str, ip: &str) -> Db
 
 /// Checks the 6-digit code, or a one-time recovery code, for a user who passed the password step.
 pub async fn with_second_factor(db: &Db, user: &User, code: &str, ip: &str) -> DbResult<Outcome> {
-    if throttled(db, &user.login, ip).await? {
+    let Some(attempt) = guard::reserve(db, &user.login, ip, Some(user.facility_id)).await? else {
         return Ok(Outcome::Throttled);
-    }
+    };
     if let Some(secret) = &user.totp_secret
         && let Some(step) = secrets::check_totp(secret, code, user.totp_last_step)
         && store::advance_totp_step(db, user.id, step).await?
     {
+        attempt.signed_in(db).await?;
         return Ok(Outcome::SignedIn(Box::new(user.clone())));
     }
     let normalized = secrets::normalize_recovery_code(code);
@@ -125,11 +87,44 @@ pub async fn with_second_factor(db: &Db, user: &User, code: &str, ip: &str) -> D
                 Event::new("use_recovery_code", "user", user.id).label(user.login.clone()),
             )
             .await?;
+            attempt.signed_in(db).await?;
             return Ok(Outcome::SignedIn(Box::new(user.clone())));
         }
     }
-    record_failure(db, &user.login, ip, Some(user.facility_id), "two_factor").await?;
+    attempt
+        .failed(db, Some(user.facility_id), "two_factor")
+        .await?;
     Ok(Outcome::Failed)
+}
+
+/// Whether a signed-in user's current password is right (before a password change), counted
+/// like a sign-in so it cannot be guessed at speed.
+pub async fn check_current_password(
+    db: &Db,
+    user: &User,
+    password: &str,
+    ip: &str,
+) -> DbResult<Outcome> {
+    let Some(attempt) = guard::reserve(db, &user.login, ip, Some(user.facility_id)).await? else {
+        return Ok(Outcome::Throttled);
+    };
+    match secrets::verify_password_blocking(password.to_string(), user.password_hash.clone()).await
+    {
+        Ok(true) => {
+            attempt.succeeded(db).await?;
+            Ok(Outcome::SignedIn(Box::new(user.clone())))
+        }
+        Ok(false) => {
+            attempt
+                .failed(db, Some(user.facility_id), "current_password")
+                .await?;
+            Ok(Outcome::Failed)
+        }
+        Err(secrets::Busy) => {
+            attempt.succeeded(db).await?;
+            Ok(Outcome::Busy)
+        }
+    }
 }
 
 pub async fn record_sign_in(db: &Db, user: &User, ip: &str) -> DbResult<()> {

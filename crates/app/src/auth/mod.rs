@@ -2,6 +2,7 @@
 //! gate, not a room: it owns the sessions, setup links and failed attempts, and reads and marks
 //! user accounts only through the users room's public functions.
 
+pub mod guard;
 pub mod login;
 pub mod pages;
 pub mod secrets;

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
@@ -162,11 +162,9 @@ struct LoginForm {
 
 /// Only paths on this server, so the sign-in page cannot send people elsewhere.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_string()
-    } else {
-        String::new()
-    }
+    crate::web::security::local_path(next)
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn home_for(user: &User) -> &'static str {
@@ -245,21 +243,22 @@ async fn login_submit(
                 Err(e) => return Err(e.into()),
             }
         }
-        Outcome::Failed | Outcome::Throttled => {
-            let error = if matches!(outcome, Outcome::Throttled) {
-                c.t("login-throttled")
-            } else {
-                c.t("login-failed")
+        Outcome::Failed | Outcome::Throttled | Outcome::LoginTooLong | Outcome::Busy => {
+            let (error, status) = match outcome {
+                Outcome::Throttled => (c.t("login-throttled"), StatusCode::TOO_MANY_REQUESTS),
+                Outcome::Busy => (c.t("server-busy"), StatusCode::TOO_MANY_REQUESTS),
+                Outcome::LoginTooLong => (c.t("login-too-long"), StatusCode::UNPROCESSABLE_ENTITY),
+                _ => (c.t("login-failed"), StatusCode::UNAUTHORIZED),
             };
             let page = LoginPage {
                 c: &c,
-                login: form.login.trim().to_string(),
+                login: crate::auth::guard::recorded_login(&form.login),
                 next,
                 message: String::new(),
                 error,
             };
             let mut response = render(&page)?;
-            *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            *response.status_mut() = status;
             response
         }
     })
@@ -319,13 +318,12 @@ async fn second_factor_submit(
             session_response(&state, &token, home_for(&user))?
         }
         other => {
-            let error = if matches!(other, Outcome::Throttled) {
-                c.t("login-throttled")
-            } else {
-                c.t("totp-code-wrong")
+            let (error, status) = match other {
+                Outcome::Throttled => (c.t("login-throttled"), StatusCode::TOO_MANY_REQUESTS),
+                _ => (c.t("totp-code-wrong"), StatusCode::UNAUTHORIZED),
             };
             let mut response = render(&SecondFactorPage { c: &c, error })?;
-            *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            *response.status_mut() = status;
             response
         }
     })

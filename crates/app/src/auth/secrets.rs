@@ -48,16 +48,55 @@ pub fn dummy_password_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
 }
 
+/// The password hashes computed at once: one per core. Each argon2id hash takes about 19 MiB
+/// for a moment, so parallel sign-in attempts cannot grow memory without bound.
+fn hashing() -> &'static tokio::sync::Semaphore {
+    static HASHING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    HASHING.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Requests waiting for a hash beyond this many are turned away at once (HTTP 429).
+const MAX_WAITING_FOR_HASH: usize = 64;
+/// How long a request may wait for its turn to hash.
+const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Too many password checks are already waiting: try again shortly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many sign-in attempts are being checked at once; try again shortly")]
+pub struct Busy;
+
+/// Runs one slow password job when its turn comes (see [`hashing`]).
+async fn with_hashing_turn<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Busy> {
+    static WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    use std::sync::atomic::Ordering;
+    if WAITING.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING_FOR_HASH {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+        return Err(Busy);
+    }
+    let permit = tokio::time::timeout(HASH_WAIT, hashing().acquire()).await;
+    WAITING.fetch_sub(1, Ordering::SeqCst);
+    let _permit = match permit {
+        Ok(Ok(permit)) => permit,
+        _ => return Err(Busy),
+    };
+    tokio::task::spawn_blocking(job).await.map_err(|_| Busy)
+}
+
 pub async fn hash_password_blocking(password: String) -> Result<String, String> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
+    with_hashing_turn(move || hash_password(&password))
         .await
         .map_err(|e| e.to_string())?
 }
 
-pub async fn verify_password_blocking(password: String, phc: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-        .await
-        .unwrap_or(false)
+/// Checks a password against its hash when a hashing turn is free; `Err(Busy)` when too many
+/// checks are waiting.
+pub async fn verify_password_blocking(password: String, phc: String) -> Result<bool, Busy> {
+    with_hashing_turn(move || verify_password(&password, &phc)).await
 }
 
 /// A new 160-bit TOTP secret in base32, as authenticator apps expect.

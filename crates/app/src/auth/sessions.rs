@@ -161,6 +161,16 @@ pub async fn end_all_of(w: &mut WriteTx, user_id: i64) -> DbResult<()> {
     Ok(())
 }
 
+/// Ends every other session of a user (their own password changed), keeping the one in use.
+pub async fn end_others_of(w: &mut WriteTx, user_id: i64, keep_token_hash: &str) -> DbResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep_token_hash.to_string())
+        .execute(&mut *w.tx)
+        .await?;
+    Ok(())
+}
+
 /// What the hall shows of the signed-in user's hospital: whether it requires 2FA, and its name.
 pub async fn facility_of(db: &Db, user: &User) -> DbResult<(bool, String)> {
     Ok(crate::facility::api::get(db, user.facility_id)

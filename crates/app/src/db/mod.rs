@@ -313,6 +313,12 @@ impl Db {
 
     /// Starts a write transaction. On SQLite it takes the write lock at BEGIN so a transaction
     /// that reads before it writes cannot fail half-way on a busy database.
+    /// This open database's identity within the process, for what is kept in memory per
+    /// database (several databases are open at once in tests).
+    pub fn instance(&self) -> usize {
+        Arc::as_ptr(&self.write_lock) as usize
+    }
+
     pub async fn write(&self) -> DbResult<WriteTx> {
         let guard = self.write_lock.clone().lock_owned().await;
         let tx = match self.backend {

@@ -60,6 +60,7 @@ pub static ROOM: Room = Room {
             ("reset_password", crate::mkey!("action-reset-password")),
             ("change_password", crate::mkey!("action-change-password")),
             ("reset_2fa", crate::mkey!("action-reset-2fa")),
+            ("unlock", crate::mkey!("action-unlock")),
             ("enable_2fa", crate::mkey!("action-enable-2fa")),
             (
                 "use_recovery_code",

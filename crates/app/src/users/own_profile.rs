@@ -94,6 +94,12 @@ async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> PageResult {
     let c = c.active("account");
+    let session_hash = c
+        .visitor
+        .session
+        .as_ref()
+        .map(|s| s.token_hash.clone())
+        .unwrap_or_default();
     if form.new_password != form.new_password_confirm {
         let errors = FieldErrors::from_keys(
             &c.tr,
@@ -105,6 +111,7 @@ async fn change_password(
         match store::change_own_password(
             &state.db,
             &c.actor(),
+            &session_hash,
             &form.current_password,
             &form.new_password,
         )

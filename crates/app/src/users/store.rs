@@ -5,7 +5,7 @@
 use sqlx::FromRow;
 use sqlx::any::AnyRow;
 
-use super::model::{check_login, check_password};
+use super::model::{check_login, check_password_for};
 use crate::auth::secrets;
 use crate::db::audit::{self, Event};
 use crate::db::{Db, DbError, DbResult, WriteTx, now_text};
@@ -176,7 +176,7 @@ pub fn validate_new(new: &NewUser) -> Vec<(&'static str, &'static str)> {
     if new.vendor_name.trim().chars().count() > 200 {
         problems.push(("vendor_name", crate::mkey!("field-too-long")));
     }
-    if let Err(p) = check_password(&new.password, false) {
+    if let Err(p) = check_password_for(&new.password, &new.login, false) {
         problems.push(("password", p.message_key()));
     }
     problems
@@ -240,9 +240,7 @@ pub async fn create(db: &Db, actor: &Actor, new: &NewUser) -> Result<i64, UserEr
     let facility_id = actor
         .facility_id
         .ok_or_else(|| invalid("facility", crate::mkey!("setup-not-done")))?;
-    let hash = secrets::hash_password_blocking(new.password.clone())
-        .await
-        .map_err(|_| invalid("password", crate::mkey!("password-too-long")))?;
+    let hash = hash_or_refuse("password", &new.password).await?;
     let mut w = db.write().await?;
     let id = insert(&mut w, actor, facility_id, new, &hash).await?;
     w.commit().await?;
@@ -321,12 +319,10 @@ pub async fn reset_password(
     password: &str,
 ) -> Result<(), UserError> {
     let user = load_for_change(db, actor, id).await?;
-    if let Err(p) = check_password(password, user.has_totp()) {
+    if let Err(p) = check_password_for(password, &user.login, user.has_totp()) {
         return Err(invalid("password", p.message_key()));
     }
-    let hash = secrets::hash_password_blocking(password.to_string())
-        .await
-        .map_err(|_| invalid("password", crate::mkey!("password-too-long")))?;
+    let hash = hash_or_refuse("password", password).await?;
     let mut w = db.write().await?;
     write_password(&mut w, id, &hash).await?;
     end_sessions(&mut w, id).await?;
@@ -352,25 +348,34 @@ async fn write_password(w: &mut WriteTx, id: i64, hash: &str) -> Result<(), sqlx
 }
 
 /// A user changes their own password after proving the current one.
+/// Changes the signed-in user's own password after checking the current one (counted like a
+/// sign-in attempt), and signs them out everywhere else: only `keep_session` (the session
+/// making the change, by its token hash) stays.
 pub async fn change_own_password(
     db: &Db,
     actor: &Actor,
+    keep_session: &str,
     current: &str,
     new_password: &str,
 ) -> Result<(), UserError> {
+    use crate::auth::login::{self, Outcome};
     let id = actor.user_id.ok_or(UserError::NotFound)?;
     let user = by_id(db, id).await?.ok_or(UserError::NotFound)?;
-    if !secrets::verify_password_blocking(current.to_string(), user.password_hash.clone()).await {
-        return Err(invalid("current_password", crate::mkey!("password-wrong")));
+    match login::check_current_password(db, &user, current, &actor.ip).await? {
+        Outcome::SignedIn(_) => {}
+        Outcome::Throttled => {
+            return Err(invalid("current_password", crate::mkey!("login-throttled")));
+        }
+        Outcome::Busy => return Err(invalid("current_password", crate::mkey!("server-busy"))),
+        _ => return Err(invalid("current_password", crate::mkey!("password-wrong"))),
     }
-    if let Err(p) = check_password(new_password, user.has_totp()) {
+    if let Err(p) = check_password_for(new_password, &user.login, user.has_totp()) {
         return Err(invalid("new_password", p.message_key()));
     }
-    let hash = secrets::hash_password_blocking(new_password.to_string())
-        .await
-        .map_err(|_| invalid("new_password", crate::mkey!("password-too-long")))?;
+    let hash = hash_or_refuse("new_password", new_password).await?;
     let mut w = db.write().await?;
     write_password(&mut w, id, &hash).await?;
+    crate::auth::sessions::end_others_of(&mut w, id, keep_session).await?;
     audit::commit_with(
         w,
         actor,
@@ -380,6 +385,30 @@ pub async fn change_own_password(
     )
     .await?;
     Ok(())
+}
+
+/// The argon2id hash of a password, or the field's refusal when it cannot be made now.
+async fn hash_or_refuse(field: &'static str, password: &str) -> Result<String, UserError> {
+    secrets::hash_password_blocking(password.to_string())
+        .await
+        .map_err(|_| invalid(field, crate::mkey!("server-busy")))
+}
+
+/// Lifts the sign-in limit of a user after failed attempts (administrators, or the command
+/// line): their failures from every address are cleared. Returns how many were cleared.
+pub async fn unlock(db: &Db, actor: &Actor, id: i64) -> Result<u64, UserError> {
+    let user = load_for_change(db, actor, id).await?;
+    let mut w = db.write().await?;
+    let cleared = crate::auth::guard::unlock(&mut w, &user.login).await?;
+    audit::commit_with(
+        w,
+        actor,
+        Event::new("unlock", "user", id)
+            .label(user.login.clone())
+            .change("failures", cleared.to_string(), "0"),
+    )
+    .await?;
+    Ok(cleared)
 }
 
 /// Removes a user's 2FA (lost phone): they enrol again at next sign-in.

@@ -68,6 +68,33 @@ pub async fn origin_check(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// A path on this server to send a visitor back to (after sign-in, after a language switch), or
+/// `None`. Only `/` followed by something other than `/` or `\\` (or `/` alone) is accepted, and
+/// nothing is removed first: a control character (which browsers drop, turning `/%09/evil` into
+/// `//evil`) or a backslash anywhere refuses the whole value.
+pub fn local_path(target: &str) -> Option<&str> {
+    let mut chars = target.chars();
+    if chars.next() != Some('/') {
+        return None;
+    }
+    if matches!(chars.next(), Some('/' | '\\')) {
+        return None;
+    }
+    if target.chars().any(|c| c.is_control() || c == '\\') {
+        return None;
+    }
+    // The percent-encoded forms of the same characters: a browser may decode them first.
+    let lower = target.to_ascii_lowercase();
+    let encoded_control = lower.match_indices('%').any(|(at, _)| {
+        let hex = lower.get(at + 1..at + 3).unwrap_or("");
+        u8::from_str_radix(hex, 16).is_ok_and(|b| b < 0x20 || b == 0x7f || b == b'\\')
+    });
+    if encoded_control {
+        return None;
+    }
+    Some(target)
+}
+
 pub fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -114,6 +141,33 @@ pub async fn request_log(req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_plain_local_paths_are_followed() {
+        for good in [
+            "/",
+            "/ledger",
+            "/ledger?q=a%20b",
+            "/checklist/forms/3#item-2",
+        ] {
+            assert_eq!(local_path(good), Some(good), "{good}");
+        }
+        for bad in [
+            "",
+            "ledger",
+            "//evil.example",
+            "/\\evil.example",
+            "/%09/evil.example",
+            "/\t/evil.example",
+            "/a\nb",
+            "/%0d%0aSet-Cookie:x",
+            "/%5c%5cevil.example",
+            "https://evil.example",
+            "/x\\y",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn origins_must_match_the_host() {

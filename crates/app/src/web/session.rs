@@ -326,15 +326,8 @@ pub async fn switch_language(
         tracing::error!(error = %e, "saving the language failed");
     }
     // Only local paths, so the form cannot be used to send people elsewhere.
-    let back = if form.back.starts_with('/')
-        && !form.back.starts_with("//")
-        && !form.back.contains('\\')
-    {
-        form.back
-    } else {
-        "/".to_string()
-    };
-    let mut response = Redirect::to(&back).into_response();
+    let back = super::security::local_path(&form.back).unwrap_or("/");
+    let mut response = Redirect::to(back).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(

@@ -285,6 +285,12 @@ fn user_commands_work_headless() {
             .status
             .success()
     );
+    let unlock = mamori(dir.path(), &["user", "unlock", "v1"]);
+    assert!(
+        unlock.status.success() && text(&unlock).contains("Sign-in limit lifted for v1"),
+        "{}",
+        text(&unlock)
+    );
     let missing = mamori(dir.path(), &["user", "disable", "nobody"]);
     assert_eq!(missing.status.code(), Some(1));
     let last_admin = mamori(dir.path(), &["user", "disable", "admin"]);

@@ -511,9 +511,9 @@ async fn login_throttling(backend: Backend) {
             &[("login", ADMIN_LOGIN), ("password", ADMIN_PASSWORD)],
         )
         .await;
-    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(
-        page.body.contains("15 分間ログインを停止しています"),
+        page.body.contains("ログインを一時的に止めています"),
         "{}",
         page.body
     );
@@ -533,7 +533,7 @@ async fn login_throttling(backend: Backend) {
     let page = client
         .post("/login", &[("login", "someone-else"), ("password", "x")])
         .await;
-    assert!(page.body.contains("15 分間ログインを停止しています"));
+    assert!(page.body.contains("ログインを一時的に止めています"));
     // After 15 minutes it works again.
     sqlx::query("UPDATE login_failures SET at = '2000-01-01T00:00:00.000000Z'")
         .execute(server.pool())

@@ -195,6 +195,11 @@ impl TestServer {
         Client::new(&self.base)
     }
 
+    /// A client on another loopback address (see [`Client::from_address`]).
+    pub fn client_from(&self, ip: &str) -> Client {
+        Client::from_address(&self.base, ip)
+    }
+
     /// Runs setup through the web form and returns a client signed in as the administrator.
     pub async fn with_admin(&self) -> Client {
         let link = self.setup_link().await;
@@ -304,12 +309,23 @@ pub fn extract_csrf(body: &str) -> Option<String> {
 
 impl Client {
     pub fn new(base: &str) -> Client {
+        Self::with_builder(base, reqwest::Client::builder())
+    }
+
+    /// A client whose requests come from another loopback address (127.0.0.2 …), as a second
+    /// computer would: the server tells visitors apart by address.
+    pub fn from_address(base: &str, ip: &str) -> Client {
+        let ip: std::net::IpAddr = ip.parse().unwrap();
+        Self::with_builder(base, reqwest::Client::builder().local_address(ip))
+    }
+
+    fn with_builder(base: &str, builder: reqwest::ClientBuilder) -> Client {
         // mamori-net turns on reqwest's rustls backend for the whole build; it needs a process
         // provider chosen before the first client.
         let _ = rustls::crypto::ring::default_provider().install_default();
         Client {
             base: base.to_string(),
-            http: reqwest::Client::builder()
+            http: builder
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

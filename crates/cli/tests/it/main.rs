@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bounded_reading;
 mod browser;
 mod checklist;
 mod checklist_answers;
@@ -11,6 +12,7 @@ mod flows;
 mod import;
 mod kit;
 mod security;
+mod signin_attacks;
 mod stocktake;
 mod stores;
 mod vuln;
