@@ -519,7 +519,7 @@ const STOPPED: &str = "stopped by the reader";
 /// caller can store CVEs while the rest of a 70 MB feed is still being read. `each` returns
 /// false to stop (the result is then an error). A file cut short fails only at its end, after
 /// the CVEs before the cut were handed over: a caller must not keep them.
-pub fn parse_each(bytes: &[u8], mut each: impl FnMut(Cve) -> bool) -> Result<Head, NvdError> {
+pub fn parse_each(bytes: &[u8], each: impl FnMut(Cve) -> bool) -> Result<Head, NvdError> {
     let text =
         std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
             error(
@@ -527,12 +527,63 @@ pub fn parse_each(bytes: &[u8], mut each: impl FnMut(Cve) -> bool) -> Result<Hea
                 "the file is not UTF-8 text",
             )
         })?;
-    if !text.trim_start().starts_with('{') {
-        return Err(error(
+    check_start(text)?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    read_with(&mut de, shape(text), each)
+}
+
+/// How much of a stream [`parse_each_read`] looks at to tell the shape.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// Like [`parse_each`], reading from a stream (a file being unpacked), so that a feed is never
+/// held whole in memory. An I/O error of the stream ends the reading with an error.
+pub fn parse_each_read(
+    mut reader: impl std::io::Read,
+    each: impl FnMut(Cve) -> bool,
+) -> Result<Head, NvdError> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    (&mut reader)
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| error("file", format!("cannot read: {e}")))?;
+    let start = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let shown = match std::str::from_utf8(&head[start..]) {
+        Ok(text) => text,
+        // The head may end inside a character; a real encoding problem fails in the parser.
+        Err(e) => std::str::from_utf8(&head[start..start + e.valid_up_to()]).unwrap_or(""),
+    };
+    check_start(shown)?;
+    let kind = shape(shown);
+    let stream = std::io::BufReader::with_capacity(
+        256 * 1024,
+        std::io::Cursor::new(&head[start..]).chain(reader),
+    );
+    let mut de = serde_json::Deserializer::from_reader(stream);
+    read_with(&mut de, kind, each)
+}
+
+fn check_start(text: &str) -> Result<(), NvdError> {
+    if text.trim_start().starts_with('{') {
+        Ok(())
+    } else {
+        Err(error(
             "file",
             "this is not NVD data (expected an API 2.0 response, a 2.0 or 1.1 yearly feed, or a CVE object)",
-        ));
+        ))
     }
+}
+
+/// The body shared by [`parse_each`] and [`parse_each_read`]: `kind` is what [`shape`] saw.
+fn read_with<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    kind: &str,
+    mut each: impl FnMut(Cve) -> bool,
+) -> Result<Head, NvdError> {
     let mut count = 0;
     let mut bad_id: Option<NvdError> = None;
     let mut checked = |cve: Cve| {
@@ -546,8 +597,7 @@ pub fn parse_each(bytes: &[u8], mut each: impl FnMut(Cve) -> bool) -> Result<Hea
         }
         each(cve)
     };
-    let mut de = serde_json::Deserializer::from_str(text);
-    let result = match shape(text) {
+    let result = match kind {
         "1.1" => serde::de::DeserializeSeed::deserialize(
             Streamed::<Item11, _> {
                 timestamp_key: "CVE_data_timestamp",
@@ -555,7 +605,7 @@ pub fn parse_each(bytes: &[u8], mut each: impl FnMut(Cve) -> bool) -> Result<Hea
                 each: &mut checked,
                 item: std::marker::PhantomData,
             },
-            &mut de,
+            &mut *de,
         )
         .map(|timestamp| ("1.1", timestamp)),
         "2.0" => serde::de::DeserializeSeed::deserialize(
@@ -565,10 +615,10 @@ pub fn parse_each(bytes: &[u8], mut each: impl FnMut(Cve) -> bool) -> Result<Hea
                 each: &mut checked,
                 item: std::marker::PhantomData,
             },
-            &mut de,
+            &mut *de,
         )
         .map(|timestamp| ("2.0", timestamp)),
-        _ => Cve20::deserialize(&mut de).map(|raw| {
+        _ => Cve20::deserialize(&mut *de).map(|raw| {
             checked(Cve::from(raw));
             ("2.0", String::new())
         }),

@@ -15,8 +15,14 @@ pub const MAX_ROWS: usize = 100_000;
 pub const MAX_COLUMNS: usize = 200;
 /// Longest cell, in characters (Excel's own limit).
 pub const MAX_CELL_CHARS: usize = 32_767;
-/// Most bytes a workbook may expand to.
-pub const MAX_EXPANDED_BYTES: u64 = 512 * 1024 * 1024;
+/// Most bytes a workbook may expand to (its sheets, shared strings and styles unpacked).
+pub const MAX_EXPANDED_BYTES: u64 = 128 * 1024 * 1024;
+/// Most text all cells of a sheet may hold together, counted while reading. A cell that refers
+/// to a shared string gets its own copy, so a small file whose one long string is used by every
+/// cell would otherwise expand to gigabytes. 100,000 rows of 16 ordinary cells fit easily.
+pub const MAX_TEXT_BYTES: usize = 64 * 1024 * 1024;
+/// Most non-empty cells one sheet may hold.
+pub const MAX_CELLS: usize = 4_000_000;
 
 /// How the file was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +73,8 @@ pub enum TableError {
     BrokenXlsx(String),
     #[error("the workbook expands to more than {} MB", MAX_EXPANDED_BYTES / 1024 / 1024)]
     TooLarge,
+    #[error("the cells hold more than {} MB of text, or more than {MAX_CELLS} cells, in all", MAX_TEXT_BYTES / 1024 / 1024)]
+    TooMuchText,
     #[error("more than {MAX_ROWS} rows")]
     TooManyRows,
     #[error("row {row}: more than {MAX_COLUMNS} columns")]
@@ -109,13 +117,24 @@ struct Grid {
     cells: Vec<(usize, usize, String)>,
     max_row: usize,
     max_column: usize,
+    text_bytes: usize,
 }
 
 impl Grid {
+    /// Refuses a cell of `len` bytes before its text is copied, once the sheet's budget is spent.
+    fn budget(&mut self, len: usize) -> Result<(), TableError> {
+        self.text_bytes = self.text_bytes.saturating_add(len);
+        if self.text_bytes > MAX_TEXT_BYTES || self.cells.len() >= MAX_CELLS {
+            return Err(TableError::TooMuchText);
+        }
+        Ok(())
+    }
+
     fn put(&mut self, row: usize, column: usize, text: String) -> Result<(), TableError> {
         if text.trim().is_empty() {
             return Ok(());
         }
+        self.budget(text.len())?;
         if row > MAX_ROWS + 100 {
             return Err(TableError::TooManyRows);
         }
@@ -248,7 +267,22 @@ fn read_xlsx_sheets(bytes: &[u8]) -> Result<Table, TableError> {
             .map_err(|e| TableError::BrokenXlsx(e.to_string()))?
         {
             let (row, column) = cell.get_position();
-            grid.put(row as usize, column as usize, cell_text(cell.get_value()))?;
+            let value = cell.get_value();
+            // Counted before the copy: a shared string is a borrowed slice until then.
+            if let DataRef::SharedString(text) = value
+                && text.len() > MAX_CELL_CHARS * 4
+            {
+                return Err(TableError::CellTooLong {
+                    row: row as usize + 1,
+                    column: column as usize + 1,
+                });
+            }
+            if let DataRef::SharedString(text) = value
+                && grid.text_bytes.saturating_add(text.len()) > MAX_TEXT_BYTES
+            {
+                return Err(TableError::TooMuchText);
+            }
+            grid.put(row as usize, column as usize, cell_text(value))?;
         }
         if !grid.cells.is_empty() {
             return grid.into_table(Source::Xlsx { sheet });

@@ -201,6 +201,7 @@ fn table_error_text(c: &Ctx, e: &table::TableError) -> String {
         E::UnsupportedSpreadsheet => c.t("import-error-xls"),
         E::BrokenXlsx(detail) => format!("{} ({detail})", c.t("import-error-broken")),
         E::TooLarge => c.t("import-error-too-large"),
+        E::TooMuchText => c.t("import-error-too-much-text"),
         E::TooManyRows => c.t1("import-error-rows", "count", &table::MAX_ROWS),
         E::TooManyColumns { row } => c.t1("import-error-columns", "row", row),
         E::CellTooLong { row, column } => c.t1(

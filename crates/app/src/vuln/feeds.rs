@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use mamori_formats::{archive, cpe_dictionary, jvn, kev, nvd};
+use std::io::Read;
+
+use mamori_formats::archive::{self, Contents};
+use mamori_formats::{cpe_dictionary, jvn, kev, nvd};
 
 /// A parsed feed file.
 #[derive(Debug)]
@@ -139,6 +142,16 @@ fn is_feed_name(name: &str) -> bool {
     .any(|ext| lower.ends_with(ext))
 }
 
+/// Feeds parsed in one piece (KEV, JVN, NVD API pages and product lists) are never larger than
+/// this unpacked; the big ones (NVD yearly feeds, the CPE dictionary) are read as streams.
+const MAX_WHOLE_FEED: u64 = 64 * 1024 * 1024;
+
+impl From<archive::ArchiveError> for FeedError {
+    fn from(e: archive::ArchiveError) -> FeedError {
+        FeedError::new(&e.place, "", e.message)
+    }
+}
+
 /// Reads and parses one file (which may unpack to several).
 pub fn read_file(path: &Path) -> Result<Vec<FeedFile>, FeedError> {
     let name = path.display().to_string();
@@ -147,20 +160,27 @@ pub fn read_file(path: &Path) -> Result<Vec<FeedFile>, FeedError> {
     read_bytes(&name, bytes)
 }
 
-/// Parses a feed file's bytes, unpacking first.
+/// Parses a feed file's bytes, unpacking first; each file inside is parsed whole, so this is
+/// for the small feeds (API pages, KEV, JVN). Big imports go through [`read_streamed`].
 pub fn read_bytes(name: &str, bytes: Vec<u8>) -> Result<Vec<FeedFile>, FeedError> {
-    let files =
-        archive::unpack(name, bytes).map_err(|e| FeedError::new(name, e.place, e.message))?;
     let mut out = Vec::new();
-    for (inner, bytes) in files {
-        if !is_feed_name(&inner) && inner != name {
-            continue;
+    archive::each_file(name, &bytes, |inner, contents| {
+        if !is_feed_name(inner) && inner != name {
+            return Ok(true);
         }
+        let loaded = match contents {
+            Contents::Whole(bytes) => parse(inner, bytes)?,
+            Contents::Stream(reader) => parse(
+                inner,
+                &archive::read_at_most(inner, reader, MAX_WHOLE_FEED)?,
+            )?,
+        };
         out.push(FeedFile {
-            loaded: parse(&inner, &bytes)?,
-            name: inner,
+            loaded,
+            name: inner.to_string(),
         });
-    }
+        Ok::<bool, FeedError>(true)
+    })?;
     if out.is_empty() {
         return Err(FeedError::new(name, "", "the archive holds no feed file"));
     }
@@ -238,10 +258,8 @@ pub enum Piece {
     File(FeedFile),
 }
 
-/// Reads one file (which may unpack to several) and hands it over piece by piece: NVD files
-/// as batches of prepared CVEs while they are being read, others whole. `send` returns false
-/// when the writer has stopped. A file with a problem ends with the error, after whatever
-/// pieces came before it; the caller must then drop what it got.
+/// Reads one file (which may unpack to several) and hands it over piece by piece (see
+/// [`read_streamed`]).
 pub fn read_file_streamed(
     path: &Path,
     send: &mut dyn FnMut(Piece) -> bool,
@@ -249,63 +267,114 @@ pub fn read_file_streamed(
     let name = path.display().to_string();
     let bytes =
         std::fs::read(path).map_err(|e| FeedError::new(&name, "", format!("cannot read: {e}")))?;
-    let files =
-        archive::unpack(&name, bytes).map_err(|e| FeedError::new(&name, e.place, e.message))?;
+    read_streamed(&name, &bytes, send)
+}
+
+/// Reads a file's bytes (which may unpack to several files) and hands them over piece by piece:
+/// NVD files as batches of prepared CVEs while they are being read (and unpacked), the CPE
+/// dictionary as it is unpacked, other feeds whole. No unpacked file is held whole in memory
+/// except the small kinds (at most 64 MB each). `send` returns false when the writer has
+/// stopped. A file with a problem ends with the error, after whatever pieces came before it;
+/// the caller must then drop what it got.
+pub fn read_streamed(
+    name: &str,
+    bytes: &[u8],
+    send: &mut dyn FnMut(Piece) -> bool,
+) -> Result<(), FeedError> {
     let mut any = false;
-    for (inner, bytes) in files {
-        if !is_feed_name(&inner) && inner != name {
-            continue;
+    archive::each_file(name, bytes, |inner, contents| {
+        if !is_feed_name(inner) && inner != name {
+            return Ok(true);
         }
         any = true;
-        if sniff(&bytes) != Some(Kind::Nvd) {
-            let loaded = parse(&inner, &bytes)?;
-            if !send(Piece::File(FeedFile {
-                loaded,
-                name: inner,
-            })) {
-                return Ok(());
+        match contents {
+            Contents::Whole(bytes) => {
+                if sniff(bytes) == Some(Kind::Nvd) {
+                    send_nvd(inner, send, |each| nvd::parse_each(bytes, each))
+                } else {
+                    let loaded = parse(inner, bytes)?;
+                    Ok(send(Piece::File(FeedFile {
+                        loaded,
+                        name: inner.to_string(),
+                    })))
+                }
             }
-            continue;
-        }
-        let mut batch = Vec::with_capacity(NVD_BATCH);
-        let mut open = true;
-        let head = nvd::parse_each(&bytes, |cve| {
-            batch.push(NvdRow::of(cve));
-            if batch.len() >= NVD_BATCH {
-                let rows = std::mem::replace(&mut batch, Vec::with_capacity(NVD_BATCH));
-                open = send(Piece::Nvd {
-                    file: inner.clone(),
-                    rows,
-                });
+            Contents::Stream(reader) => {
+                let head = archive::peek(reader, 8192)
+                    .map_err(|e| FeedError::new(inner, "", format!("cannot unpack: {e}")))?;
+                let kind = sniff(&head);
+                let mut whole = std::io::Cursor::new(head.clone()).chain(reader);
+                if kind == Some(Kind::Nvd) {
+                    return send_nvd(inner, send, |each| nvd::parse_each_read(whole, each));
+                }
+                let loaded = if kind == Some(Kind::Xml) && is_cpe_dictionary(&head) {
+                    let mut builder = ProductsBuilder::default();
+                    let summary = cpe_dictionary::read_xml(
+                        std::io::BufReader::with_capacity(256 * 1024, whole),
+                        |item| {
+                            builder.add(item);
+                            Ok::<(), cpe_dictionary::DictionaryError>(())
+                        },
+                    )
+                    .map_err(|e| FeedError::new(inner, e.place, e.message))?;
+                    Loaded::Products(builder.finish(summary.timestamp))
+                } else {
+                    parse(
+                        inner,
+                        &archive::read_at_most(inner, &mut whole, MAX_WHOLE_FEED)?,
+                    )?
+                };
+                Ok(send(Piece::File(FeedFile {
+                    loaded,
+                    name: inner.to_string(),
+                })))
             }
-            open
-        });
-        if !open {
-            return Ok(());
         }
-        let head = head.map_err(|e| FeedError::new(&inner, e.place, e.message))?;
-        drop(bytes);
-        if !batch.is_empty()
-            && !send(Piece::Nvd {
-                file: inner.clone(),
-                rows: batch,
-            })
-        {
-            return Ok(());
-        }
-        if !send(Piece::NvdEnd {
-            feed: format!("nvd:{}", stem(&inner)),
-            file: inner,
-            timestamp: head.timestamp,
-            entries: head.count,
-        }) {
-            return Ok(());
-        }
-    }
+    })?;
     if !any {
-        return Err(FeedError::new(&name, "", "the archive holds no feed file"));
+        return Err(FeedError::new(name, "", "the archive holds no feed file"));
     }
     Ok(())
+}
+
+/// Hands an NVD file over as batches of prepared CVEs while `read` parses it, then its end.
+/// Returns whether the writer still listens.
+fn send_nvd(
+    file: &str,
+    send: &mut dyn FnMut(Piece) -> bool,
+    read: impl FnOnce(&mut dyn FnMut(nvd::Cve) -> bool) -> Result<nvd::Head, nvd::NvdError>,
+) -> Result<bool, FeedError> {
+    let mut batch = Vec::with_capacity(NVD_BATCH);
+    let mut open = true;
+    let head = read(&mut |cve| {
+        batch.push(NvdRow::of(cve));
+        if batch.len() >= NVD_BATCH {
+            let rows = std::mem::replace(&mut batch, Vec::with_capacity(NVD_BATCH));
+            open = send(Piece::Nvd {
+                file: file.to_string(),
+                rows,
+            });
+        }
+        open
+    });
+    if !open {
+        return Ok(false);
+    }
+    let head = head.map_err(|e| FeedError::new(file, e.place, e.message))?;
+    if !batch.is_empty()
+        && !send(Piece::Nvd {
+            file: file.to_string(),
+            rows: batch,
+        })
+    {
+        return Ok(false);
+    }
+    Ok(send(Piece::NvdEnd {
+        feed: format!("nvd:{}", stem(file)),
+        file: file.to_string(),
+        timestamp: head.timestamp,
+        entries: head.count,
+    }))
 }
 
 /// What a file holds, judged by its first bytes.
@@ -361,13 +430,13 @@ fn parse(name: &str, bytes: &[u8]) -> Result<Loaded, FeedError> {
         }
         Kind::Xml => {
             if is_cpe_dictionary(bytes) {
-                let mut items = Vec::new();
+                let mut builder = ProductsBuilder::default();
                 let summary = cpe_dictionary::read_xml(bytes, |item| {
-                    items.push(item);
+                    builder.add(item);
                     Ok::<(), cpe_dictionary::DictionaryError>(())
                 })
                 .map_err(|e| FeedError::new(name, e.place, e.message))?;
-                Ok(Loaded::Products(products(summary.timestamp, items)))
+                Ok(Loaded::Products(builder.finish(summary.timestamp)))
             } else {
                 jvn::parse(bytes)
                     .map(Loaded::Jvn)
@@ -385,20 +454,33 @@ fn is_cpe_dictionary(bytes: &[u8]) -> bool {
 /// Distinct products of dictionary items: one row per part:vendor:product, with the title of
 /// its first (usually oldest) version stripped of the version words where it ends with them.
 fn products(timestamp: String, items: Vec<cpe_dictionary::Item>) -> Products {
-    let mut seen: std::collections::HashMap<(String, String, String), usize> =
-        std::collections::HashMap::new();
-    let mut out: Vec<Product> = Vec::new();
+    let mut builder = ProductsBuilder::default();
     for item in items {
+        builder.add(item);
+    }
+    builder.finish(timestamp)
+}
+
+/// Gathers [`products`] one dictionary item at a time, so the whole dictionary (over a million
+/// items) is never held: only its distinct products.
+#[derive(Default)]
+struct ProductsBuilder {
+    seen: std::collections::HashMap<(String, String, String), usize>,
+    out: Vec<Product>,
+}
+
+impl ProductsBuilder {
+    fn add(&mut self, item: cpe_dictionary::Item) {
         if item.deprecated {
-            continue;
+            return;
         }
         let Ok(wfn) = mamori_formats::cpe::parse_fs(&item.cpe23) else {
-            continue;
+            return;
         };
         let (Some(part), Some(vendor), Some(product)) =
             (wfn.part.plain(), wfn.vendor.plain(), wfn.product.plain())
         else {
-            continue;
+            return;
         };
         let version = wfn.version.plain().unwrap_or_default();
         let title_of = |t: &str| {
@@ -411,15 +493,15 @@ fn products(timestamp: String, items: Vec<cpe_dictionary::Item>) -> Products {
             }
         };
         let key = (part.clone(), vendor.clone(), product.clone());
-        match seen.get(&key) {
+        match self.seen.get(&key) {
             Some(&i) => {
-                if out[i].title_ja.is_empty() && !item.title_ja.is_empty() {
-                    out[i].title_ja = title_of(&item.title_ja);
+                if self.out[i].title_ja.is_empty() && !item.title_ja.is_empty() {
+                    self.out[i].title_ja = title_of(&item.title_ja);
                 }
             }
             None => {
-                seen.insert(key, out.len());
-                out.push(Product {
+                self.seen.insert(key, self.out.len());
+                self.out.push(Product {
                     part,
                     vendor,
                     product,
@@ -429,9 +511,12 @@ fn products(timestamp: String, items: Vec<cpe_dictionary::Item>) -> Products {
             }
         }
     }
-    Products {
-        timestamp,
-        items: out,
+
+    fn finish(self, timestamp: String) -> Products {
+        Products {
+            timestamp,
+            items: self.out,
+        }
     }
 }
 

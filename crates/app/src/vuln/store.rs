@@ -113,73 +113,17 @@ pub async fn import_paths(
             index,
             total,
         });
-        // The file is read on a blocking thread that hands NVD CVEs over in batches, so they
-        // are stored while the rest is still being read.
-        let (sender, mut pieces) = tokio::sync::mpsc::channel::<feeds::Piece>(4);
-        let reader = tokio::task::spawn_blocking(move || {
-            feeds::read_file_streamed(&path, &mut |piece| sender.blocking_send(piece).is_ok())
-        });
-        let mut counts: HashMap<String, Count> = HashMap::new();
-        while let Some(piece) = pieces.recv().await {
-            match piece {
-                feeds::Piece::File(file) => {
-                    reports.push(write_file(&mut w, actor, &loaded, file, force, progress).await?);
-                }
-                feeds::Piece::Nvd { file, rows } => {
-                    let (added, updated) = write_nvd_rows(&mut w, rows).await?;
-                    let count = counts.entry(file.clone()).or_default();
-                    *count = (count.0 + added, count.1 + updated);
-                    progress(Progress::Writing {
-                        file,
-                        done: count.0 + count.1,
-                        total: 0,
-                    });
-                }
-                feeds::Piece::NvdEnd {
-                    file,
-                    feed,
-                    timestamp,
-                    entries,
-                } => {
-                    let previous = loaded.get(&feed).cloned().unwrap_or_default();
-                    if !force
-                        && !timestamp.is_empty()
-                        && !previous.is_empty()
-                        && timestamp < previous
-                    {
-                        return Err(VulnError::Older {
-                            file,
-                            feed_source: "nvd",
-                            offered: timestamp,
-                            loaded: previous,
-                        });
-                    }
-                    let (added, updated) = counts.remove(&file).unwrap_or_default();
-                    let report = FileReport {
-                        file,
-                        source: "nvd",
-                        feed,
-                        version: timestamp,
-                        previous,
-                        entries,
-                        added,
-                        updated,
-                        unchanged: entries.saturating_sub(added + updated),
-                    };
-                    record_feed(&mut w, actor, &report).await?;
-                    reports.push(report);
-                }
-            }
-        }
-        reader
-            .await
-            .map_err(|e| VulnError::Internal(format!("the feed reader stopped: {e}")))??;
+        let read = move |send: &mut dyn FnMut(feeds::Piece) -> bool| {
+            feeds::read_file_streamed(&path, send)
+        };
+        import_streamed(&mut w, actor, &loaded, force, progress, &mut reports, read).await?;
     }
     w.commit().await?;
     Ok(reports)
 }
 
-/// Imports one uploaded file (which may unpack to several) in one transaction.
+/// Imports one uploaded file (which may unpack to several) in one transaction, read as a stream
+/// like [`import_paths`] does with files.
 pub async fn import_bytes(
     db: &Db,
     actor: &Actor,
@@ -188,18 +132,94 @@ pub async fn import_bytes(
     force: bool,
 ) -> Result<Vec<FileReport>, VulnError> {
     actor.require(Permission::Edit)?;
-    let name_owned = name.to_string();
-    let parsed = tokio::task::spawn_blocking(move || feeds::read_bytes(&name_owned, bytes))
-        .await
-        .map_err(|e| VulnError::Internal(format!("the feed reader stopped: {e}")))??;
     let mut w = db.write().await?;
     let loaded = loaded_versions(&mut w).await?;
     let mut reports = Vec::new();
-    for file in parsed {
-        reports.push(write_file(&mut w, actor, &loaded, file, force, &mut |_| {}).await?);
-    }
+    let name = name.to_string();
+    let read =
+        move |send: &mut dyn FnMut(feeds::Piece) -> bool| feeds::read_streamed(&name, &bytes, send);
+    import_streamed(
+        &mut w,
+        actor,
+        &loaded,
+        force,
+        &mut |_| {},
+        &mut reports,
+        read,
+    )
+    .await?;
     w.commit().await?;
     Ok(reports)
+}
+
+/// Writes what `read` hands over while it is still reading: `read` runs on a blocking thread
+/// and hands NVD CVEs over in batches, so they are stored while the rest is still being read.
+async fn import_streamed(
+    w: &mut WriteTx,
+    actor: &Actor,
+    loaded: &HashMap<String, String>,
+    force: bool,
+    progress: &mut ProgressFn<'_>,
+    reports: &mut Vec<FileReport>,
+    read: impl FnOnce(&mut dyn FnMut(feeds::Piece) -> bool) -> Result<(), feeds::FeedError>
+    + Send
+    + 'static,
+) -> Result<(), VulnError> {
+    let (sender, mut pieces) = tokio::sync::mpsc::channel::<feeds::Piece>(4);
+    let reader =
+        tokio::task::spawn_blocking(move || read(&mut |piece| sender.blocking_send(piece).is_ok()));
+    let mut counts: HashMap<String, Count> = HashMap::new();
+    while let Some(piece) = pieces.recv().await {
+        match piece {
+            feeds::Piece::File(file) => {
+                reports.push(write_file(w, actor, loaded, file, force, progress).await?);
+            }
+            feeds::Piece::Nvd { file, rows } => {
+                let (added, updated) = write_nvd_rows(w, rows).await?;
+                let count = counts.entry(file.clone()).or_default();
+                *count = (count.0 + added, count.1 + updated);
+                progress(Progress::Writing {
+                    file,
+                    done: count.0 + count.1,
+                    total: 0,
+                });
+            }
+            feeds::Piece::NvdEnd {
+                file,
+                feed,
+                timestamp,
+                entries,
+            } => {
+                let previous = loaded.get(&feed).cloned().unwrap_or_default();
+                if !force && !timestamp.is_empty() && !previous.is_empty() && timestamp < previous {
+                    return Err(VulnError::Older {
+                        file,
+                        feed_source: "nvd",
+                        offered: timestamp,
+                        loaded: previous,
+                    });
+                }
+                let (added, updated) = counts.remove(&file).unwrap_or_default();
+                let report = FileReport {
+                    file,
+                    source: "nvd",
+                    feed,
+                    version: timestamp,
+                    previous,
+                    entries,
+                    added,
+                    updated,
+                    unchanged: entries.saturating_sub(added + updated),
+                };
+                record_feed(w, actor, &report).await?;
+                reports.push(report);
+            }
+        }
+    }
+    reader
+        .await
+        .map_err(|e| VulnError::Internal(format!("the feed reader stopped: {e}")))??;
+    Ok(())
 }
 
 async fn loaded_versions(w: &mut WriteTx) -> Result<HashMap<String, String>, VulnError> {
