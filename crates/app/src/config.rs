@@ -22,6 +22,9 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    /// Host names the server answers to besides IP addresses and `localhost` (DNS rebinding:
+    /// a page elsewhere must not reach mamori under a name of its own).
+    pub hostnames: Vec<String>,
     /// The rooms' sections, by key.
     pub sections: Vec<(&'static str, Arc<dyn RoomSettings>)>,
 }
@@ -77,6 +80,7 @@ impl Default for Config {
             tls_key: None,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
+            hostnames: Vec::new(),
             sections: sections()
                 .filter_map(|s| (s.parse)(None).ok().map(|v| (s.key, v)))
                 .collect(),
@@ -95,6 +99,7 @@ pub struct FileConfig {
     pub tls_key: Option<PathBuf>,
     pub session_idle_minutes: Option<i64>,
     pub session_absolute_hours: Option<i64>,
+    pub hostnames: Option<Vec<String>>,
     /// The rooms' sections (`[alerts]`, `[feeds]`…) and anything unknown.
     #[serde(flatten)]
     pub sections: BTreeMap<String, toml::Value>,
@@ -108,6 +113,7 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub hostnames: Option<Vec<String>>,
 }
 
 /// One line saying which setting is wrong and why.
@@ -202,6 +208,27 @@ impl Config {
         if flags.tls_key.is_some() {
             config.tls_key = flags.tls_key;
         }
+        if let Some(names) = file.hostnames {
+            config.hostnames = names;
+        }
+        if let Some(names) = flags.hostnames {
+            config.hostnames = names;
+        }
+        for name in &mut config.hostnames {
+            *name = name.trim().trim_end_matches('.').to_ascii_lowercase();
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            if !plain {
+                return Err(bad(
+                    "hostnames",
+                    format!(
+                        "`{name}` is not a host name such as mamori.hospital.local (no port, no scheme)"
+                    ),
+                ));
+            }
+        }
         if let Some(url) = &config.database_url
             && crate::db::backend_of(url).is_none()
         {
@@ -243,6 +270,31 @@ impl Config {
         self.tls_cert.is_some()
     }
 
+    /// Whether a request's `Host` (name or address, with or without a port) is one this server
+    /// answers to: an IP address, `localhost`, or one of [`Config::hostnames`].
+    pub fn answers_to(&self, host: &str) -> bool {
+        let name = match host.strip_prefix('[') {
+            // [::1]:8080
+            Some(rest) => {
+                return rest
+                    .split(']')
+                    .next()
+                    .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok());
+            }
+            None => host.rsplit_once(':').map_or(host, |(name, port)| {
+                if port.chars().all(|c| c.is_ascii_digit()) {
+                    name
+                } else {
+                    host
+                }
+            }),
+        };
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        name.parse::<std::net::IpAddr>().is_ok()
+            || name == "localhost"
+            || self.hostnames.iter().any(|h| *h == name)
+    }
+
     /// Whether people on other machines could reach the server.
     pub fn listens_beyond_loopback(&self) -> bool {
         !self.listen.ip().is_loopback()
@@ -252,6 +304,33 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_server_answers_to_addresses_localhost_and_its_names() {
+        let config = Config {
+            hostnames: vec!["mamori.hospital.local".into()],
+            ..Config::default()
+        };
+        for host in [
+            "127.0.0.1:8080",
+            "192.168.10.5",
+            "[::1]:8443",
+            "localhost:8080",
+            "LOCALHOST",
+            "mamori.hospital.local:8443",
+            "Mamori.Hospital.Local.",
+        ] {
+            assert!(config.answers_to(host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:8080",
+            "mamori.hospital.local.evil.example",
+            "[evil]:80",
+        ] {
+            assert!(!config.answers_to(host), "{host}");
+        }
+    }
 
     #[test]
     fn flags_win_over_file_and_defaults_apply() {

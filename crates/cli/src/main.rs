@@ -56,6 +56,10 @@ enum Command {
         /// TLS private key (PEM) to serve HTTPS
         #[arg(long, env = "MAMORI_TLS_KEY")]
         tls_key: Option<PathBuf>,
+        /// A host name people type to reach mamori (e.g. mamori.hospital.local); repeat for
+        /// more. Requests for other names are refused (IP addresses and localhost always work)
+        #[arg(long = "hostname", env = "MAMORI_HOSTNAMES", value_delimiter = ',')]
+        hostnames: Vec<String>,
     },
     /// Create or update the database schema, then exit
     Migrate,
@@ -223,6 +227,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             listen,
             tls_cert,
             tls_key,
+            hostnames,
         } => {
             let config = load_config(
                 &cli,
@@ -230,6 +235,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     listen: *listen,
                     tls_cert: tls_cert.clone(),
                     tls_key: tls_key.clone(),
+                    hostnames: (!hostnames.is_empty()).then(|| hostnames.clone()),
                     ..Default::default()
                 },
             )?;

@@ -19,15 +19,24 @@ struct ErrorPage<'a> {
 
 pub fn render_error(visitor: &Visitor, status: StatusCode) -> Response {
     let c = Ctx::from_visitor(visitor.clone(), "");
-    let (title, message) = match status {
-        StatusCode::FORBIDDEN => (c.t("error-forbidden-title"), c.t("error-forbidden")),
-        StatusCode::NOT_FOUND => (c.t("error-not-found-title"), c.t("error-not-found")),
-        StatusCode::UNAUTHORIZED => (c.t("error-signin-title"), c.t("error-signin")),
-        StatusCode::CONFLICT => (c.t("error-conflict-title"), c.t("error-conflict")),
-        _ => (c.t("error-internal-title"), c.t("error-internal")),
-    };
+    let (title, message) = default_text(&c, status);
+    error_page(&c, status, title, message)
+}
+
+/// A form whose CSRF token is missing or wrong.
+pub fn render_csrf_refusal(visitor: &Visitor) -> Response {
+    let c = Ctx::from_visitor(visitor.clone(), "");
+    error_page(
+        &c,
+        StatusCode::FORBIDDEN,
+        c.t("error-csrf-title"),
+        c.t("error-csrf"),
+    )
+}
+
+fn error_page(c: &Ctx, status: StatusCode, title: String, message: String) -> Response {
     let page = ErrorPage {
-        c: &c,
+        c,
         status: status.as_u16(),
         title,
         message,
@@ -35,6 +44,24 @@ pub fn render_error(visitor: &Visitor, status: StatusCode) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => status.into_response(),
+    }
+}
+
+fn default_text(c: &Ctx, status: StatusCode) -> (String, String) {
+    match status {
+        StatusCode::FORBIDDEN => (c.t("error-forbidden-title"), c.t("error-forbidden")),
+        StatusCode::NOT_FOUND => (c.t("error-not-found-title"), c.t("error-not-found")),
+        StatusCode::UNAUTHORIZED => (c.t("error-signin-title"), c.t("error-signin")),
+        StatusCode::CONFLICT => (c.t("error-conflict-title"), c.t("error-conflict")),
+        StatusCode::PAYLOAD_TOO_LARGE => (c.t("error-too-large-title"), c.t("error-too-large")),
+        StatusCode::TOO_MANY_REQUESTS => (c.t("error-busy-title"), c.t("server-busy")),
+        StatusCode::BAD_REQUEST
+        | StatusCode::UNPROCESSABLE_ENTITY
+        | StatusCode::UNSUPPORTED_MEDIA_TYPE
+        | StatusCode::METHOD_NOT_ALLOWED => {
+            (c.t("error-bad-request-title"), c.t("error-bad-request"))
+        }
+        _ => (c.t("error-internal-title"), c.t("error-internal")),
     }
 }
 
@@ -49,7 +76,8 @@ pub async fn not_found(req: Request) -> Response {
 pub type WebError = crate::kernel::RoomError;
 
 /// Replaces the body of a response that a handler marked as an error (a [`RoomError`] it
-/// returned) with the error page in the visitor's language.
+/// returned), or a plain-text refusal of the framework (a form it could not read, a method the
+/// route does not take), with the error page in the visitor's language.
 ///
 /// [`RoomError`]: crate::kernel::RoomError
 pub async fn error_pages(req: Request, next: axum::middleware::Next) -> Response {
@@ -68,8 +96,22 @@ pub async fn error_pages(req: Request, next: axum::middleware::Next) -> Response
             }
             render_error(&visitor, mark.0)
         }
+        (None, Some(visitor)) if is_framework_refusal(&response) => {
+            render_error(&visitor, response.status())
+        }
         _ => response,
     }
+}
+
+/// A 4xx answer that is not a page of ours: axum's rejections are plain text.
+fn is_framework_refusal(response: &Response) -> bool {
+    let status = response.status();
+    let html = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    status.is_client_error() && !html && status != StatusCode::NOT_MODIFIED
 }
 
 /// Renders a template into a page; a template that fails becomes the error page.

@@ -216,6 +216,10 @@ pub fn router_from(table: RouteTable, state: AppState) -> Router {
             state.clone(),
             security::headers,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::host_check,
+        ))
         .layer(middleware::from_fn(security::request_log))
         .with_state(state)
 }

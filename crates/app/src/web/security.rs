@@ -44,6 +44,26 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     response
 }
 
+/// Refuses requests for a host name this server was not told it has (DNS rebinding: a page on
+/// another site whose name is made to point at this computer). IP addresses and `localhost`
+/// always pass; names are set with `hostnames` / `--hostname`.
+pub async fn host_check(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    match host {
+        Some(host) if !state.config.answers_to(host) => (
+            StatusCode::MISDIRECTED_REQUEST,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "421: mamori does not answer to this host name. Use its address, or add the name to `hostnames` in mamori.toml (or --hostname). / このホスト名では mamori に接続できません。IP アドレスを使うか、mamori.toml の hostnames（または --hostname）に名前を追加してください。",
+        )
+            .into_response(),
+        _ => next.run(req).await,
+    }
+}
+
 /// Refuses state-changing requests sent by another site (Go 1.25 `CrossOriginProtection`):
 /// `Sec-Fetch-Site` must be same-origin or none when present; otherwise `Origin`, when present,
 /// must match the `Host` the browser talked to. The per-session CSRF token is the second layer.

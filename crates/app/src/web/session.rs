@@ -18,9 +18,21 @@ use crate::i18n::Lang;
 use crate::kernel::{Actor, User};
 
 pub const LANG_COOKIE: &str = "mamori_lang";
-const PRE_COOKIE: &str = "mamori_pre";
-/// The largest plain form accepted.
+/// The cookie that ties a visitor's CSRF token to their browser before sign-in.
+pub fn pre_cookie_name(tls: bool) -> &'static str {
+    if tls {
+        "__Host-mamori_pre"
+    } else {
+        "mamori_pre"
+    }
+}
+/// The largest plain form accepted from a signed-in user.
 const FORM_LIMIT: usize = 1024 * 1024;
+/// The largest request body accepted before sign-in (the sign-in, 2FA, setup and language
+/// forms are a few hundred bytes): nobody can make the server hold more for them.
+pub const ANONYMOUS_LIMIT: usize = 16 * 1024;
+/// How far into a multipart body the `_csrf` part is looked for (our forms send it first).
+const CSRF_SEARCH_LIMIT: usize = 64 * 1024;
 /// The largest file upload (multipart form) accepted: an nmap scan of a /16 fits easily.
 pub const UPLOAD_LIMIT: usize = 128 * 1024 * 1024;
 
@@ -154,7 +166,7 @@ async fn visit_inner(state: AppState, req: Request, next: Next) -> DbResult<Resp
     let csrf = match &session {
         Some(s) => s.csrf_token.clone(),
         None => {
-            let pre = cookie(&headers, PRE_COOKIE).unwrap_or_else(|| {
+            let pre = cookie(&headers, pre_cookie_name(tls)).unwrap_or_else(|| {
                 let fresh = secrets::random_token();
                 new_pre = Some(fresh.clone());
                 fresh
@@ -186,9 +198,22 @@ async fn visit_inner(state: AppState, req: Request, next: Next) -> DbResult<Resp
         facility_name,
     };
     let req = if *req.method() == Method::POST {
-        match check_csrf(req, &visitor.csrf).await {
+        match check_csrf(req, &visitor).await {
             Ok(req) => req,
-            Err(response) => return Ok(response),
+            Err(status) => {
+                let mut response = if status == StatusCode::FORBIDDEN {
+                    super::errors::render_csrf_refusal(&visitor)
+                } else {
+                    super::errors::render_error(&visitor, status)
+                };
+                if let Some(pre) = new_pre {
+                    response.headers_mut().append(
+                        header::SET_COOKIE,
+                        set_cookie(pre_cookie_name(tls), &pre, tls, None),
+                    );
+                }
+                return Ok(response);
+            }
         }
     } else {
         req
@@ -198,35 +223,68 @@ async fn visit_inner(state: AppState, req: Request, next: Next) -> DbResult<Resp
     req.extensions_mut().insert(state.clone());
     let mut response = next.run(req).await;
     if let Some(pre) = new_pre {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, set_cookie(PRE_COOKIE, &pre, tls, None));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(pre_cookie_name(tls), &pre, tls, None),
+        );
     }
     Ok(response)
 }
 
 /// Compares the token from the `X-CSRF-Token` header or the `_csrf` form field with the
-/// visitor's; the body is read and put back for the handler.
-async fn check_csrf(req: Request, expected: &str) -> Result<Request, Response> {
+/// visitor's, before the body is read past what is needed to find it: a visitor who is not signed
+/// in may send [`ANONYMOUS_LIMIT`] bytes at most, a plain form is read whole (1 MB at most) and
+/// put back for the handler, and a file upload is read only until its `_csrf` part (sent first),
+/// the rest streaming on to the handler once the token is right. Refusals are the status to show.
+async fn check_csrf(req: Request, visitor: &Visitor) -> Result<Request, StatusCode> {
     let (parts, body) = req.into_parts();
     let multipart = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("multipart/form-data"));
-    let limit = if multipart { UPLOAD_LIMIT } else { FORM_LIMIT };
-    let bytes = to_bytes(body, limit).await.map_err(|_| {
-        (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "413: the form is too large / フォームが大きすぎます",
-        )
-            .into_response()
-    })?;
+    let limit = if visitor.session.is_none() {
+        ANONYMOUS_LIMIT
+    } else if multipart {
+        UPLOAD_LIMIT
+    } else {
+        FORM_LIMIT
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+    }
     let from_header = parts
         .headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let expected = visitor.csrf.as_str();
+    let token_ok = |token: Option<String>| {
+        token.is_some_and(|token| secrets::constant_time_eq(&token, expected))
+    };
+    if multipart && limit == UPLOAD_LIMIT {
+        let (head, rest) = read_head(body, CSRF_SEARCH_LIMIT).await?;
+        let presented = from_header.or_else(|| multipart_csrf(&head));
+        if !token_ok(presented) {
+            return Err(StatusCode::FORBIDDEN);
+        }
+        let head = futures_util::stream::once(async move {
+            Ok::<_, axum::Error>(axum::body::Bytes::from(head))
+        });
+        let body = Body::from_stream(futures_util::StreamExt::chain(
+            head,
+            rest.into_data_stream(),
+        ));
+        return Ok(Request::from_parts(parts, body));
+    }
+    let bytes = to_bytes(body, limit)
+        .await
+        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE)?;
     let presented = from_header.or_else(|| {
         if multipart {
             multipart_csrf(&bytes)
@@ -236,16 +294,31 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, Response> {
                 .map(|(_, v)| v.into_owned())
         }
     });
-    match presented {
-        Some(token) if secrets::constant_time_eq(&token, expected) => {
-            Ok(Request::from_parts(parts, Body::from(bytes)))
-        }
-        _ => Err((
-            StatusCode::FORBIDDEN,
-            "403: the form has expired or did not come from mamori. Go back, reload the page and try again. / フォームの有効期限が切れたか、mamori 以外から送信されました。戻ってページを再読み込みし、もう一度お試しください。",
-        )
-            .into_response()),
+    if token_ok(presented) {
+        Ok(Request::from_parts(parts, Body::from(bytes)))
+    } else {
+        Err(StatusCode::FORBIDDEN)
     }
+}
+
+/// Reads the start of a body until it holds the `_csrf` part or `max` bytes; returns what was
+/// read and the body's remainder.
+async fn read_head(body: Body, max: usize) -> Result<(Vec<u8>, Body), StatusCode> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut head = Vec::new();
+    while head.len() < max && multipart_csrf(&head).is_none() {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    head.extend_from_slice(&data);
+                }
+            }
+            Some(Err(_)) => return Err(StatusCode::BAD_REQUEST),
+            None => break,
+        }
+    }
+    Ok((head, body))
 }
 
 /// The `_csrf` part of a multipart form (our forms put it first, before any file).

@@ -441,6 +441,8 @@ fn https_with_a_self_signed_certificate() {
             cert.to_str().unwrap(),
             "--tls-key",
             key.to_str().unwrap(),
+            "--hostname",
+            "mamori.test",
         ],
     );
     assert!(url.starts_with("https://"), "{url}");
@@ -452,7 +454,7 @@ fn https_with_a_self_signed_certificate() {
     let lower = response.to_ascii_lowercase();
     assert!(lower.contains("strict-transport-security"), "{response}");
     assert!(
-        lower.contains("set-cookie: mamori_pre=") && lower.contains("; secure"),
+        lower.contains("set-cookie: __host-mamori_pre=") && lower.contains("; secure"),
         "{response}"
     );
     assert!(stop(&mut server).success());

@@ -1,0 +1,161 @@
+//! What the server reads of a request before it knows who sent it (issue #15): bodies of
+//! visitors who are not signed in are capped at a few KB, an upload is read only up to its CSRF
+//! token before the token is checked, the framework's own refusals come as pages in the
+//! visitor's language, and requests for a host name the server was not given are refused (DNS
+//! rebinding).
+
+use reqwest::StatusCode;
+
+use crate::kit::{Backend, TestServer};
+
+/// 16 anonymous posts of 20 MB each: every one refused at once without being read.
+#[tokio::test]
+async fn anonymous_bodies_are_refused_before_they_are_read() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let _admin = server.with_admin().await;
+    let client = server.client();
+    client.get("/login").await;
+    let token = client.csrf();
+    let big = vec![b'a'; 20 * 1024 * 1024];
+    let posts = (0..16).map(|_| {
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", token.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(big.clone()).file_name("scan.xml"),
+            );
+        let client = &client;
+        async move {
+            let response = client
+                .http
+                .post(format!("{}/vuln/feeds/import", client.base))
+                .multipart(form)
+                .send()
+                .await;
+            match response {
+                Ok(r) => {
+                    let status = r.status();
+                    (status, r.text().await.unwrap_or_default())
+                }
+                // The server may close the connection before the whole body is sent.
+                Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, String::new()),
+            }
+        }
+    });
+    for (status, body) in futures_util::future::join_all(posts).await {
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        if !body.is_empty() {
+            assert!(body.contains("送信内容が大きすぎます"), "{body}");
+        }
+    }
+    // A sign-in form is small and still works.
+    client
+        .login(crate::kit::ADMIN_LOGIN, crate::kit::ADMIN_PASSWORD)
+        .await;
+    server.stop().await;
+}
+
+/// A signed-in upload without the right token is refused after its first part, with the
+/// form-expired page; with the token the file streams on to the page as before.
+#[tokio::test]
+async fn uploads_are_checked_before_their_file_is_read() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    admin.get("/vuln/feeds").await;
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", "not-the-token")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(vec![b' '; 8 * 1024 * 1024]).file_name("kev.json"),
+        );
+    let response = admin
+        .http
+        .post(format!("{}/vuln/feeds/import", admin.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("フォームの有効期限が切れました"), "{body}");
+    // The right token: the file reaches the page (and is refused there as not a feed).
+    let page = admin
+        .upload(
+            "/vuln/feeds/import",
+            "file",
+            "notes.json",
+            b"hello".to_vec(),
+            true,
+        )
+        .await;
+    assert!(page.body.contains("notes.json"), "{}", page.body);
+    // A viewer's upload to a page they may not use is refused by role.
+    let viewer = server.user_client(&admin, "viewer1", "viewer").await;
+    viewer.get("/account").await;
+    let page = viewer
+        .upload(
+            "/vuln/feeds/import",
+            "file",
+            "kev.json",
+            vec![b' '; 1024],
+            true,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    server.stop().await;
+}
+
+/// The framework's refusals (a form it cannot read, a method the route does not take, a bad
+/// language) are pages in the visitor's language, not plain English text.
+#[tokio::test]
+async fn refusals_are_pages_in_the_visitors_language() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    let page = admin.post("/language", &[("lang", "xx")]).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("送信内容を読み取れません"),
+        "{}",
+        page.body
+    );
+    let page = admin
+        .post("/admin/users", &[("login", "a"), ("role", "admin")])
+        .await;
+    assert!(page.body.contains("<html"), "{}", page.body);
+    let response = admin
+        .http
+        .get(format!("{}/logout", admin.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("送信内容を読み取れません"), "{body}");
+    server.stop().await;
+}
+
+/// A request naming another host (a rebinding attacker's domain) is refused; addresses and
+/// localhost work.
+#[tokio::test]
+async fn other_host_names_are_refused() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let client = server.client();
+    let port = client.base.rsplit(':').next().unwrap().to_string();
+    let evil = client
+        .http
+        .get(format!("{}/healthz", client.base))
+        .header("host", format!("evil.example:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil.status(), StatusCode::MISDIRECTED_REQUEST);
+    let local = client
+        .http
+        .get(format!("{}/healthz", client.base))
+        .header("host", format!("localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(local.status(), StatusCode::OK);
+    server.stop().await;
+}
