@@ -292,7 +292,7 @@ impl Config {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
         name.parse::<std::net::IpAddr>().is_ok()
             || name == "localhost"
-            || self.hostnames.iter().any(|h| *h == name)
+            || self.hostnames.contains(&name)
     }
 
     /// Whether people on other machines could reach the server.
