@@ -66,12 +66,13 @@ pub async fn backup(db: &Db, url: &str, target: &Path) -> Result<Checked, Backup
     if let Some(parent) = target.parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent).map_err(|e| BackupError::Copy(e.to_string()))?;
+        crate::kernel::files::private_dir(parent).map_err(|e| BackupError::Copy(e.to_string()))?;
     }
     sqlx::query("VACUUM INTO $1")
         .bind(target.display().to_string())
         .execute(db.pool())
         .await?;
+    crate::kernel::files::make_private(target).map_err(|e| BackupError::Copy(e.to_string()))?;
     match check_file(target).await {
         Ok(checked) => Ok(checked),
         Err(e) => {
@@ -147,6 +148,7 @@ pub async fn restore(data_dir: &Path, file: &Path) -> Result<Restored, BackupErr
     let dest = data_dir.join(db::SQLITE_FILE);
     let staging = data_dir.join(format!("{}.restoring", db::SQLITE_FILE));
     std::fs::copy(file, &staging).map_err(|e| BackupError::Copy(e.to_string()))?;
+    crate::kernel::files::make_private(&staging).map_err(|e| BackupError::Copy(e.to_string()))?;
     let mut previous = None;
     if dest.exists() {
         let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");

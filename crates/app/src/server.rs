@@ -27,7 +27,7 @@ pub enum ServeError {
 
 /// Takes the data folder's lock file; held while the returned file is open.
 pub fn lock_data_dir(dir: &Path) -> Result<File, ServeError> {
-    std::fs::create_dir_all(dir).map_err(|e| ServeError::DataDir {
+    crate::kernel::files::private_dir(dir).map_err(|e| ServeError::DataDir {
         path: dir.display().to_string(),
         reason: e.to_string(),
     })?;

@@ -44,7 +44,7 @@ pub fn self_signed(host: &str, dir: &Path) -> Result<Made, TlsError> {
         }
     }
     let write = |path: &Path, text: &str, private: bool| -> Result<(), TlsError> {
-        std::fs::create_dir_all(dir).map_err(|e| TlsError::Write {
+        crate::kernel::files::private_dir(dir).map_err(|e| TlsError::Write {
             path: dir.display().to_string(),
             reason: e.to_string(),
         })?;

@@ -273,7 +273,7 @@ pub(crate) async fn ledger_export(
             "{e}. Export as UTF-8 or xlsx instead, or change that text in the ledger."
         ))
     })?;
-    std::fs::write(out, bytes)
+    mamori_app::kernel::files::write_private(out, bytes)
         .map_err(|e| Failure::new(format!("cannot write {}: {e}", out.display())))?;
     println!("{} records written to {}", rows.len(), out.display());
     Ok(())

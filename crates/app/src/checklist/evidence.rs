@@ -119,6 +119,11 @@ pub async fn link_record(
     if master.item(item).is_none() {
         return Err(ChecklistError::NotFound);
     }
+    // A vendor's person answers with files: looking up the hospital's records by id or name
+    // would show them names of records that are not theirs.
+    if actor.vendor_id.is_some() || actor.role == crate::kernel::Role::Vendor {
+        return Err(rejected("table", crate::mkey!("checklist-record-vendor")));
+    }
     let Some((kind, lookup)) = crate::rooms::record_kind(table).and_then(|k| Some((k, k.lookup?)))
     else {
         return Err(rejected(
@@ -211,6 +216,52 @@ pub fn file_type(name: &str, bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// The file name extension that goes with a content type [`file_type`] accepts.
+fn extension_of(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        _ => "xlsx",
+    }
+}
+
+/// Names that run something when opened on Windows (or in a browser): refused outright, whatever
+/// the content looks like (a GIF header does not make an `.hta` harmless).
+const REFUSED_EXTENSIONS: [&str; 26] = [
+    "exe", "com", "bat", "cmd", "scr", "pif", "msi", "msp", "hta", "js", "jse", "vbs", "vbe",
+    "wsf", "wsh", "ps1", "psm1", "lnk", "jar", "reg", "cpl", "html", "htm", "svg", "xhtml", "dll",
+];
+
+fn extension(name: &str) -> Option<String> {
+    name.rsplit_once('.')
+        .map(|(_, ext)| ext.trim().to_ascii_lowercase())
+        .filter(|ext| !ext.is_empty())
+}
+
+/// Whether a file name says it runs something (see [`REFUSED_EXTENSIONS`]).
+pub fn is_refused_name(name: &str) -> bool {
+    extension(name).is_some_and(|ext| REFUSED_EXTENSIONS.contains(&ext.as_str()))
+}
+
+/// The name a file is kept and written under: its own name with the extension of what it really
+/// is ("手順書.bat" holding a GIF becomes "手順書.gif"), so opening it never runs it.
+pub fn stored_name(name: &str, content_type: &str) -> String {
+    let want = extension_of(content_type);
+    let name = clean_file_name(name);
+    let stem = match extension(&name) {
+        Some(ext) if ext == want || (want == "jpg" && ext == "jpeg") => return name,
+        Some(_) => name
+            .rsplit_once('.')
+            .map_or(name.as_str(), |(stem, _)| stem),
+        None => name.as_str(),
+    };
+    let stem = if stem.trim().is_empty() { "file" } else { stem };
+    format!("{stem}.{want}")
+}
+
 /// A file name safe to show and to offer for download: no folders, no control characters.
 fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
@@ -244,8 +295,12 @@ pub async fn attach_file(
         return Err(rejected("file", crate::mkey!("checklist-file-too-large")));
     }
     let name = clean_file_name(name);
+    if is_refused_name(&name) {
+        return Err(rejected("file", crate::mkey!("checklist-file-type")));
+    }
     let content_type = file_type(&name, bytes)
         .ok_or_else(|| rejected("file", crate::mkey!("checklist-file-type")))?;
+    let name = stored_name(&name, content_type);
     let sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(bytes));
     let now = now_text();
     let mut w = db.write().await?;
@@ -373,6 +428,22 @@ mod tests {
         assert_eq!(file_type("tool.docm", b"PK\x03\x04rest"), None);
         assert_eq!(file_type("run.exe", b"MZ\x90\0"), None);
         assert_eq!(file_type("page.html", b"<html><script>"), None);
+    }
+
+    #[test]
+    fn files_are_named_by_what_they_are_and_runnable_names_are_refused() {
+        assert_eq!(stored_name("保守手順書.bat", "image/gif"), "保守手順書.gif");
+        assert_eq!(stored_name("scan.jpeg", "image/jpeg"), "scan.jpeg");
+        assert_eq!(stored_name("契約書.PDF", "application/pdf"), "契約書.PDF");
+        assert_eq!(stored_name("noext", "application/pdf"), "noext.pdf");
+        assert_eq!(stored_name(".hta", "image/gif"), "file.gif");
+        for name in [
+            "a.bat", "b.HTA", "c.exe", "d.js", "e.svg", "f.ps1 ", "g.html",
+        ] {
+            assert!(is_refused_name(name), "{name}");
+        }
+        assert!(!is_refused_name("report.pdf"));
+        assert!(!is_refused_name("README"));
     }
 
     #[test]

@@ -179,8 +179,9 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> Result<Form, ChecklistError
         .await?
         .pop()
         .ok_or(ChecklistError::NotFound)?;
+    // A form someone may not see answers as if it did not exist, so its id tells them nothing.
     if !can_see(actor, &form) {
-        return Err(ChecklistError::Forbidden(Forbidden(actor.role)));
+        return Err(ChecklistError::NotFound);
     }
     Ok(form)
 }

@@ -562,14 +562,15 @@ pub async fn write_pack(
         .render()
         .map_err(|e| ChecklistError::Output(e.to_string()))?;
     let xlsx = workbook(&c.tr, &views)?;
+    use crate::kernel::files::{private_dir, write_private};
     let io = |path: &std::path::Path, e: std::io::Error| {
         ChecklistError::Output(format!("{}: {e}", path.display()))
     };
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    private_dir(dir).map_err(|e| io(dir, e))?;
     let html_path = dir.join(format!("checklist-pack-{year}.html"));
     let xlsx_path = dir.join(format!("checklist-{year}.xlsx"));
-    std::fs::write(&html_path, html).map_err(|e| io(&html_path, e))?;
-    std::fs::write(&xlsx_path, xlsx).map_err(|e| io(&xlsx_path, e))?;
+    write_private(&html_path, html).map_err(|e| io(&html_path, e))?;
+    write_private(&xlsx_path, xlsx).map_err(|e| io(&xlsx_path, e))?;
     let actor = crate::kernel::Actor::command_line(Some(facility.id));
     let mut evidence = Vec::new();
     let files: std::collections::BTreeMap<i64, String> = views
@@ -580,18 +581,22 @@ pub async fn write_pack(
             e.file.as_ref().map(|f| {
                 (
                     f.id,
-                    format!("{}-{}", &f.sha256[..f.sha256.len().min(12)], f.name),
+                    format!(
+                        "{}-{}",
+                        &f.sha256[..f.sha256.len().min(12)],
+                        super::evidence::stored_name(&f.name, &f.content_type)
+                    ),
                 )
             })
         })
         .collect();
     if !files.is_empty() {
         let folder = dir.join("evidence");
-        std::fs::create_dir_all(&folder).map_err(|e| io(&folder, e))?;
+        private_dir(&folder).map_err(|e| io(&folder, e))?;
         for (id, name) in files {
             let (_, bytes) = super::evidence::file(db, &actor, id).await?;
             let path = folder.join(name);
-            std::fs::write(&path, bytes).map_err(|e| io(&path, e))?;
+            write_private(&path, bytes).map_err(|e| io(&path, e))?;
             evidence.push(path);
         }
     }

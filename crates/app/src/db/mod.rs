@@ -157,7 +157,7 @@ impl Db {
             && let Some(parent) = sqlite_path(url).as_deref().and_then(Path::parent)
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent).map_err(|e| DbError::Unreachable {
+            crate::kernel::files::private_dir(parent).map_err(|e| DbError::Unreachable {
                 target: target.clone(),
                 reason: format!("cannot create the folder {}: {e}", parent.display()),
             })?;
@@ -192,6 +192,19 @@ impl Db {
                 reason: describe_connect_error(&e),
             })?;
         let _ = probe.close().await;
+        // SQLite created the file with the umask's mode; its -wal and -shm files take the
+        // database file's mode when SQLite creates them.
+        if backend == Backend::Sqlite
+            && let Some(path) = sqlite_path(url)
+        {
+            for suffix in ["", "-wal", "-shm"] {
+                let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+                crate::kernel::files::make_private(&file).map_err(|e| DbError::Unreachable {
+                    target: target.clone(),
+                    reason: format!("cannot make {} private: {e}", file.display()),
+                })?;
+            }
+        }
         let max = if backend == Backend::Sqlite { 8 } else { 10 };
         let pool = AnyPoolOptions::new()
             .max_connections(max)

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod error;
 pub mod facts;
+pub mod files;
 pub mod people;
 pub mod record;
 pub mod time;

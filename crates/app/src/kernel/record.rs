@@ -64,3 +64,37 @@ impl RecordRef {
         self.kind.table
     }
 }
+
+/// A link to an outside page, for an `href`: only http(s) URLs with a host, so a feed's
+/// `javascript:` or `data:` link never becomes something a click runs. `None` otherwise.
+pub fn outside_link(text: &str) -> Option<String> {
+    let url = url::Url::parse(text.trim()).ok()?;
+    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty()))
+        .then(|| url.to_string())
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::outside_link;
+
+    #[test]
+    fn only_web_links_become_links() {
+        assert_eq!(
+            outside_link("https://jvndb.jvn.jp/ja/contents/2019/JVNDB-2019-000001.html").as_deref(),
+            Some("https://jvndb.jvn.jp/ja/contents/2019/JVNDB-2019-000001.html")
+        );
+        assert!(outside_link("http://example.com/a?b=c").is_some());
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:x",
+            "//evil.example",
+            "https://",
+            "file:///etc/passwd",
+            "",
+        ] {
+            assert_eq!(outside_link(bad), None, "{bad}");
+        }
+    }
+}

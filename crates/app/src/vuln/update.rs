@@ -272,8 +272,7 @@ async fn read_state(path: &Path) -> Option<NvdState> {
 
 async fn write_state(path: &Path, state: &NvdState) -> Result<(), UpdateError> {
     let bytes = serde_json::to_vec_pretty(state).map_err(|e| UpdateError::Other(e.to_string()))?;
-    tokio::fs::write(path, bytes)
-        .await
+    crate::kernel::files::write_private(path, bytes)
         .map_err(|e| UpdateError::Other(format!("{}: {e}", path.display())))
 }
 
@@ -283,8 +282,7 @@ async fn fresh_dir(dir: &Path) -> Result<(), UpdateError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(UpdateError::Other(format!("{}: {e}", dir.display()))),
     }
-    tokio::fs::create_dir_all(dir)
-        .await
+    crate::kernel::files::private_dir(dir)
         .map_err(|e| UpdateError::Other(format!("{}: {e}", dir.display())))
 }
 
@@ -372,7 +370,8 @@ async fn nvd(
         let fetched = mamori_net::nvd_changes(client, &api, start, end, |body| {
             page_number += 1;
             let path = dir.join(format!("page-{page_number:06}.json"));
-            std::fs::write(&path, body).map_err(|e| format!("{}: {e}", path.display()))
+            crate::kernel::files::write_private(&path, body)
+                .map_err(|e| format!("{}: {e}", path.display()))
         })
         .await;
         match fetched {

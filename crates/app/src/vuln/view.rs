@@ -483,8 +483,7 @@ pub async fn detail(db: &Db, vuln_id: &str) -> Result<VulnDetail, VulnError> {
         d.references = r
             .try_get::<String, _>(8)?
             .lines()
-            .filter(|l| l.starts_with("https://") || l.starts_with("http://"))
-            .map(str::to_string)
+            .filter_map(crate::kernel::record::outside_link)
             .collect();
     }
     let jvn_rows = sqlx::query(
@@ -506,7 +505,8 @@ pub async fn detail(db: &Db, vuln_id: &str) -> Result<VulnDetail, VulnError> {
             title: r.try_get(1)?,
             summary: r.try_get(2)?,
             solution: r.try_get(3)?,
-            link: r.try_get(4)?,
+            link: crate::kernel::record::outside_link(&r.try_get::<String, _>(4)?)
+                .unwrap_or_default(),
         });
     }
     if let Some(r) = sqlx::query(

@@ -190,7 +190,45 @@ async fn answer_the_r6_hospital_form(backend: Backend) {
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("ファイルが大きすぎます"));
+    // A script with a GIF header, named to run when opened: refused outright.
+    for name in ["保守手順書.bat", "保守手順書.hta"] {
+        let refused = admin
+            .upload_with(
+                &upload,
+                &[("item", "2(1)")],
+                "file",
+                name,
+                b"GIF89a<script>alert(1)</script>".to_vec(),
+                true,
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+    }
     assert_eq!(server.count("checklist_files").await, 1);
+    // A picture named as something else is kept under the name of what it is.
+    let renamed = admin
+        .upload_with(
+            &upload,
+            &[("item", "2(1)")],
+            "file",
+            "写真.txt",
+            b"GIF89a\x01\x00\x01\x00".to_vec(),
+            true,
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM checklist_files ORDER BY id DESC LIMIT 1")
+            .fetch_one(server.pool())
+            .await
+            .unwrap();
+    assert_eq!(name, "写真.gif");
+    sqlx::query(
+        "DELETE FROM checklist_evidence WHERE file_id = (SELECT MAX(id) FROM checklist_files)",
+    )
+    .execute(server.pool())
+    .await
+    .unwrap();
     let linked = admin
         .post(
             &format!("{form}/link"),
@@ -427,12 +465,31 @@ async fn vendors_fill_only_their_own_forms(backend: Backend) {
         format!("{other}/print"),
         format!("{hospital}/export"),
     ] {
+        // Another's form answers as if it did not exist: its id tells a vendor nothing.
         assert_eq!(
             vendor.get(&path).await.status,
-            StatusCode::FORBIDDEN,
+            StatusCode::NOT_FOUND,
             "{path}"
         );
     }
+    assert_eq!(
+        vendor.get("/checklist/forms/999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Hospital records cannot be looked up through the vendor's own form.
+    let linked = vendor
+        .post(
+            &format!("{own}/link"),
+            &[("item", "2⑬"), ("table", "devices"), ("reference", "1")],
+        )
+        .await;
+    assert!(
+        linked
+            .body
+            .contains("台帳の記録を根拠としてリンクできません"),
+        "{}",
+        linked.body
+    );
     for (path, fields) in [
         (
             format!("{other}/answer"),
@@ -446,7 +503,7 @@ async fn vendors_fill_only_their_own_forms(backend: Backend) {
     ] {
         assert_eq!(
             vendor.post(&path, &fields).await.status,
-            StatusCode::FORBIDDEN,
+            StatusCode::NOT_FOUND,
             "{path}"
         );
     }
@@ -460,7 +517,7 @@ async fn vendors_fill_only_their_own_forms(backend: Backend) {
             true,
         )
         .await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
     for path in ["/checklist/pack?year=2026", "/checklist/export?year=2026"] {
         assert_eq!(
             vendor.get(path).await.status,

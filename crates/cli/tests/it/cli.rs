@@ -355,6 +355,18 @@ fn backup_while_running_and_restore_when_stopped() {
     let out = mamori(dir.path(), &["backup", backup.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("integrity ok"));
+    // The data folder, the database (with its WAL) and the backup are for mamori's user only.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let data = dir.path().join("mamori-data");
+        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data.join("mamori.db")), 0o600);
+        if data.join("mamori.db-wal").exists() {
+            assert_eq!(mode(&data.join("mamori.db-wal")), 0o600);
+        }
+        assert_eq!(mode(&backup), 0o600);
+    }
     let again = mamori(dir.path(), &["backup", backup.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(1), "never overwrite a backup");
 

@@ -309,3 +309,53 @@ async fn patient_data_is_for_granted_roles_and_every_view_is_audited() {
     serving.abort();
     server.stop().await;
 }
+
+/// When the hospital requires two-factor authentication, a user who has not enrolled yet reaches
+/// nothing but their own account (to enrol) and signing out: every other route of the table,
+/// the checklist's included, sends them to enrol (pages) or refuses (forms).
+#[tokio::test]
+async fn a_user_without_two_factor_reaches_only_enrolment_when_it_is_required() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    let staff = server.user_client(&admin, "staff1", "staff").await;
+    let required = admin
+        .post("/admin/users/require-2fa", &[("required", "1")])
+        .await;
+    assert_eq!(required.status, StatusCode::SEE_OTHER, "{}", required.body);
+    staff.get("/account/2fa").await;
+    let audit_before = server.count("audit_events").await;
+    let table = route_table();
+    let mut walked = 0;
+    for spec in table.specs() {
+        if matches!(spec.access, Access::Public | Access::SignedIn) || spec.path == "/logout" {
+            continue;
+        }
+        let path = concrete(spec.path, 1);
+        if !spec.access.allows(mamori_app::kernel::Role::Staff) {
+            // Not the staff's to use at all: refused by role first.
+            let page = if spec.method.as_str() == "GET" {
+                staff.get(&path).await
+            } else {
+                staff.post(&path, &[("required", "0")]).await
+            };
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+        } else if spec.method.as_str() == "GET" {
+            let page = staff.get(&path).await;
+            assert_eq!(
+                (page.status, page.location()),
+                (StatusCode::SEE_OTHER, "/account/2fa".to_string()),
+                "GET {path}"
+            );
+        } else {
+            let page = staff
+                .post(&path, &[("item", "1①"), ("answer1", "yes")])
+                .await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "POST {path}");
+        }
+        walked += 1;
+    }
+    assert!(walked > 60, "only {walked} routes walked");
+    assert_eq!(server.count("audit_events").await, audit_before);
+    assert_eq!(staff.get("/account").await.status, StatusCode::OK);
+    server.stop().await;
+}
