@@ -264,7 +264,8 @@ async fn others_cannot_lock_the_owner_out() {
 }
 
 /// Over-long login IDs are cut before they are counted or written, and refusals are written
-/// once per power of ten: 100 posts with a 60,000-character ID add a few short rows.
+/// once per power of ten: 100 posts with a 10,000-character ID add a few short rows; a
+/// 500,000-character one is refused before it is read.
 #[tokio::test]
 async fn over_long_login_ids_cannot_grow_the_database() {
     let server = TestServer::start(Backend::Sqlite).await.unwrap();
@@ -272,7 +273,13 @@ async fn over_long_login_ids_cannot_grow_the_database() {
     let client = server.client();
     client.get("/login").await;
     let before = server.count("audit_events").await;
-    let long = "x".repeat(60_000);
+    let huge = "x".repeat(500_000);
+    let page = client
+        .post("/login", &[("login", &huge), ("password", "whatever")])
+        .await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(server.count("audit_events").await, before);
+    let long = "x".repeat(10_000);
     let mut statuses = Vec::new();
     for _ in 0..100 {
         let page = client
