@@ -56,6 +56,11 @@ pub fn pg_dump_command(url: &str, file: &Path) -> String {
 
 /// Copies the live database into `target` (consistent even while the server runs, through
 /// `VACUUM INTO`) and then checks the copy.
+/// Where a backup's signed audit checkpoints are written: beside it, `FILE.checkpoints.json`.
+pub fn checkpoints_file(backup: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.checkpoints.json", backup.display()))
+}
+
 pub async fn backup(db: &Db, url: &str, target: &Path) -> Result<Checked, BackupError> {
     if db.backend() == Backend::Postgres {
         return Err(BackupError::UsePgDump(pg_dump_command(url, target)));
@@ -68,10 +73,16 @@ pub async fn backup(db: &Db, url: &str, target: &Path) -> Result<Checked, Backup
     {
         crate::kernel::files::private_dir(parent).map_err(|e| BackupError::Copy(e.to_string()))?;
     }
+    // A signed checkpoint of the trail as copied, kept in the copy and beside it: a later
+    // `mamori audit verify --checkpoints` shows the live trail was not rolled back below it.
+    let checkpoints = audit::checkpoint(db).await?;
     sqlx::query("VACUUM INTO $1")
         .bind(target.display().to_string())
         .execute(db.pool())
         .await?;
+    let listed = serde_json::to_string_pretty(&checkpoints).unwrap_or_else(|_| "[]".into());
+    crate::kernel::files::write_private(&checkpoints_file(target), listed)
+        .map_err(|e| BackupError::Copy(e.to_string()))?;
     crate::kernel::files::make_private(target).map_err(|e| BackupError::Copy(e.to_string()))?;
     match check_file(target).await {
         Ok(checked) => Ok(checked),

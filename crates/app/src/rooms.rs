@@ -52,7 +52,7 @@ mod tests {
                 "login_addresses",
             ],
         ),
-        ("db", &["meta", "audit_events"]),
+        ("db", &["meta", "audit_events", "audit_checkpoints"]),
     ];
 
     fn src() -> PathBuf {

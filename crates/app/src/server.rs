@@ -117,6 +117,12 @@ pub async fn setup_link(state: &AppState, addr: SocketAddr) -> Result<Option<Str
 
 /// Binds and starts serving. With `stop_on_signal`, SIGTERM and Ctrl-C end it gracefully.
 pub async fn start(db: Db, config: Config, stop_on_signal: bool) -> Result<Running, ServeError> {
+    crate::db::audit::attach_key(&db, &config.data_dir)
+        .await
+        .map_err(|reason| ServeError::DataDir {
+            path: config.data_dir.display().to_string(),
+            reason,
+        })?;
     let state = AppState::new(db, config.clone()).await?;
     let app = web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -187,7 +193,7 @@ pub async fn start(db: Db, config: Config, stop_on_signal: bool) -> Result<Runni
                 })
         }),
     };
-    let jobs = crate::rooms::ROOMS
+    let mut jobs: Vec<tokio::task::JoinHandle<()>> = crate::rooms::ROOMS
         .iter()
         .flat_map(|room| room.jobs.iter())
         .map(|job| {
@@ -195,6 +201,7 @@ pub async fn start(db: Db, config: Config, stop_on_signal: bool) -> Result<Runni
             tokio::spawn((job.run)(state.clone()))
         })
         .collect();
+    jobs.push(tokio::spawn(audit_checkpoints(state.db.clone())));
     Ok(Running {
         addr,
         state,
@@ -202,6 +209,17 @@ pub async fn start(db: Db, config: Config, stop_on_signal: bool) -> Result<Runni
         task,
         jobs,
     })
+}
+
+/// Signs a checkpoint of the audit trail now and every hour while the server runs.
+async fn audit_checkpoints(db: Db) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        if let Err(e) = crate::db::audit::checkpoint(&db).await {
+            tracing::error!(error = %e, "signing an audit checkpoint failed");
+        }
+    }
 }
 
 async fn signal() {

@@ -128,8 +128,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the audit trail's hash chain; exit 1 naming the first bad row
-    Verify,
+    /// Recompute the audit trail's hash chain and check its signatures; exit 1 naming the
+    /// first bad row
+    Verify {
+        /// Also check the signed checkpoints exported beside a backup (FILE.checkpoints.json):
+        /// the trail must still hold each of them
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -216,9 +222,21 @@ fn load_config(cli: &Cli, serve_flags: Overrides) -> Result<Config, Failure> {
 }
 
 async fn open(config: &Config, mode: OpenMode) -> Result<Db, Failure> {
-    Db::open(&config.database_url(), mode)
+    let db = Db::open(&config.database_url(), mode)
         .await
-        .map_err(Failure::new)
+        .map_err(Failure::new)?;
+    if mode == OpenMode::Inspect {
+        // Looking only: use the key if there is one, never make it.
+        let key = audit::AuditKey::load(&config.data_dir).map_err(Failure::new)?;
+        if let Some(key) = key {
+            db.set_audit_key(key);
+        }
+    } else {
+        audit::attach_key(&db, &config.data_dir)
+            .await
+            .map_err(Failure::new)?;
+    }
+    Ok(db)
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
@@ -296,15 +314,35 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { checkpoints },
         } => {
             let config = load_config(&cli, Overrides::default())?;
             let db = open(&config, OpenMode::Inspect).await?;
-            let verification = audit::verify(&db).await.map_err(Failure::new)?;
+            let mut verification = audit::verify(&db).await.map_err(Failure::new)?;
+            if verification.problem.is_none()
+                && let Some(path) = checkpoints
+            {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))?;
+                let list: Vec<audit::Checkpoint> = serde_json::from_str(&text).map_err(|e| {
+                    Failure::new(format!(
+                        "{}: not a checkpoints file written by mamori backup ({e})",
+                        path.display()
+                    ))
+                })?;
+                verification.problem = audit::check_checkpoints(&db, &list)
+                    .await
+                    .map_err(Failure::new)?;
+            }
             match verification.problem {
                 None => {
+                    let signed = if db.audit_key().is_some() {
+                        "signed end and checkpoints match the key"
+                    } else {
+                        "no key in this data folder, signatures not checked"
+                    };
                     println!(
-                        "Audit trail ok: {} entries, hash chain intact.",
+                        "Audit trail ok: {} entries, hash chain intact, {signed}.",
                         verification.rows
                     );
                     Ok(())

@@ -1,7 +1,15 @@
 //! The audit trail (監査ログ): one append-only table written in the same transaction as the change
 //! it records. Each row carries the SHA-256 of the row before it, so an altered or removed row
 //! breaks the chain and `mamori audit verify` names it. Triggers refuse UPDATE and DELETE.
+//!
+//! The chain alone cannot stop someone who can write the database from rewriting its end and
+//! recomputing the hashes. So the chain is anchored with a key kept outside the database (the
+//! data folder's `audit.key`, 0600, or `MAMORI_AUDIT_KEY`): the head (last row and its hash) is
+//! signed with HMAC-SHA256 at every append, and signed checkpoints are kept (hourly while the
+//! server runs, and at every backup and verification) and exported beside backups, so a trail
+//! rolled back to an earlier state is caught too.
 
+use hmac::{KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Row};
@@ -12,6 +20,88 @@ use crate::kernel::Actor;
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// Key of an arbitrary, fixed PostgreSQL advisory lock that serialises appends across processes.
 const PG_AUDIT_LOCK: i64 = 0x6d616d6f7269;
+
+/// The key that signs the trail, kept outside the database.
+#[derive(Clone)]
+pub struct AuditKey(Vec<u8>);
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(…)")
+    }
+}
+
+/// The key's file in the data folder.
+pub const KEY_FILE: &str = "audit.key";
+
+impl AuditKey {
+    /// The key from `MAMORI_AUDIT_KEY` (hex, for several servers on one PostgreSQL), else the
+    /// data folder's `audit.key`, made (0600) when missing. Returns whether it was just made.
+    pub fn load_or_create(data_dir: &std::path::Path) -> std::io::Result<(AuditKey, bool)> {
+        if let Ok(hex) = std::env::var("MAMORI_AUDIT_KEY")
+            && !hex.trim().is_empty()
+        {
+            let key = data_encoding::HEXLOWER_PERMISSIVE
+                .decode(hex.trim().as_bytes())
+                .ok()
+                .filter(|k| k.len() >= 16)
+                .ok_or_else(|| {
+                    std::io::Error::other("MAMORI_AUDIT_KEY must be at least 32 hexadecimal digits")
+                })?;
+            return Ok((AuditKey(key), false));
+        }
+        let path = data_dir.join(KEY_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let key = data_encoding::HEXLOWER_PERMISSIVE
+                    .decode(text.trim().as_bytes())
+                    .ok()
+                    .filter(|k| k.len() >= 16)
+                    .ok_or_else(|| {
+                        std::io::Error::other(format!(
+                            "{} is damaged: restore it from a backup of the data folder",
+                            path.display()
+                        ))
+                    })?;
+                Ok((AuditKey(key), false))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = vec![0u8; 32];
+                crate::auth::secrets::fill_random(&mut key);
+                crate::kernel::files::private_dir(data_dir)?;
+                crate::kernel::files::write_private(
+                    &path,
+                    format!("{}\n", data_encoding::HEXLOWER.encode(&key)),
+                )?;
+                Ok((AuditKey(key), true))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The key if there is one, never making it (for looking only).
+    pub fn load(data_dir: &std::path::Path) -> std::io::Result<Option<AuditKey>> {
+        let env_set = std::env::var("MAMORI_AUDIT_KEY").is_ok_and(|v| !v.trim().is_empty());
+        if !env_set && !data_dir.join(KEY_FILE).exists() {
+            return Ok(None);
+        }
+        Self::load_or_create(data_dir).map(|(key, _)| Some(key))
+    }
+
+    fn sign(&self, what: &str, seq: i64, hash: &str) -> String {
+        match hmac::Hmac::<Sha256>::new_from_slice(&self.0) {
+            Ok(mut mac) => {
+                mac.update(format!("mamori-audit-{what}:{seq}:{hash}").as_bytes());
+                data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes())
+            }
+            Err(_) => String::new(),
+        }
+    }
+
+    fn check(&self, what: &str, seq: i64, hash: &str, signature: &str) -> bool {
+        crate::auth::secrets::constant_time_eq(&self.sign(what, seq, hash), signature)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
@@ -233,8 +323,20 @@ pub async fn append_many(w: &mut WriteTx, actor: &Actor, events: Vec<Event>) -> 
         }
         query.execute(&mut *w.tx).await?;
     }
-    // The head lets verify notice rows cut off the end of the chain.
-    let head = format!("{}:{prev_hash}", seq - 1);
+    // The head lets verify notice rows cut off the end of the chain; its signature, a chain
+    // rewritten by someone without the key.
+    write_head(w, seq - 1, &prev_hash).await
+}
+
+fn head_text(key: Option<&AuditKey>, seq: i64, hash: &str) -> String {
+    match key {
+        Some(key) => format!("{seq}:{hash}:{}", key.sign("head", seq, hash)),
+        None => format!("{seq}:{hash}"),
+    }
+}
+
+async fn write_head(w: &mut WriteTx, seq: i64, hash: &str) -> DbResult<()> {
+    let head = head_text(w.audit_key(), seq, hash);
     let updated = sqlx::query("UPDATE meta SET value = $1 WHERE key = 'audit_head'")
         .bind(head.clone())
         .execute(&mut *w.tx)
@@ -246,6 +348,101 @@ pub async fn append_many(w: &mut WriteTx, actor: &Actor, events: Vec<Event>) -> 
             .await?;
     }
     Ok(())
+}
+
+/// The last row's number and hash, as the chain has them (0 and the genesis hash when empty).
+async fn chain_end(w: &mut WriteTx) -> DbResult<(i64, String)> {
+    let last = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *w.tx)
+        .await?;
+    Ok(match last {
+        Some(row) => (row.try_get("seq")?, row.try_get("hash")?),
+        None => (0, GENESIS.to_string()),
+    })
+}
+
+/// Signs the head as the chain stands, when a key has just been made for a trail written
+/// without one (the first start after an upgrade, a restored copy). Call only after
+/// [`verify`] found the chain intact.
+pub async fn sign_head(db: &Db) -> DbResult<()> {
+    if db.audit_key().is_none() {
+        return Ok(());
+    }
+    let mut w = db.write().await?;
+    let (seq, hash) = chain_end(&mut w).await?;
+    if seq > 0 {
+        write_head(&mut w, seq, &hash).await?;
+    }
+    w.commit().await
+}
+
+/// Gives `db` the data folder's key (made when missing). A key made just now signs the trail as
+/// it stands, once the chain is found intact, so an upgraded installation is anchored from here on.
+pub async fn attach_key(db: &Db, data_dir: &std::path::Path) -> Result<(), String> {
+    let (key, created) = AuditKey::load_or_create(data_dir).map_err(|e| {
+        format!(
+            "the audit trail's key ({}): {e}",
+            data_dir.join(KEY_FILE).display()
+        )
+    })?;
+    db.set_audit_key(key);
+    if created {
+        let checked = verify(db).await.map_err(|e| e.to_string())?;
+        if checked.problem.is_none() {
+            sign_head(db).await.map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// A signed checkpoint: row `seq` of the trail had hash `hash` at `at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: String,
+    pub signature: String,
+}
+
+/// Records a signed checkpoint of the chain's end, unless there is no key, no row, or the last
+/// checkpoint is already there. Returns every checkpoint, oldest first (to export them).
+pub async fn checkpoint(db: &Db) -> DbResult<Vec<Checkpoint>> {
+    if let Some(key) = db.audit_key() {
+        let mut w = db.write().await?;
+        let (seq, hash) = chain_end(&mut w).await?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_checkpoints")
+            .fetch_one(&mut *w.tx)
+            .await?;
+        if seq > 0 && last.is_none_or(|last| last < seq) {
+            sqlx::query(
+                "INSERT INTO audit_checkpoints (seq, hash, at, signature) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(seq)
+            .bind(hash.clone())
+            .bind(now_text())
+            .bind(key.sign("checkpoint", seq, &hash))
+            .execute(&mut *w.tx)
+            .await?;
+            w.commit().await?;
+        }
+    }
+    checkpoints(db).await
+}
+
+async fn checkpoints(db: &Db) -> DbResult<Vec<Checkpoint>> {
+    let rows: Vec<(i64, String, String, String)> =
+        sqlx::query_as("SELECT seq, hash, at, signature FROM audit_checkpoints ORDER BY seq")
+            .fetch_all(db.pool())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(seq, hash, at, signature)| Checkpoint {
+            seq,
+            hash,
+            at,
+            signature,
+        })
+        .collect())
 }
 
 /// Records one event in a transaction of its own (for events that change nothing else,
@@ -308,32 +505,117 @@ pub async fn verify(db: &Db) -> DbResult<Verification> {
         expected_seq += 1;
     }
     drop(rows);
+    let last_seq = expected_seq - 1;
+    let problem = |seq: i64, reason: String| {
+        Ok(Verification {
+            rows: count,
+            problem: Some(Problem { seq, reason }),
+        })
+    };
     let head: Option<String> =
         sqlx::query_scalar("SELECT value FROM meta WHERE key = 'audit_head'")
             .fetch_optional(db.pool())
             .await?;
-    let last_seq = expected_seq - 1;
-    let expected_head = (last_seq > 0).then(|| format!("{last_seq}:{prev_hash}"));
-    if head != expected_head {
-        let recorded_seq = head
-            .as_deref()
-            .and_then(|h| h.split(':').next())
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0);
-        return Ok(Verification {
-            rows: count,
-            problem: Some(Problem {
-                seq: last_seq.max(0) + 1,
-                reason: format!(
-                    "the trail ends at row {last_seq} but the last row written was {recorded_seq} (rows were removed from the end)"
-                ),
-            }),
-        });
+    let mut parts = head.as_deref().unwrap_or("").splitn(3, ':');
+    let recorded_seq = parts
+        .next()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0);
+    let recorded_hash = parts.next().unwrap_or("");
+    let signature = parts.next();
+    if recorded_seq != last_seq || (last_seq > 0 && recorded_hash != prev_hash) {
+        return problem(
+            last_seq.max(0) + 1,
+            format!(
+                "the trail ends at row {last_seq} but the last row written was {recorded_seq} (rows were removed from the end)"
+            ),
+        );
+    }
+    if let Some(key) = db.audit_key()
+        && last_seq > 0
+    {
+        match signature {
+            Some(signature) if key.check("head", last_seq, &prev_hash, signature) => {}
+            Some(_) => {
+                return problem(
+                    last_seq,
+                    "the signature of the trail's end does not match mamori's key (the trail was rewritten by someone without the key, or the key file was replaced)".to_string(),
+                );
+            }
+            None => {
+                return problem(
+                    last_seq,
+                    "the trail's end is not signed although mamori has a key (it was rewritten by someone without the key)".to_string(),
+                );
+            }
+        }
+    }
+    if let Some(found) = check_checkpoints(db, &checkpoints(db).await?).await? {
+        return problem(found.seq, found.reason);
+    }
+    if let Some(reason) = missing_guards(db).await? {
+        return problem(0, reason);
     }
     Ok(Verification {
         rows: count,
         problem: None,
     })
+}
+
+/// Whether each checkpoint still matches the trail (and, with the key, is signed by it): a
+/// trail rewritten or rolled back below a checkpoint no longer has that hash at that row.
+pub async fn check_checkpoints(db: &Db, list: &[Checkpoint]) -> DbResult<Option<Problem>> {
+    for point in list {
+        if let Some(key) = db.audit_key()
+            && !key.check("checkpoint", point.seq, &point.hash, &point.signature)
+        {
+            return Ok(Some(Problem {
+                seq: point.seq,
+                reason: "a checkpoint's signature does not match mamori's key".to_string(),
+            }));
+        }
+        let hash: Option<String> =
+            sqlx::query_scalar("SELECT hash FROM audit_events WHERE seq = $1")
+                .bind(point.seq)
+                .fetch_optional(db.pool())
+                .await?;
+        if hash.as_deref() != Some(point.hash.as_str()) {
+            return Ok(Some(Problem {
+                seq: point.seq,
+                reason: format!(
+                    "the checkpoint of {} says row {} had another content (the trail was rewritten or rolled back)",
+                    point.at, point.seq
+                ),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// What is missing of the guards that keep the trail append-only, if anything.
+async fn missing_guards(db: &Db) -> DbResult<Option<String>> {
+    let (sql, expected): (&str, &[&str]) = match db.backend() {
+        Backend::Sqlite => (
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'",
+            &["audit_events_no_update", "audit_events_no_delete"],
+        ),
+        Backend::Postgres => (
+            "SELECT tgname::text FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass AND NOT tgisinternal AND tgenabled <> 'D'",
+            &["audit_events_no_update_delete", "audit_events_no_truncate"],
+        ),
+    };
+    let present: Vec<String> = sqlx::query_scalar(sql).fetch_all(db.pool()).await?;
+    let missing: Vec<&str> = expected
+        .iter()
+        .copied()
+        .filter(|name| !present.iter().any(|p| p == name))
+        .collect();
+    Ok((!missing.is_empty()).then(|| {
+        format!(
+            "the triggers that keep the trail append-only are missing or disabled ({}): someone changed the database directly",
+            missing.join(", ")
+        )
+    }))
 }
 
 /// Filters of the audit trail page.

@@ -77,6 +77,8 @@ pub struct Db {
     /// a receiver, so every one of them sees every change.
     commits: Arc<tokio::sync::watch::Sender<u64>>,
     target: String,
+    /// Signs the audit trail (kept outside the database, set once after opening).
+    audit_key: Arc<std::sync::OnceLock<audit::AuditKey>>,
 }
 
 /// A write transaction holding this process's write lock until commit or drop.
@@ -85,11 +87,16 @@ pub struct WriteTx {
     _guard: OwnedMutexGuard<()>,
     backend: Backend,
     commits: Arc<tokio::sync::watch::Sender<u64>>,
+    audit_key: Arc<std::sync::OnceLock<audit::AuditKey>>,
 }
 
 impl WriteTx {
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    pub fn audit_key(&self) -> Option<&audit::AuditKey> {
+        self.audit_key.get()
     }
 
     pub async fn commit(self) -> DbResult<()> {
@@ -232,6 +239,7 @@ impl Db {
             write_lock: Arc::new(Mutex::new(())),
             commits: Arc::new(tokio::sync::watch::Sender::new(0)),
             target,
+            audit_key: Arc::new(std::sync::OnceLock::new()),
         };
         db.check_ours().await?;
         if mode == OpenMode::Inspect {
@@ -324,14 +332,24 @@ impl Db {
         self.migrator().iter().map(|m| m.version).max().unwrap_or(0)
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock at BEGIN so a transaction
-    /// that reads before it writes cannot fail half-way on a busy database.
     /// This open database's identity within the process, for what is kept in memory per
     /// database (several databases are open at once in tests).
     pub fn instance(&self) -> usize {
         Arc::as_ptr(&self.write_lock) as usize
     }
 
+    /// Gives the key that signs the audit trail's head and checkpoints (see [`audit::AuditKey`]);
+    /// without one the trail is chained but not signed.
+    pub fn set_audit_key(&self, key: audit::AuditKey) {
+        let _ = self.audit_key.set(key);
+    }
+
+    pub fn audit_key(&self) -> Option<&audit::AuditKey> {
+        self.audit_key.get()
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at BEGIN so a transaction
+    /// that reads before it writes cannot fail half-way on a busy database.
     pub async fn write(&self) -> DbResult<WriteTx> {
         let guard = self.write_lock.clone().lock_owned().await;
         let tx = match self.backend {
@@ -343,6 +361,7 @@ impl Db {
             _guard: guard,
             backend: self.backend,
             commits: self.commits.clone(),
+            audit_key: self.audit_key.clone(),
         })
     }
 

@@ -177,7 +177,7 @@ async fn tamper(db: &Path, sql: &[&str]) {
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();
-    for statement in sql {
+    for statement in sql.iter().flat_map(|s| s.split("; ")) {
         sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
             .execute(&mut conn)
             .await
@@ -200,6 +200,26 @@ fn audit_verify_names_the_first_altered_or_removed_row() {
             "cut off",
             "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)",
             "removed from the end",
+        ),
+        // Someone who can write the database but has no key cuts the end and moves the head:
+        // the chain is whole, but the head's signature is gone.
+        (
+            "rewritten end",
+            "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events); \
+             UPDATE meta SET value = (SELECT seq || ':' || hash FROM audit_events ORDER BY seq DESC LIMIT 1) WHERE key = 'audit_head'",
+            "not signed",
+        ),
+        (
+            "forged signature",
+            "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events); \
+             UPDATE meta SET value = (SELECT seq || ':' || hash || ':' || hash FROM audit_events ORDER BY seq DESC LIMIT 1) WHERE key = 'audit_head'",
+            "does not match mamori's key",
+        ),
+        // Only the guards removed: the trail could be changed from now on.
+        (
+            "guards dropped",
+            "SELECT 1",
+            "triggers that keep the trail append-only",
         ),
     ] {
         let dir = tempfile::tempdir().unwrap();
@@ -402,12 +422,39 @@ fn backup_while_running_and_restore_when_stopped() {
         .status
         .success()
     );
+    let later = dir.path().join("backups/later.db");
+    let out = mamori(dir.path(), &["backup", later.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
     let out = mamori(dir.path(), &["restore", backup.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("kept as"));
     let list = mamori(dir.path(), &["user", "list"]);
     assert!(!text(&list).contains("late"), "{}", text(&list));
     assert!(mamori(dir.path(), &["audit", "verify"]).status.success());
+    // Each backup leaves its signed checkpoints beside it (0600). The restored trail holds the
+    // first backup's, but not the later one's: checked against those, the rollback shows.
+    let first = mamori_app::backup::checkpoints_file(&backup);
+    let second = mamori_app::backup::checkpoints_file(&later);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&first).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let ok = mamori(
+        dir.path(),
+        &["audit", "verify", "--checkpoints", first.to_str().unwrap()],
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let rolled_back = mamori(
+        dir.path(),
+        &["audit", "verify", "--checkpoints", second.to_str().unwrap()],
+    );
+    assert_eq!(rolled_back.status.code(), Some(1), "{}", text(&rolled_back));
+    assert!(
+        text(&rolled_back).contains("rewritten or rolled back"),
+        "{}",
+        text(&rolled_back)
+    );
 }
 
 #[test]
