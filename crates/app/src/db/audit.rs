@@ -621,8 +621,11 @@ async fn missing_guards(db: &Db) -> DbResult<Option<String>> {
 /// Filters of the audit trail page.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// Rows of this facility, plus rows tied to none (sign-in attempts with unknown login ids).
+    /// Rows of this facility.
     pub facility_id: Option<i64>,
+    /// Also rows tied to no facility (sign-in attempts with unknown login ids): for the
+    /// installation's administrators only (see [`system_facility`]).
+    pub include_unscoped: bool,
     pub actor_id: Option<i64>,
     pub entity_type: Option<String>,
     /// Inclusive UTC lower bound, as stored text.
@@ -640,10 +643,12 @@ pub async fn search(db: &Db, filter: &Filter, limit: i64, offset: i64) -> DbResu
         format!("${n}")
     };
     if filter.facility_id.is_some() {
-        sql.push_str(&format!(
-            " AND (facility_id = {} OR facility_id IS NULL)",
-            next()
-        ));
+        let or_none = if filter.include_unscoped {
+            " OR facility_id IS NULL"
+        } else {
+            ""
+        };
+        sql.push_str(&format!(" AND (facility_id = {}{or_none})", next()));
     }
     if filter.actor_id.is_some() {
         sql.push_str(&format!(" AND actor_id = {}", next()));
@@ -683,6 +688,17 @@ pub async fn search(db: &Db, filter: &Filter, limit: i64, offset: i64) -> DbResu
         .iter()
         .map(Record::from_row)
         .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The facility that set the installation up (the first one the trail names): its
+/// administrators are the installation's, who see the rows tied to no facility.
+pub async fn system_facility(db: &Db) -> DbResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT facility_id FROM audit_events WHERE facility_id IS NOT NULL ORDER BY seq LIMIT 1",
+    )
+    .fetch_optional(db.pool())
+    .await?
+    .flatten())
 }
 
 /// The record types that appear in the trail, for the filter menu.

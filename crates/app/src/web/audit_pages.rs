@@ -134,8 +134,11 @@ pub async fn list(
     let until = day_start(&q.to, 1);
     let date_error = (!q.from.trim().is_empty() && from.is_none())
         || (!q.to.trim().is_empty() && until.is_none());
+    let installation_admin = c.user().is_some_and(|u| u.role.is_admin())
+        && audit::system_facility(&state.db).await? == Some(facility_id);
     let filter = Filter {
         facility_id: Some(facility_id),
+        include_unscoped: installation_admin,
         actor_id: q.user.parse().ok(),
         entity_type: (!q.kind.is_empty()).then(|| q.kind.clone()),
         from,

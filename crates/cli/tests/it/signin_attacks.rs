@@ -428,3 +428,23 @@ async fn a_password_change_ends_the_other_sessions() {
     );
     server.stop().await;
 }
+
+/// Sign-in attempts for unknown logins belong to no hospital: only the installation's
+/// administrators see them in the audit trail, not staff nor viewers.
+#[tokio::test]
+async fn unscoped_audit_rows_are_for_the_installations_administrators() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    let staff = server.user_client(&admin, "staff1", "staff").await;
+    let stranger = server.client_from("127.0.0.9");
+    stranger.get("/login").await;
+    stranger
+        .post("/login", &[("login", "ghost-login"), ("password", "whatever")])
+        .await;
+    let seen_by_admin = admin.get("/audit").await;
+    assert!(seen_by_admin.body.contains("ghost-login"), "{}", seen_by_admin.body);
+    let seen_by_staff = staff.get("/audit").await;
+    assert_eq!(seen_by_staff.status, StatusCode::OK);
+    assert!(!seen_by_staff.body.contains("ghost-login"));
+    server.stop().await;
+}
