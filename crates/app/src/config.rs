@@ -25,6 +25,9 @@ pub struct Config {
     /// Host names the server answers to besides IP addresses and `localhost` (DNS rebinding:
     /// a page elsewhere must not reach mamori under a name of its own).
     pub hostnames: Vec<String>,
+    /// Administrators must enrol two-factor authentication before anything else (default on;
+    /// `admin_two_factor = false` only for a test installation).
+    pub admin_two_factor: bool,
     /// The rooms' sections, by key.
     pub sections: Vec<(&'static str, Arc<dyn RoomSettings>)>,
 }
@@ -81,6 +84,7 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             hostnames: Vec::new(),
+            admin_two_factor: true,
             sections: sections()
                 .filter_map(|s| (s.parse)(None).ok().map(|v| (s.key, v)))
                 .collect(),
@@ -100,6 +104,7 @@ pub struct FileConfig {
     pub session_idle_minutes: Option<i64>,
     pub session_absolute_hours: Option<i64>,
     pub hostnames: Option<Vec<String>>,
+    pub admin_two_factor: Option<bool>,
     /// The rooms' sections (`[alerts]`, `[feeds]`…) and anything unknown.
     #[serde(flatten)]
     pub sections: BTreeMap<String, toml::Value>,
@@ -210,6 +215,21 @@ impl Config {
         }
         if let Some(names) = file.hostnames {
             config.hostnames = names;
+        }
+        if let Some(required) = file.admin_two_factor {
+            config.admin_two_factor = required;
+        }
+        if let Ok(text) = std::env::var("MAMORI_ADMIN_TWO_FACTOR") {
+            config.admin_two_factor = match text.trim() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                other => {
+                    return Err(bad(
+                        "MAMORI_ADMIN_TWO_FACTOR",
+                        format!("`{other}` is not true or false"),
+                    ));
+                }
+            };
         }
         if let Some(names) = flags.hostnames {
             config.hostnames = names;

@@ -173,6 +173,7 @@ fn main() {
             .args(["checklist", "pack", "--year", "2025", "--out"])
             .arg(&out_dir)
             .env("MAMORI_LOG", "warn")
+            .env("MAMORI_ADMIN_TWO_FACTOR", "false")
             .output()
             .unwrap();
         times.push(start.elapsed());

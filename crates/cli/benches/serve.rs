@@ -23,6 +23,7 @@ fn cold_start(runs: usize) -> Vec<Duration> {
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
             .arg(dir.path())
             .env("MAMORI_LOG", "warn")
+            .env("MAMORI_ADMIN_TWO_FACTOR", "false")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

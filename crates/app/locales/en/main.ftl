@@ -76,7 +76,8 @@ login-taken = This login ID is already taken; choose another.
 login-step = Failed step
 
 ## Passwords
-password-rule = At least 13 characters; or, with two-factor authentication, at least 8 mixing letters, digits and symbols (MHLW checklist, FY2025 edition).
+password-rule = At least 13 characters, or 8 mixing letters, digits and symbols when two-factor authentication is used (the MHLW checklist R7 rule). Well-known passwords (such as P@ssw0rd), ones containing the login ID and one repeated character are refused.
+password-rule-setup = At least 13 characters (the first administrator has no two-factor authentication yet). Well-known passwords (such as P@ssw0rd), ones containing the login ID and one repeated character are refused.
 password-too-short = Use at least 13 characters.
 password-too-short-2fa = Use at least 13 characters, or at least 8 that include letters, digits and symbols.
 password-too-long = The password is too long (256 characters at most).
@@ -110,6 +111,7 @@ totp-code-wrong = The code is wrong. Enter the newest 6 digits from the app (and
 totp-no-pending = Please start the setup again.
 totp-enabled = Two-factor authentication is on.
 totp-required-notice = This hospital requires two-factor authentication for everyone. Other pages open once you have set it up.
+totp-required-notice-admin = Administrator accounts need two-factor authentication (the last step of setting mamori up). Other pages open once you have set it up with an authenticator app on your phone.
 recovery-title = Recovery codes
 recovery-once = These recovery codes are shown only now. Print them and keep them somewhere safe. If you lose your phone, each code works once instead of a 6-digit code.
 recovery-done = I have stored them

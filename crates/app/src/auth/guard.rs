@@ -177,15 +177,7 @@ impl Reservation {
             .bind(self.id)
             .execute(&mut *w.tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO login_addresses (login, ip, last_success_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (login, ip) DO UPDATE SET last_success_at = excluded.last_success_at",
-        )
-        .bind(self.login.clone())
-        .bind(self.ip.clone())
-        .bind(now_text())
-        .execute(&mut *w.tx)
-        .await?;
+        remember_in(&mut w, &self.login, &self.ip).await?;
         w.commit().await
     }
 
@@ -201,6 +193,27 @@ impl Reservation {
         )
         .await
     }
+}
+
+/// Makes `ip` one of the login's own addresses (a sign-in that did not go through a password
+/// check, such as finishing setup).
+pub async fn remember_address(db: &Db, login: &str, ip: &str) -> DbResult<()> {
+    let mut w = db.write().await?;
+    remember_in(&mut w, &recorded_login(login), ip).await?;
+    w.commit().await
+}
+
+async fn remember_in(w: &mut WriteTx, login: &str, ip: &str) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO login_addresses (login, ip, last_success_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (login, ip) DO UPDATE SET last_success_at = excluded.last_success_at",
+    )
+    .bind(login.to_string())
+    .bind(ip.to_string())
+    .bind(now_text())
+    .execute(&mut *w.tx)
+    .await?;
+    Ok(())
 }
 
 /// Removes failure rows older than a day, at most once a minute.

@@ -102,9 +102,29 @@ async fn setup_submit(
     };
     let problems = match setup::complete(&state.db, Some(&values.token), &form, &c.visitor.ip).await
     {
-        Ok(_) => {
+        Ok(user_id) => {
             state.mark_setup_done();
-            return Ok(Redirect::to("/login?done=setup").into_response());
+            // The one who set mamori up is signed in at once; an administrator's next step is
+            // two-factor authentication (required for administrators unless turned off).
+            let Some(user) = crate::users::api::by_id(&state.db, user_id).await? else {
+                return Ok(Redirect::to("/login?done=setup").into_response());
+            };
+            let ip = c.visitor.ip.clone();
+            let old = c.visitor.session.as_ref().map(|s| s.token_hash.clone());
+            let hours = state.config.session_absolute_hours;
+            let token =
+                sessions::start(&state.db, user.id, Stage::Full, &ip, hours, old.as_deref())
+                    .await?;
+            login::record_sign_in(&state.db, &user, &ip)
+                .await
+                .map_err(RoomError::internal)?;
+            super::guard::remember_address(&state.db, &user.login, &ip).await?;
+            let next = if state.config.admin_two_factor {
+                "/account/2fa?setup=1"
+            } else {
+                "/"
+            };
+            return session_response(&state, &token, next);
         }
         Err(SetupError::AlreadyDone) => {
             state.mark_setup_done();

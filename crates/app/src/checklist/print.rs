@@ -534,6 +534,7 @@ pub fn offline_ctx() -> Ctx {
             session: None,
             csrf: String::new(),
             require_totp: false,
+            admin_totp: false,
             facility_name: String::new(),
         },
         "/checklist/pack",

@@ -45,6 +45,8 @@ pub struct Visitor {
     pub csrf: String,
     /// The signed-in user's hospital requires 2FA.
     pub require_totp: bool,
+    /// Administrators need 2FA whatever the hospital requires (`admin_two_factor`, on by default).
+    pub admin_totp: bool,
     /// The signed-in user's hospital, as named on the home page.
     pub facility_name: String,
 }
@@ -62,9 +64,12 @@ impl Visitor {
         self.user().map(|u| u.actor(&self.ip))
     }
 
-    /// Signed in, but the hospital requires 2FA and this user has not enrolled yet.
+    /// Signed in, but the hospital requires 2FA (or this user is an administrator, who always
+    /// needs it by default) and this user has not enrolled yet.
     pub fn must_enrol_totp(&self) -> bool {
-        self.require_totp && self.user().is_some_and(|u| !u.has_totp())
+        self.user().is_some_and(|u| {
+            !u.has_totp() && (self.require_totp || (self.admin_totp && u.role.is_admin()))
+        })
     }
 }
 
@@ -195,6 +200,7 @@ async fn visit_inner(state: AppState, req: Request, next: Next) -> DbResult<Resp
         session,
         csrf,
         require_totp,
+        admin_totp: state.config.admin_two_factor,
         facility_name,
     };
     let req = if *req.method() == Method::POST {

@@ -37,6 +37,7 @@ pub fn spawn(data: &std::path::Path, port: u16) -> Server {
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
         .arg(data)
         .env("MAMORI_LOG", "warn")
+        .env("MAMORI_ADMIN_TWO_FACTOR", "false")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -315,6 +316,7 @@ pub fn timed_import(data: &std::path::Path, file: &std::path::Path) -> (Duration
         .args(["ledger", "import"])
         .arg(file)
         .env("MAMORI_LOG", "warn")
+        .env("MAMORI_ADMIN_TWO_FACTOR", "false")
         .output()
         .unwrap();
     let elapsed = start.elapsed();

@@ -179,7 +179,9 @@ async fn first_day_walk_in_chromium() {
     let Some((_driver, c)) = browser().await else {
         return;
     };
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    // The installation's real default: administrators enrol two-factor as part of setup.
+    let db = crate::kit::TestDb::new(Backend::Sqlite).await.unwrap();
+    let server = TestServer::start_with(db, |config| config.admin_two_factor = true).await;
     let link = server.setup_link().await;
 
     c.goto(&link).await.unwrap();
@@ -187,31 +189,42 @@ async fn first_day_walk_in_chromium() {
     fill(&c, "facility_name", "半田テスト病院").await;
     fill(&c, "login", "kanri").await;
     fill(&c, "display_name", "管理 花子").await;
+    fill(&c, "password", "P@ssw0rd").await;
+    let meter = c
+        .find(Locator::Css(".strength"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(meter, "強さ: 弱い", "the strength shows while typing");
     fill(&c, "password", "a-long-enough-passphrase").await;
+    let meter = c
+        .find(Locator::Css(".strength"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(meter, "強さ: 強い");
     fill(&c, "password_confirm", "a-long-enough-passphrase").await;
+    screenshot(&c, "01b-setup-filled").await;
     submit(&c, "/setup").await;
-    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
-    assert!(text(&c).await.contains("初期設定が完了しました"));
-
-    fill(&c, "login", "kanri").await;
-    fill(&c, "password", "a-long-enough-passphrase").await;
-    submit(&c, "/login").await;
-    assert_eq!(
-        c.current_url().await.unwrap().path(),
-        "/",
-        "{}",
-        text(&c).await
-    );
+    // Signed in at once, at the last step of setup: two-factor authentication.
+    assert_eq!(c.current_url().await.unwrap().path(), "/account/2fa");
     assert!(
         text(&c)
             .await
-            .contains("医療情報システム安全管理責任者が未登録です。")
+            .contains("管理者のアカウントには二要素認証が必要です"),
+        "{}",
+        text(&c).await
     );
-    screenshot(&c, "02-dashboard").await;
-
-    c.goto(&format!("{}/account/2fa", server.base))
-        .await
-        .unwrap();
+    c.goto(&format!("{}/", server.base)).await.unwrap();
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        "/account/2fa",
+        "other pages wait until two-factor is set up"
+    );
     let secret = c
         .find(Locator::Id("totp-secret"))
         .await
@@ -231,7 +244,7 @@ async fn first_day_walk_in_chromium() {
         serde_json::Value::Bool(true),
         "the QR code image loads under the CSP"
     );
-    screenshot(&c, "03-totp").await;
+    screenshot(&c, "02-totp-at-setup").await;
     let code = mamori_app::auth::secrets::current_totp_code(secret.trim()).unwrap();
     fill(&c, "code", &code).await;
     submit(&c, "/account/2fa").await;
@@ -240,7 +253,21 @@ async fn first_day_walk_in_chromium() {
         .await
         .unwrap();
     assert_eq!(codes.len(), 10);
-    screenshot(&c, "04-recovery-codes").await;
+    screenshot(&c, "03-recovery-codes").await;
+
+    c.goto(&format!("{}/", server.base)).await.unwrap();
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        "/",
+        "{}",
+        text(&c).await
+    );
+    assert!(
+        text(&c)
+            .await
+            .contains("医療情報システム安全管理責任者が未登録です。")
+    );
+    screenshot(&c, "04-dashboard").await;
 
     // Sign out and back in: now the code is asked for.
     submit(&c, "/logout").await;

@@ -359,3 +359,50 @@ async fn a_user_without_two_factor_reaches_only_enrolment_when_it_is_required() 
     assert_eq!(staff.get("/account").await.status, StatusCode::OK);
     server.stop().await;
 }
+
+/// By default an administrator enrols two-factor authentication as the last step of setup:
+/// setting up signs them in on the enrolment page, and nothing else opens until it is done.
+/// Staff are not held (unless the hospital requires it for everyone).
+#[tokio::test]
+async fn administrators_enrol_two_factor_as_the_last_step_of_setup() {
+    let db = crate::kit::TestDb::new(Backend::Sqlite).await.unwrap();
+    let server = TestServer::start_with(db, |config| config.admin_two_factor = true).await;
+    let link = server.setup_link().await;
+    let admin = server.client();
+    admin.get_url(&link).await;
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let done = admin
+        .post(
+            "/setup",
+            &[
+                ("token", token.as_str()),
+                ("facility_name", "テスト病院"),
+                ("login", "kanri"),
+                ("display_name", "管理 花子"),
+                ("password", ADMIN_PASSWORD),
+                ("password_confirm", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location(), "/account/2fa?setup=1");
+    for path in ["/", "/ledger", "/checklist", "/admin/users"] {
+        assert_eq!(admin.get(path).await.location(), "/account/2fa", "{path}");
+    }
+    let page = admin.get("/account/2fa").await;
+    assert!(
+        page.body
+            .contains("管理者のアカウントには二要素認証が必要です")
+    );
+    let secret = crate::kit::totp_secret_from(&page.body);
+    admin
+        .post(
+            "/account/2fa",
+            &[("code", &crate::kit::next_totp_code(&secret))],
+        )
+        .await;
+    assert_eq!(admin.get("/").await.status, StatusCode::OK);
+    let staff = server.user_client(&admin, "staff1", "staff").await;
+    assert_eq!(staff.get("/").await.status, StatusCode::OK);
+    server.stop().await;
+}

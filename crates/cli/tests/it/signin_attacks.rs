@@ -439,10 +439,17 @@ async fn unscoped_audit_rows_are_for_the_installations_administrators() {
     let stranger = server.client_from("127.0.0.9");
     stranger.get("/login").await;
     stranger
-        .post("/login", &[("login", "ghost-login"), ("password", "whatever")])
+        .post(
+            "/login",
+            &[("login", "ghost-login"), ("password", "whatever")],
+        )
         .await;
     let seen_by_admin = admin.get("/audit").await;
-    assert!(seen_by_admin.body.contains("ghost-login"), "{}", seen_by_admin.body);
+    assert!(
+        seen_by_admin.body.contains("ghost-login"),
+        "{}",
+        seen_by_admin.body
+    );
     let seen_by_staff = staff.get("/audit").await;
     assert_eq!(seen_by_staff.status, StatusCode::OK);
     assert!(!seen_by_staff.body.contains("ghost-login"));
