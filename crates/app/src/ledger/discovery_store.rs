@@ -192,6 +192,12 @@ pub async fn add_ignore(
             key: crate::mkey!("ignore-reason-required"),
         });
     }
+    if reason.chars().count() > 1000 {
+        return Err(DiscoveryError::Invalid {
+            field: "reason",
+            key: crate::mkey!("field-too-long"),
+        });
+    }
     let mut w = db.write().await?;
     sqlx::query("DELETE FROM discovery_ignores WHERE facility_id = $1 AND address = $2")
         .bind(facility_id)

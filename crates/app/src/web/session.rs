@@ -31,6 +31,8 @@ const FORM_LIMIT: usize = 1024 * 1024;
 /// The largest request body accepted before sign-in (the sign-in, 2FA, setup and language
 /// forms are a few hundred bytes): nobody can make the server hold more for them.
 pub const ANONYMOUS_LIMIT: usize = 16 * 1024;
+/// The longest single value of a plain form (the rooms' own limits are far lower).
+const FIELD_LIMIT: usize = 64 * 1024;
 /// How far into a multipart body the `_csrf` part is looked for (our forms send it first).
 const CSRF_SEARCH_LIMIT: usize = 64 * 1024;
 /// The largest file upload (multipart form) accepted: an nmap scan of a /16 fits easily.
@@ -300,6 +302,11 @@ async fn check_csrf(req: Request, visitor: &Visitor) -> Result<Request, StatusCo
                 .map(|(_, v)| v.into_owned())
         }
     });
+    // Each room checks its fields' lengths with a message at the field; this is the backstop for
+    // any field none checks: no single value of a form may be longer than 64 KB.
+    if !multipart && url::form_urlencoded::parse(&bytes).any(|(_, v)| v.len() > FIELD_LIMIT) {
+        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+    }
     if token_ok(presented) {
         Ok(Request::from_parts(parts, Body::from(bytes)))
     } else {

@@ -159,3 +159,36 @@ async fn other_host_names_are_refused() {
     assert_eq!(local.status(), StatusCode::OK);
     server.stop().await;
 }
+
+/// Every field has a length limit: the rooms' own (with a message at the field), and behind
+/// them the hall's 64 KB for any single value.
+#[tokio::test]
+async fn over_long_fields_are_refused() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    let before = server.count("audit_events").await;
+    let long = "長".repeat(40_000);
+    let page = admin.post("/facility", &[("name", &long)]).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        page.body.contains("送信内容が大きすぎます"),
+        "{}",
+        page.body
+    );
+    let name = "長".repeat(300);
+    let page = admin
+        .post(
+            "/admin/users",
+            &[
+                ("login", "sato"),
+                ("display_name", &name),
+                ("role", "staff"),
+                ("password", "another-long-password-1"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("長すぎます"), "{}", page.body);
+    assert_eq!(server.count("audit_events").await, before);
+    server.stop().await;
+}
