@@ -15,7 +15,7 @@ use crate::users::api::NewUser;
 use crate::web::ctx::FieldErrors;
 use crate::web::errors::render;
 use crate::web::session::{session_cookie_name, set_cookie};
-use crate::web::{Access, AppState, Ctx, RouteTable};
+use crate::web::{Access, AppState, Ctx, Hall, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
     table
@@ -39,32 +39,23 @@ struct SetupPage<'a> {
 }
 
 #[derive(Default, Deserialize, Clone)]
+#[serde(default)]
 struct SetupValues {
-    #[serde(default)]
     token: String,
-    #[serde(default)]
     facility_name: String,
-    #[serde(default)]
     login: String,
-    #[serde(default)]
     display_name: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     password_confirm: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct TokenQuery {
-    #[serde(default)]
     token: String,
 }
 
-async fn setup_page(
-    State(state): State<AppState>,
-    c: Ctx,
-    Query(q): Query<TokenQuery>,
-) -> PageResult {
+async fn setup_page(Hall(state, c): Hall, Query(q): Query<TokenQuery>) -> PageResult {
     if state.setup_done() {
         return Ok(Redirect::to("/login").into_response());
     }
@@ -81,11 +72,7 @@ async fn setup_page(
     })
 }
 
-async fn setup_submit(
-    State(state): State<AppState>,
-    c: Ctx,
-    Form(values): Form<SetupValues>,
-) -> PageResult {
+async fn setup_submit(Hall(state, c): Hall, Form(values): Form<SetupValues>) -> PageResult {
     if state.setup_done() {
         return Ok(Redirect::to("/login").into_response());
     }
@@ -163,20 +150,17 @@ struct LoginPage<'a> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct LoginQuery {
-    #[serde(default)]
     next: String,
-    #[serde(default)]
     done: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct LoginForm {
-    #[serde(default)]
     login: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     next: String,
 }
 
@@ -223,11 +207,7 @@ fn session_response(state: &AppState, token: &str, to: &str) -> PageResult {
     Ok(response)
 }
 
-async fn login_submit(
-    State(state): State<AppState>,
-    c: Ctx,
-    Form(form): Form<LoginForm>,
-) -> PageResult {
+async fn login_submit(Hall(state, c): Hall, Form(form): Form<LoginForm>) -> PageResult {
     let ip = c.visitor.ip.clone();
     let old = c.visitor.session.as_ref().map(|s| s.token_hash.clone());
     let outcome = login::with_password(&state.db, &form.login, &form.password, &ip).await?;
@@ -309,17 +289,13 @@ async fn second_factor_page(c: Ctx) -> PageResult {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct CodeForm {
-    #[serde(default)]
     code: String,
 }
 
-async fn second_factor_submit(
-    State(state): State<AppState>,
-    c: Ctx,
-    Form(form): Form<CodeForm>,
-) -> PageResult {
+async fn second_factor_submit(Hall(state, c): Hall, Form(form): Form<CodeForm>) -> PageResult {
     let Some(user) = awaiting_user(&c) else {
         return Ok(Redirect::to("/login").into_response());
     };

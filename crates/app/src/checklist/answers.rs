@@ -52,22 +52,15 @@ impl Answer {
 
 /// The answer as typed into the form.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct AnswerForm {
-    #[serde(default)]
     pub item: String,
-    #[serde(default)]
     pub answer1: String,
-    #[serde(default)]
     pub date1: String,
-    #[serde(default)]
     pub target_date: String,
-    #[serde(default)]
     pub answer2: String,
-    #[serde(default)]
     pub date2: String,
-    #[serde(default)]
     pub remarks: String,
-    #[serde(default)]
     pub confirmed_by: String,
 }
 

@@ -1,7 +1,7 @@
 //! Evidence on a form: linking a record, uploading a file, taking evidence off, serving a file.
 
 use axum::Form as PostForm;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
@@ -11,21 +11,18 @@ use super::pages::messages;
 use super::store::ChecklistError;
 use crate::kernel::upload::read_upload;
 use crate::kernel::{PageResult, RoomError};
-use crate::web::{AppState, Ctx};
+use crate::web::Hall;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct LinkForm {
-    #[serde(default)]
     item: String,
-    #[serde(default)]
     table: String,
-    #[serde(default)]
     reference: String,
 }
 
 pub(super) async fn link_record(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     Path(id): Path<i64>,
     PostForm(form): PostForm<LinkForm>,
 ) -> PageResult {
@@ -57,8 +54,7 @@ pub(super) async fn link_record(
 }
 
 pub(super) async fn upload(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     Path(id): Path<i64>,
     mut multipart: Multipart,
 ) -> PageResult {
@@ -103,11 +99,7 @@ pub(super) async fn upload(
     )
 }
 
-pub(super) async fn remove_evidence(
-    State(state): State<AppState>,
-    c: Ctx,
-    Path(id): Path<i64>,
-) -> PageResult {
+pub(super) async fn remove_evidence(Hall(state, c): Hall, Path(id): Path<i64>) -> PageResult {
     Ok(
         match super::evidence::remove_evidence(&state.db, &c.actor(), id).await {
             Ok(form_id) => Redirect::to(&format!("/checklist/forms/{form_id}")).into_response(),
@@ -134,7 +126,7 @@ pub(super) fn disposition(kind: &str, name: &str) -> String {
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-pub(super) async fn file(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+pub(super) async fn file(Hall(state, c): Hall, Path(id): Path<i64>) -> PageResult {
     Ok(
         match super::evidence::file(&state.db, &c.actor(), id).await {
             Ok((info, bytes)) => {

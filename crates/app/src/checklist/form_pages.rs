@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form as PostForm;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use super::store::ChecklistError;
 use super::view::{self, FormView, ItemView, Tally};
 use crate::kernel::{PageResult, Role, RoomError, Suggestion};
 use crate::web::errors::render;
-use crate::web::{AppState, Ctx};
+use crate::web::{AppState, Ctx, Hall};
 
 #[derive(Template)]
 #[template(path = "checklist/message.html")]
@@ -320,13 +320,12 @@ pub(super) async fn form_page(
     Ok((status, render(&page)).into_response())
 }
 
-pub(super) async fn show(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+pub(super) async fn show(Hall(state, c): Hall, Path(id): Path<i64>) -> PageResult {
     form_page(&state, &c, id, None).await
 }
 
 pub(super) async fn save_answer(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     Path(id): Path<i64>,
     PostForm(typed): PostForm<AnswerForm>,
 ) -> PageResult {
@@ -357,15 +356,14 @@ pub(super) async fn anchor_of(state: &AppState, c: &Ctx, id: i64, item: &str) ->
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct GateForm {
-    #[serde(default)]
     gate: String,
 }
 
 pub(super) async fn set_gate(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     Path(id): Path<i64>,
     PostForm(form): PostForm<GateForm>,
 ) -> PageResult {
@@ -378,19 +376,16 @@ pub(super) async fn set_gate(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct WordingForm {
-    #[serde(default)]
     form_id: String,
-    #[serde(default)]
     item: String,
-    #[serde(default)]
     text: String,
 }
 
 pub(super) async fn set_wording(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     PostForm(w): PostForm<WordingForm>,
 ) -> PageResult {
     let actor = c.actor();

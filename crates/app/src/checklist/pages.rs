@@ -74,8 +74,8 @@ pub(super) fn answer_label(c: &Ctx, code: &str) -> String {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct YearQuery {
-    #[serde(default)]
     year: String,
 }
 

@@ -1,7 +1,7 @@
 //! Paper and files: the official-layout print, blank forms, xlsx/CSV exports and the
 //! 立入検査用資料.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -13,32 +13,23 @@ use super::print;
 use super::store::ChecklistError;
 use super::view::{self};
 use crate::kernel::{PageResult, RoomError};
+use crate::web::Hall;
 use crate::web::errors::render;
-use crate::web::{AppState, Ctx};
 
-pub(super) async fn print_form(
-    State(state): State<AppState>,
-    c: Ctx,
-    Path(id): Path<i64>,
-) -> PageResult {
+pub(super) async fn print_form(Hall(state, c): Hall, Path(id): Path<i64>) -> PageResult {
     let v = view::form_view(&state.db, &c.actor(), id, crate::kernel::today_jst()).await?;
     let page = print::form_page(&c, &v.master, Some(&v), format!("/checklist/forms/{id}"));
     render(&page)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct BlankQuery {
-    #[serde(default)]
     version: String,
-    #[serde(default)]
     form: String,
 }
 
-pub(super) async fn blank(
-    State(state): State<AppState>,
-    c: Ctx,
-    Query(q): Query<BlankQuery>,
-) -> PageResult {
+pub(super) async fn blank(Hall(state, c): Hall, Query(q): Query<BlankQuery>) -> PageResult {
     let form = if q.form.is_empty() {
         "hospital"
     } else {
@@ -65,15 +56,14 @@ pub(super) fn download(content_type: &str, file: &str, bytes: Vec<u8>) -> PageRe
 
 pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct ExportQuery {
-    #[serde(default)]
     format: String,
 }
 
 pub(super) async fn export_form(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     Path(id): Path<i64>,
     Query(q): Query<ExportQuery>,
 ) -> PageResult {
@@ -92,11 +82,7 @@ pub(super) async fn export_form(
     result?
 }
 
-pub(super) async fn export_year(
-    State(state): State<AppState>,
-    c: Ctx,
-    Query(q): Query<YearQuery>,
-) -> PageResult {
+pub(super) async fn export_year(Hall(state, c): Hall, Query(q): Query<YearQuery>) -> PageResult {
     let facility_id = c.facility()?;
     let year = year_of(&q);
     let views =
@@ -111,11 +97,7 @@ pub(super) async fn export_year(
     })
 }
 
-pub(super) async fn pack(
-    State(state): State<AppState>,
-    c: Ctx,
-    Query(q): Query<YearQuery>,
-) -> PageResult {
+pub(super) async fn pack(Hall(state, c): Hall, Query(q): Query<YearQuery>) -> PageResult {
     let facility_id = c.facility()?;
     let year = year_of(&q);
     let (views, facility) = match tokio::try_join!(

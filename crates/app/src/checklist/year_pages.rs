@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form as PostForm;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use super::store::{self as masters, ChecklistError};
 use super::view::{self, Tally};
 use crate::kernel::{PageResult, Role, RoomError};
 use crate::web::errors::render;
-use crate::web::{AppState, Ctx};
+use crate::web::{AppState, Ctx, Hall};
 
 /// An item due soon, past due, or where answer and data disagree, for the dashboard.
 pub struct Attention {
@@ -69,11 +69,7 @@ pub(super) struct VendorIndexPage<'a> {
     error: String,
 }
 
-pub(super) async fn index(
-    State(state): State<AppState>,
-    c: Ctx,
-    Query(q): Query<YearQuery>,
-) -> PageResult {
+pub(super) async fn index(Hall(state, c): Hall, Query(q): Query<YearQuery>) -> PageResult {
     let c = c.active("checklist");
     let facility_id = c.facility()?;
     if c.role() == Some(Role::Vendor) {
@@ -212,19 +208,14 @@ pub(super) async fn vendor_index(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct StartForm {
-    #[serde(default)]
     year: String,
-    #[serde(default)]
     version: String,
 }
 
-pub(super) async fn start(
-    State(state): State<AppState>,
-    c: Ctx,
-    PostForm(form): PostForm<StartForm>,
-) -> PageResult {
+pub(super) async fn start(Hall(state, c): Hall, PostForm(form): PostForm<StartForm>) -> PageResult {
     let year: i32 = form.year.parse().unwrap_or_default();
     Ok(
         match forms::start_year(&state.db, &c.actor(), year, &form.version).await {
@@ -235,19 +226,16 @@ pub(super) async fn start(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(super) struct VendorFormForm {
-    #[serde(default)]
     year: String,
-    #[serde(default)]
     vendor_name: String,
-    #[serde(default)]
     system_name: String,
 }
 
 pub(super) async fn add_vendor_form(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     PostForm(form): PostForm<VendorFormForm>,
 ) -> PageResult {
     let c = c.active("checklist");

@@ -53,28 +53,18 @@ pub fn field_label_key(field: &str) -> Option<&'static str> {
 
 /// The profile as typed into the form, before checking.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct FacilityForm {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub founder: String,
-    #[serde(default)]
     pub address: String,
-    #[serde(default)]
     pub beds: String,
-    #[serde(default)]
     pub director: String,
-    #[serde(default)]
     pub security_manager_name: String,
-    #[serde(default)]
     pub security_manager_role: String,
-    #[serde(default)]
     pub security_manager_appointed_on: String,
-    #[serde(default)]
     pub security_manager_approved_by: String,
-    #[serde(default)]
     pub security_manager_approved_on: String,
-    #[serde(default)]
     pub security_manager_scope: String,
 }
 

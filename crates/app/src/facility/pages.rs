@@ -11,7 +11,7 @@ use super::store::{self, FacilityError};
 use crate::kernel::{PageResult, RoomError};
 use crate::web::ctx::FieldErrors;
 use crate::web::errors::render;
-use crate::web::{Access, AppState, Ctx, RouteTable};
+use crate::web::{Access, AppState, Ctx, Hall, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
     table
@@ -41,8 +41,8 @@ struct EditPage<'a> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct ViewQuery {
-    #[serde(default)]
     saved: String,
 }
 
@@ -52,7 +52,7 @@ async fn load(state: &AppState, c: &Ctx) -> Result<Facility, RoomError> {
         .ok_or(RoomError::NotFound)
 }
 
-async fn view(State(state): State<AppState>, c: Ctx, Query(q): Query<ViewQuery>) -> PageResult {
+async fn view(Hall(state, c): Hall, Query(q): Query<ViewQuery>) -> PageResult {
     let c = c.active("facility");
     let f = load(&state, &c).await?;
     let sm_gaps = f
@@ -90,11 +90,7 @@ struct SaveForm {
     updated_at: String,
 }
 
-async fn save(
-    State(state): State<AppState>,
-    c: Ctx,
-    Form(submitted): Form<SaveForm>,
-) -> PageResult {
+async fn save(Hall(state, c): Hall, Form(submitted): Form<SaveForm>) -> PageResult {
     let c = c.active("facility");
     let current = load(&state, &c).await?;
     let form = submitted.form;

@@ -13,7 +13,7 @@ use super::store::{LedgerError, list_all};
 use super::systems::{SEGMENTS, SYSTEMS};
 use crate::kernel::PageResult;
 use crate::web::errors::render;
-use crate::web::{Access, AppState, Ctx, RouteTable};
+use crate::web::{Access, AppState, Ctx, Hall, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
     table
@@ -22,8 +22,8 @@ pub fn routes(table: RouteTable) -> RouteTable {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DiagramQuery {
-    #[serde(default)]
     paper: String,
 }
 
@@ -69,7 +69,7 @@ async fn drawing(state: &AppState, c: &Ctx, facility_id: i64) -> Result<String, 
     ))
 }
 
-async fn page(State(state): State<AppState>, c: Ctx, Query(q): Query<DiagramQuery>) -> PageResult {
+async fn page(Hall(state, c): Hall, Query(q): Query<DiagramQuery>) -> PageResult {
     let c = c.active("diagram");
     let facility_id = c.facility()?;
     let svg = drawing(&state, &c, facility_id).await?;

@@ -15,7 +15,7 @@ use crate::kernel::upload::read_upload;
 use crate::kernel::{PageResult, RoomError};
 use crate::web::errors::render;
 use crate::web::session::UPLOAD_LIMIT;
-use crate::web::{Access, AppState, Ctx, RouteTable};
+use crate::web::{Access, AppState, Ctx, Hall, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
     table
@@ -75,7 +75,7 @@ async fn index(State(state): State<AppState>, c: Ctx) -> PageResult {
     index_page(&state, &c, String::new()).await
 }
 
-async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart) -> PageResult {
+async fn upload(Hall(state, c): Hall, mut multipart: Multipart) -> PageResult {
     let c = c.active("discovery");
     let file = match read_upload(&mut multipart, "scan", "scan.xml", UPLOAD_LIMIT).await {
         Ok(upload) => upload.non_empty_file(),
@@ -98,14 +98,14 @@ async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart)
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RunForm {
-    #[serde(default)]
     range: String,
 }
 
 /// Scans a range now with nmap, within the web time limit, and shows the result.
-async fn run_scan(State(state): State<AppState>, c: Ctx, Form(form): Form<RunForm>) -> PageResult {
+async fn run_scan(Hall(state, c): Hall, Form(form): Form<RunForm>) -> PageResult {
     let c = c.active("discovery");
     let range = match discovery_run::check_range(&form.range) {
         Ok(range) => range,
@@ -163,8 +163,8 @@ struct ScanPage<'a> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct ScanQuery {
-    #[serde(default)]
     done: String,
 }
 
@@ -201,12 +201,7 @@ impl ScanPage<'_> {
     }
 }
 
-async fn show(
-    State(state): State<AppState>,
-    c: Ctx,
-    Path(id): Path<i64>,
-    Query(q): Query<ScanQuery>,
-) -> PageResult {
+async fn show(Hall(state, c): Hall, Path(id): Path<i64>, Query(q): Query<ScanQuery>) -> PageResult {
     let c = c.active("discovery");
     let facility_id = c.facility()?;
     let (scan, hosts, diff) = store::diff(&state.db, facility_id, id).await?;
@@ -251,17 +246,15 @@ async fn show(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct IgnoreForm {
-    #[serde(default)]
     address: String,
-    #[serde(default)]
     reason: String,
-    #[serde(default)]
     scan: String,
 }
 
-async fn ignore(State(state): State<AppState>, c: Ctx, Form(form): Form<IgnoreForm>) -> PageResult {
+async fn ignore(Hall(state, c): Hall, Form(form): Form<IgnoreForm>) -> PageResult {
     let c = c.active("discovery");
     let back = form
         .scan

@@ -11,7 +11,7 @@ use super::model::{CUSTOM_TYPES, CustomField, kinds};
 use super::store::{self, LedgerError};
 use crate::kernel::{PageResult, RoomError};
 use crate::web::errors::render;
-use crate::web::{Access, AppState, Ctx, RouteTable};
+use crate::web::{Access, AppState, Ctx, Hall, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
     table
@@ -37,12 +37,10 @@ struct FieldsPage<'a> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct AddForm {
-    #[serde(default)]
     record_table: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     field_type: String,
 }
 
@@ -95,7 +93,7 @@ async fn index(State(state): State<AppState>, c: Ctx) -> PageResult {
     page(&state, &c, String::new(), String::new()).await
 }
 
-async fn add(State(state): State<AppState>, c: Ctx, Form(form): Form<AddForm>) -> PageResult {
+async fn add(Hall(state, c): Hall, Form(form): Form<AddForm>) -> PageResult {
     let c = c.active("ledger");
     Ok(
         match store::add_custom_field(
@@ -115,7 +113,7 @@ async fn add(State(state): State<AppState>, c: Ctx, Form(form): Form<AddForm>) -
     )
 }
 
-async fn remove(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+async fn remove(Hall(state, c): Hall, Path(id): Path<i64>) -> PageResult {
     Ok(
         match store::remove_custom_field(&state.db, &c.actor(), id).await {
             Ok(()) => Redirect::to("/ledger/fields").into_response(),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use mamori_formats::table::{self, Source, Table};
@@ -22,7 +22,7 @@ use crate::kernel::upload::read_upload;
 use crate::kernel::{PageResult, RoomError};
 use crate::web::errors::render;
 use crate::web::session::UPLOAD_LIMIT;
-use crate::web::{Access, AppState, Ctx, RouteTable};
+use crate::web::{Access, AppState, Ctx, Hall, RouteTable};
 
 /// The kinds a spreadsheet can fill.
 const IMPORTABLE: [&str; 3] = ["devices", "systems", "segments"];
@@ -148,7 +148,7 @@ async fn index(c: Ctx) -> PageResult {
     index_page(&c, String::new())
 }
 
-async fn upload(State(state): State<AppState>, c: Ctx, mut multipart: Multipart) -> PageResult {
+async fn upload(Hall(state, c): Hall, mut multipart: Multipart) -> PageResult {
     let c = c.active("import");
     let (Some(user), Some(facility_id)) = (c.user().map(|u| u.id), c.facility_id()) else {
         return Err(RoomError::Forbidden);
@@ -431,14 +431,13 @@ async fn check_and_show(state: &AppState, c: &Ctx, token: &str, notice: String) 
     preview_page(c, token, &pending, &plan, notice)
 }
 
-async fn preview(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> PageResult {
+async fn preview(Hall(state, c): Hall, Path(token): Path<String>) -> PageResult {
     let c = c.active("import");
     check_and_show(&state, &c, &token, String::new()).await
 }
 
 async fn remap(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     Path(token): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -505,7 +504,7 @@ struct DonePage<'a> {
     unchanged: usize,
 }
 
-async fn commit(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> PageResult {
+async fn commit(Hall(state, c): Hall, Path(token): Path<String>) -> PageResult {
     let c = c.active("import");
     let Some(user) = c.user().map(|u| u.id) else {
         return Err(RoomError::Forbidden);
@@ -538,28 +537,22 @@ async fn commit(State(state): State<AppState>, c: Ctx, Path(token): Path<String>
     })
 }
 
-async fn cancel(State(state): State<AppState>, c: Ctx, Path(token): Path<String>) -> PageResult {
+async fn cancel(Hall(state, c): Hall, Path(token): Path<String>) -> PageResult {
     if let Some(user) = c.user().map(|u| u.id) {
         state.shared::<PendingImports>().remove(&token, user);
     }
     Ok(Redirect::to("/ledger/import").into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ExportQuery {
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     format: String,
-    #[serde(default)]
     encoding: String,
 }
 
-async fn download(
-    State(state): State<AppState>,
-    c: Ctx,
-    Query(q): Query<ExportQuery>,
-) -> PageResult {
+async fn download(Hall(state, c): Hall, Query(q): Query<ExportQuery>) -> PageResult {
     let c = c.active("import");
     let facility_id = c.facility()?;
     let table_name = if q.kind.is_empty() {

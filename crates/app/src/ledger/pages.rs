@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -12,7 +12,7 @@ use super::store::{self, Filter, LedgerError};
 use crate::kernel::{PageResult, RoomError};
 use crate::web::ctx::FieldErrors;
 use crate::web::errors::render;
-use crate::web::{Access, AppState, Ctx, RouteTable};
+use crate::web::{Access, AppState, Ctx, Hall, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
     use super::systems::{list_segments, list_systems};
@@ -145,20 +145,14 @@ fn form_rows(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct ListQuery {
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     department: String,
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     q: String,
-    #[serde(default)]
     system: String,
-    #[serde(default)]
     page: String,
-    #[serde(default)]
     saved: String,
 }
 
@@ -239,7 +233,7 @@ pub fn choice_label(c: &Ctx, device: &Record, field: &str) -> String {
         .unwrap_or_else(|| device.get(field).to_string())
 }
 
-async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+async fn list(Hall(state, c): Hall, Query(q): Query<ListQuery>) -> PageResult {
     let c = c.active("ledger");
     let facility_id = c.facility()?;
     let page = q.page.parse::<i64>().unwrap_or(1).max(1);
@@ -344,7 +338,7 @@ struct PrintPage<'a> {
 }
 
 /// The device ledger on A4 landscape with the list's filters (種別, 部署, システム…).
-async fn print(State(state): State<AppState>, c: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+async fn print(Hall(state, c): Hall, Query(q): Query<ListQuery>) -> PageResult {
     let c = c.active("ledger");
     let facility_id = c.facility()?;
     let filter = q.filter();
@@ -743,41 +737,30 @@ macro_rules! record_handlers {
             use super::*;
 
             pub async fn new(
-                State(state): State<AppState>,
-                c: Ctx,
+                Hall(state, c): Hall,
                 Query(prefill): Query<HashMap<String, String>>,
             ) -> PageResult {
                 new_record_page(&state, c, &$section, &prefill).await
             }
 
-            pub async fn create(
-                State(state): State<AppState>,
-                c: Ctx,
-                Form(form): Form<Submitted>,
-            ) -> PageResult {
+            pub async fn create(Hall(state, c): Hall, Form(form): Form<Submitted>) -> PageResult {
                 submit_record(&state, c, &$section, None, &form).await
             }
 
             pub async fn view(
-                State(state): State<AppState>,
-                c: Ctx,
+                Hall(state, c): Hall,
                 Path(id): Path<i64>,
                 Query(q): Query<ListQuery>,
             ) -> PageResult {
                 view_record(&state, c, &$section, id, q.saved == "1").await
             }
 
-            pub async fn edit(
-                State(state): State<AppState>,
-                c: Ctx,
-                Path(id): Path<i64>,
-            ) -> PageResult {
+            pub async fn edit(Hall(state, c): Hall, Path(id): Path<i64>) -> PageResult {
                 edit_record_page(&state, c, &$section, id).await
             }
 
             pub async fn save(
-                State(state): State<AppState>,
-                c: Ctx,
+                Hall(state, c): Hall,
                 Path(id): Path<i64>,
                 Form(form): Form<Submitted>,
             ) -> PageResult {

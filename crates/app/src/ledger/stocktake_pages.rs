@@ -13,7 +13,7 @@ use super::stocktake::{self as store, RESULTS, Stocktake};
 use super::store::{self as ledger, Filter};
 use crate::kernel::PageResult;
 use crate::web::errors::render;
-use crate::web::{Access, AppState, Ctx, RouteTable};
+use crate::web::{Access, AppState, Ctx, Hall, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
     table
@@ -25,13 +25,11 @@ pub fn routes(table: RouteTable) -> RouteTable {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct IndexQuery {
-    #[serde(default)]
     department: String,
-    #[serde(default)]
     q: String,
     /// "all" shows checked devices too.
-    #[serde(default)]
     show: String,
 }
 
@@ -85,7 +83,7 @@ fn device_row(c: &Ctx, d: &Record, result: &str) -> DeviceRow {
     }
 }
 
-async fn index(State(state): State<AppState>, c: Ctx, Query(q): Query<IndexQuery>) -> PageResult {
+async fn index(Hall(state, c): Hall, Query(q): Query<IndexQuery>) -> PageResult {
     let c = c.active("stocktake");
     let facility_id = c.facility()?;
     let all = Filter::default();
@@ -169,8 +167,7 @@ fn back_to(form: &[(String, String)]) -> String {
 }
 
 async fn check(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -193,7 +190,7 @@ async fn check(
     )
 }
 
-async fn finish(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+async fn finish(Hall(state, c): Hall, Path(id): Path<i64>) -> PageResult {
     Ok(
         match store::finish(
             &state.db,
@@ -218,7 +215,7 @@ struct ReportPage<'a> {
     unchecked: Vec<DeviceRow>,
 }
 
-async fn report(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+async fn report(Hall(state, c): Hall, Path(id): Path<i64>) -> PageResult {
     let c = c.active("stocktake");
     let facility_id = c.facility()?;
     let stocktake = match store::get(&state.db, facility_id, id).await {

@@ -13,7 +13,7 @@ use crate::auth::{login, secrets};
 use crate::kernel::{PageResult, RoomError, User};
 use crate::web::ctx::FieldErrors;
 use crate::web::errors::render;
-use crate::web::{Access, AppState, Ctx, RouteTable};
+use crate::web::{Access, AppState, Ctx, Hall, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
     table
@@ -35,8 +35,8 @@ struct ProfilePage<'a> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct DoneQuery {
-    #[serde(default)]
     done: String,
 }
 
@@ -69,7 +69,7 @@ async fn profile_response(
     Ok(response)
 }
 
-async fn profile(State(state): State<AppState>, c: Ctx, Query(q): Query<DoneQuery>) -> PageResult {
+async fn profile(Hall(state, c): Hall, Query(q): Query<DoneQuery>) -> PageResult {
     let c = c.active("account");
     let message = match q.done.as_str() {
         "password" => c.t("password-changed"),
@@ -78,21 +78,15 @@ async fn profile(State(state): State<AppState>, c: Ctx, Query(q): Query<DoneQuer
     profile_response(&state, &c, FieldErrors::default(), message).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct PasswordForm {
-    #[serde(default)]
     current_password: String,
-    #[serde(default)]
     new_password: String,
-    #[serde(default)]
     new_password_confirm: String,
 }
 
-async fn change_password(
-    State(state): State<AppState>,
-    c: Ctx,
-    Form(form): Form<PasswordForm>,
-) -> PageResult {
+async fn change_password(Hall(state, c): Hall, Form(form): Form<PasswordForm>) -> PageResult {
     let c = c.active("account");
     let session_hash = c
         .visitor
@@ -185,17 +179,13 @@ async fn totp_qr(State(state): State<AppState>, c: Ctx) -> PageResult {
     Ok(response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct CodeForm {
-    #[serde(default)]
     code: String,
 }
 
-async fn totp_confirm(
-    State(state): State<AppState>,
-    c: Ctx,
-    Form(form): Form<CodeForm>,
-) -> PageResult {
+async fn totp_confirm(Hall(state, c): Hall, Form(form): Form<CodeForm>) -> PageResult {
     let c = c.active("account");
     Ok(
         match two_factor::confirm(&state.db, &c.actor(), &form.code).await {

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
@@ -11,7 +11,7 @@ use super::store::{self, NewUser, UserError};
 use crate::kernel::{PageResult, Role, RoomError, User};
 use crate::web::ctx::FieldErrors;
 use crate::web::errors::render;
-use crate::web::{Access, AppState, Ctx, RouteTable};
+use crate::web::{Access, AppState, Ctx, Hall, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
     let table = table
@@ -38,8 +38,8 @@ struct ListPage<'a> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct DoneQuery {
-    #[serde(default)]
     done: String,
 }
 
@@ -53,7 +53,7 @@ fn done_message(c: &Ctx, done: &str) -> String {
     }
 }
 
-async fn list(State(state): State<AppState>, c: Ctx, Query(q): Query<DoneQuery>) -> PageResult {
+async fn list(Hall(state, c): Hall, Query(q): Query<DoneQuery>) -> PageResult {
     let c = c.active("users");
     let actor = c.actor();
     let Some(facility_id) = actor.facility_id else {
@@ -83,16 +83,12 @@ struct NewPage<'a> {
 }
 
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 struct NewUserForm {
-    #[serde(default)]
     login: String,
-    #[serde(default)]
     display_name: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     vendor_name: String,
-    #[serde(default)]
     password: String,
 }
 
@@ -117,11 +113,7 @@ async fn new_page(c: Ctx) -> PageResult {
     })
 }
 
-async fn create(
-    State(state): State<AppState>,
-    c: Ctx,
-    Form(form): Form<NewUserForm>,
-) -> PageResult {
+async fn create(Hall(state, c): Hall, Form(form): Form<NewUserForm>) -> PageResult {
     let c = c.active("users");
     let new = NewUser {
         login: form.login.clone(),
@@ -200,8 +192,7 @@ async fn detail_response(
 }
 
 async fn detail(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
@@ -230,27 +221,26 @@ async fn after_change(
     })
 }
 
-async fn disable(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+async fn disable(Hall(state, c): Hall, Path(id): Path<i64>) -> PageResult {
     let c = c.active("users");
     let result = store::set_disabled(&state.db, &c.actor(), id, true).await;
     after_change(&state, &c, id, result, "saved").await
 }
 
-async fn enable(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+async fn enable(Hall(state, c): Hall, Path(id): Path<i64>) -> PageResult {
     let c = c.active("users");
     let result = store::set_disabled(&state.db, &c.actor(), id, false).await;
     after_change(&state, &c, id, result, "saved").await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct PasswordForm {
-    #[serde(default)]
     password: String,
 }
 
 async fn reset_password(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     Path(id): Path<i64>,
     Form(form): Form<PasswordForm>,
 ) -> PageResult {
@@ -259,21 +249,20 @@ async fn reset_password(
     after_change(&state, &c, id, result, "password").await
 }
 
-async fn reset_totp(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+async fn reset_totp(Hall(state, c): Hall, Path(id): Path<i64>) -> PageResult {
     let c = c.active("users");
     let result = store::reset_totp(&state.db, &c.actor(), id).await;
     after_change(&state, &c, id, result, "2fa").await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct RoleForm {
-    #[serde(default)]
     role: String,
 }
 
 async fn change_role(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     Path(id): Path<i64>,
     Form(form): Form<RoleForm>,
 ) -> PageResult {
@@ -288,17 +277,13 @@ async fn change_role(
     after_change(&state, &c, id, result, "saved").await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct RequireForm {
-    #[serde(default)]
     required: String,
 }
 
-async fn require_totp(
-    State(state): State<AppState>,
-    c: Ctx,
-    Form(form): Form<RequireForm>,
-) -> PageResult {
+async fn require_totp(Hall(state, c): Hall, Form(form): Form<RequireForm>) -> PageResult {
     let required = form.required == "1";
     Ok(
         match crate::facility::api::set_require_totp(&state.db, &c.actor(), required).await {

@@ -17,7 +17,7 @@ use crate::kernel::{PageResult, RoomError};
 use crate::ledger::api::DEVICES;
 use crate::web::errors::render;
 use crate::web::session::UPLOAD_LIMIT;
-use crate::web::{Access, AppState, Ctx, RouteTable};
+use crate::web::{Access, AppState, Ctx, Hall, RouteTable};
 
 pub fn routes(table: RouteTable) -> RouteTable {
     table
@@ -237,14 +237,13 @@ impl Pager {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct IndexQuery {
-    #[serde(default)]
     page: Option<usize>,
 }
 
 async fn index(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     axum::extract::Query(query): axum::extract::Query<IndexQuery>,
 ) -> PageResult {
     let c = c.active("vuln");
@@ -304,7 +303,7 @@ struct DevicePage<'a> {
     back: String,
 }
 
-async fn device_page(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> PageResult {
+async fn device_page(Hall(state, c): Hall, Path(id): Path<i64>) -> PageResult {
     device_view(&state, c, id, String::new()).await
 }
 
@@ -342,14 +341,13 @@ async fn device_view(state: &AppState, c: Ctx, id: i64, message: String) -> Page
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct CpeForm {
-    #[serde(default)]
     cpe: String,
 }
 
 async fn add_cpe(
-    State(state): State<AppState>,
-    c: Ctx,
+    Hall(state, c): Hall,
     Path(id): Path<i64>,
     PostForm(form): PostForm<CpeForm>,
 ) -> PageResult {
@@ -411,7 +409,7 @@ impl VulnPage<'_> {
     }
 }
 
-async fn vuln_page(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> PageResult {
+async fn vuln_page(Hall(state, c): Hall, Path(id): Path<String>) -> PageResult {
     let c = c.active("vuln");
     let facility_id = c.facility()?;
     let id = id.trim().to_ascii_uppercase();
@@ -438,22 +436,16 @@ async fn vuln_page(State(state): State<AppState>, c: Ctx, Path(id): Path<String>
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct SuppressForm {
-    #[serde(default)]
     device_id: i64,
-    #[serde(default)]
     vuln_id: String,
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     reason: String,
-    #[serde(default)]
     until: String,
     /// The page to go back to.
-    #[serde(default)]
     back: String,
     /// "1": the mark is for every device of the row, not only `device_id`.
-    #[serde(default)]
     all_in_row: String,
 }
 
@@ -492,11 +484,7 @@ struct RefusedPage<'a> {
     back: String,
 }
 
-async fn suppress(
-    State(state): State<AppState>,
-    c: Ctx,
-    PostForm(form): PostForm<SuppressForm>,
-) -> PageResult {
+async fn suppress(Hall(state, c): Hall, PostForm(form): PostForm<SuppressForm>) -> PageResult {
     let facility_id = c.facility()?;
     let back = back_to(&form.back);
     let device_ids = form.devices(&state.db, facility_id).await?;
@@ -523,11 +511,7 @@ async fn suppress(
     )
 }
 
-async fn unsuppress(
-    State(state): State<AppState>,
-    c: Ctx,
-    PostForm(form): PostForm<SuppressForm>,
-) -> PageResult {
+async fn unsuppress(Hall(state, c): Hall, PostForm(form): PostForm<SuppressForm>) -> PageResult {
     let facility_id = c.facility()?;
     let device_ids = form.devices(&state.db, facility_id).await?;
     Ok(
@@ -577,7 +561,7 @@ async fn feeds_view(
     })
 }
 
-async fn import(State(state): State<AppState>, c: Ctx, mut multipart: Multipart) -> PageResult {
+async fn import(Hall(state, c): Hall, mut multipart: Multipart) -> PageResult {
     let upload = read_upload(&mut multipart, "file", "feed", UPLOAD_LIMIT)
         .await
         .map_err(RoomError::internal)?;
@@ -632,11 +616,7 @@ async fn alerts_page(State(state): State<AppState>, c: Ctx) -> PageResult {
 #[derive(Deserialize, Default)]
 struct Empty {}
 
-async fn mark_read(
-    State(state): State<AppState>,
-    c: Ctx,
-    PostForm(_): PostForm<Empty>,
-) -> PageResult {
+async fn mark_read(Hall(state, c): Hall, PostForm(_): PostForm<Empty>) -> PageResult {
     let facility_id = c.facility()?;
     Ok(match alerts::mark_read(&state.db, facility_id).await {
         Ok(()) => Redirect::to("/vuln/alerts").into_response(),

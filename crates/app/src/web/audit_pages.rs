@@ -1,12 +1,13 @@
 //! 監査ログ: the audit trail, filterable by user, record type and date (Japan time).
 
+use super::Hall;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use chrono::{NaiveDate, TimeZone};
 use serde::Deserialize;
 
+use super::Ctx;
 use super::errors::render;
-use super::{AppState, Ctx};
 use crate::db::audit::{self, Filter, Record};
 use crate::kernel::{PageResult, User};
 use crate::rooms::ROOMS;
@@ -122,11 +123,7 @@ fn choice_value_key(entity_type: &str, field: &str, value: &str) -> Option<&'sta
     room_of(entity_type).and_then(|room| (room.audit.value)(entity_type, field, value))
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    c: Ctx,
-    Query(q): Query<AuditQuery>,
-) -> PageResult {
+pub async fn list(Hall(state, c): Hall, Query(q): Query<AuditQuery>) -> PageResult {
     let c = c.active("audit");
     let facility_id = c.facility()?;
     let page = q.page.parse::<i64>().unwrap_or(1).max(1);

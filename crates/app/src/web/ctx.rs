@@ -58,6 +58,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
+/// What a page handler needs of its request: the server's state and the visitor's context, in
+/// one extractor (`Hall(state, c): Hall`).
+pub struct Hall(pub super::AppState, pub Ctx);
+
+impl<S: Send + Sync> FromRequestParts<S> for Hall {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = parts
+            .extensions
+            .get::<super::AppState>()
+            .cloned()
+            .ok_or(StatusCode::INTERNAL_SERVER_ERROR)?;
+        let c = Ctx::from_request_parts(parts, state).await?;
+        Ok(Hall(app, c))
+    }
+}
+
 impl Ctx {
     pub fn from_visitor(visitor: Visitor, path: &str) -> Ctx {
         Ctx {

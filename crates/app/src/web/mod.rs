@@ -30,7 +30,7 @@ use crate::kernel::Role;
 use crate::rooms::ROOMS;
 
 pub use crate::kernel::Access;
-pub use ctx::Ctx;
+pub use ctx::{Ctx, Hall};
 pub use errors::WebError;
 
 /// Shared state of the web server.
