@@ -161,23 +161,24 @@ async fn is_known_address(w: &mut WriteTx, login: &str, ip: &str) -> DbResult<bo
 impl Reservation {
     /// The attempt succeeded: it no longer counts as a failure.
     pub async fn succeeded(self, db: &Db) -> DbResult<()> {
-        let mut w = db.write().await?;
-        sqlx::query("DELETE FROM login_failures WHERE id = $1")
-            .bind(self.id)
-            .execute(&mut *w.tx)
-            .await?;
-        w.commit().await
+        self.lift(db, false).await
     }
 
     /// The whole sign-in succeeded: besides lifting the count, the address becomes one of the
     /// login's own.
     pub async fn signed_in(self, db: &Db) -> DbResult<()> {
+        self.lift(db, true).await
+    }
+
+    async fn lift(self, db: &Db, remember: bool) -> DbResult<()> {
         let mut w = db.write().await?;
         sqlx::query("DELETE FROM login_failures WHERE id = $1")
             .bind(self.id)
             .execute(&mut *w.tx)
             .await?;
-        remember_in(&mut w, &self.login, &self.ip).await?;
+        if remember {
+            remember_in(&mut w, &self.login, &self.ip).await?;
+        }
         w.commit().await
     }
 

@@ -132,6 +132,11 @@ async fn fill(client: &Client, id: &str, value: &str) {
     field.send_keys(value).await.unwrap();
 }
 
+/// The text of the first element found.
+async fn text_of(client: &Client, locator: Locator<'_>) -> String {
+    client.find(locator).await.unwrap().text().await.unwrap()
+}
+
 /// Clicks a form's submit button and waits until the next page has loaded.
 async fn submit(client: &Client, form_action: &str) {
     let button = client
@@ -190,23 +195,14 @@ async fn first_day_walk_in_chromium() {
     fill(&c, "login", "kanri").await;
     fill(&c, "display_name", "管理 花子").await;
     fill(&c, "password", "P@ssw0rd").await;
-    let meter = c
-        .find(Locator::Css(".strength"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(meter, "強さ: 弱い", "the strength shows while typing");
+    let meter = Locator::Css(".strength");
+    assert_eq!(
+        text_of(&c, meter).await,
+        "強さ: 弱い",
+        "the strength shows while typing"
+    );
     fill(&c, "password", "a-long-enough-passphrase").await;
-    let meter = c
-        .find(Locator::Css(".strength"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(meter, "強さ: 強い");
+    assert_eq!(text_of(&c, meter).await, "強さ: 強い");
     fill(&c, "password_confirm", "a-long-enough-passphrase").await;
     screenshot(&c, "01b-setup-filled").await;
     submit(&c, "/setup").await;

@@ -377,6 +377,26 @@ impl Client {
         self.post_raw(path, &fields).await
     }
 
+    /// Posts every form at once (each with the current CSRF token) and returns each answer's
+    /// status and body, in order: parallel requests, as an attacker would send them.
+    pub async fn post_at_once(&self, path: &str, forms: Vec<Vec<(&str, String)>>) -> Vec<Page> {
+        let token = self.csrf();
+        let url = format!("{}{path}", self.base);
+        let posts = forms.into_iter().map(|mut fields| {
+            fields.insert(0, ("_csrf", token.clone()));
+            let request = self.http.post(&url).form(&fields);
+            async move {
+                let response = request.send().await.unwrap();
+                Page {
+                    status: response.status(),
+                    headers: response.headers().clone(),
+                    body: response.text().await.unwrap(),
+                }
+            }
+        });
+        futures_util::future::join_all(posts).await
+    }
+
     /// Uploads a file as a multipart form (with the CSRF token unless `csrf` is false).
     pub async fn upload(
         &self,

@@ -35,26 +35,16 @@ async fn audit_count(server: &TestServer, action: &str) -> i64 {
 /// Sends `n` sign-in posts at once and returns their statuses.
 async fn guess_at_once(client: &Client, n: usize, login: &str) -> Vec<StatusCode> {
     client.get("/login").await;
-    let token = client.csrf();
-    let posts = (0..n).map(|i| {
-        let password = format!("wrong-guess-{i}");
-        let fields = [
-            ("_csrf", token.clone()),
-            ("login", login.to_string()),
-            ("password", password),
-        ];
-        async move {
-            client
-                .http
-                .post(format!("{}/login", client.base))
-                .form(&fields)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    });
-    futures_util::future::join_all(posts).await
+    let forms = (0..n)
+        .map(|i| {
+            vec![
+                ("login", login.to_string()),
+                ("password", format!("wrong-guess-{i}")),
+            ]
+        })
+        .collect();
+    let pages = client.post_at_once("/login", forms).await;
+    pages.iter().map(|p| p.status).collect()
 }
 
 /// 199 wrong passwords sent together: only five are checked (the others are refused before the
@@ -118,22 +108,13 @@ async fn second_factor_and_current_password_are_counted_before_they_are_checked(
         .await;
     assert_eq!(step1.location(), "/login/2fa");
     client.get("/login/2fa").await;
-    let token = client.csrf();
-    let posts = (0..12).map(|i| {
-        let fields = [("_csrf", token.clone()), ("code", format!("{:06}", i))];
-        let client = &client;
-        async move {
-            client
-                .http
-                .post(format!("{}/login/2fa", client.base))
-                .form(&fields)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    });
-    let statuses = futures_util::future::join_all(posts).await;
+    let forms = (0..12).map(|i| vec![("code", format!("{i:06}"))]).collect();
+    let statuses: Vec<StatusCode> = client
+        .post_at_once("/login/2fa", forms)
+        .await
+        .iter()
+        .map(|p| p.status)
+        .collect();
     let checked = statuses
         .iter()
         .filter(|s| **s == StatusCode::UNAUTHORIZED)
@@ -169,29 +150,21 @@ async fn second_factor_and_current_password_are_counted_before_they_are_checked(
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     owner.get("/account").await;
-    let token = owner.csrf();
-    let posts = (0..30).map(|i| {
-        let fields = [
-            ("_csrf", token.clone()),
-            ("current_password", format!("not-it-{i}")),
-            ("new_password", "kumo-nochi-hare-42".to_string()),
-            ("new_password_confirm", "kumo-nochi-hare-42".to_string()),
-        ];
-        let owner = &owner;
-        async move {
-            owner
-                .http
-                .post(format!("{}/account/password", owner.base))
-                .form(&fields)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    });
-    let bodies = futures_util::future::join_all(posts).await;
+    let forms = (0..30)
+        .map(|i| {
+            vec![
+                ("current_password", format!("not-it-{i}")),
+                ("new_password", "kumo-nochi-hare-42".to_string()),
+                ("new_password_confirm", "kumo-nochi-hare-42".to_string()),
+            ]
+        })
+        .collect();
+    let bodies: Vec<String> = owner
+        .post_at_once("/account/password", forms)
+        .await
+        .into_iter()
+        .map(|p| p.body)
+        .collect();
     let wrong = bodies
         .iter()
         .filter(|b| b.contains("現在のパスワードが違います"))
