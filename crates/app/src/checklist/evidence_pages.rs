@@ -60,6 +60,7 @@ pub(super) async fn upload(
 ) -> PageResult {
     let upload = read_upload(
         &mut multipart,
+        &state.upload_dir(),
         "file",
         "file",
         super::evidence::MAX_FILE_BYTES,
@@ -81,11 +82,12 @@ pub(super) async fn upload(
     if too_large {
         return refused("checklist-file-too-large").await;
     }
-    let Some((name, bytes)) = file else {
+    let Some(file) = file else {
         return refused("checklist-file-required").await;
     };
+    let (name, bytes) = (&file.name, &file.bytes);
     Ok(
-        match super::evidence::attach_file(&state.db, &c.actor(), id, &item, &name, &bytes).await {
+        match super::evidence::attach_file(&state.db, &c.actor(), id, &item, name, bytes).await {
             Ok(_) => Redirect::to(&anchor_of(&state, &c, id, &item).await).into_response(),
             Err(ChecklistError::Rejected(problems)) => {
                 let key = problems

@@ -77,17 +77,19 @@ async fn index(State(state): State<AppState>, c: Ctx) -> PageResult {
 
 async fn upload(Hall(state, c): Hall, mut multipart: Multipart) -> PageResult {
     let c = c.active("discovery");
-    let file = match read_upload(&mut multipart, "scan", "scan.xml", UPLOAD_LIMIT).await {
+    let spool = state.upload_dir();
+    let file = match read_upload(&mut multipart, &spool, "scan", "scan.xml", UPLOAD_LIMIT).await {
         Ok(upload) => upload.non_empty_file(),
         Err(e) => {
             return index_page(&state, &c, format!("{}: {e}", c.t("scan-upload-failed"))).await;
         }
     };
-    let Some((name, bytes)) = file else {
+    let Some(file) = file else {
         return index_page(&state, &c, c.t("scan-file-required")).await;
     };
+    let (name, bytes) = (&file.name, &file.bytes);
     Ok(
-        match store::record_scan(&state.db, &c.actor(), &name, &bytes).await {
+        match store::record_scan(&state.db, &c.actor(), name, bytes).await {
             Ok(id) => Redirect::to(&format!("/discovery/{id}")).into_response(),
             Err(DiscoveryError::Parse(e)) => {
                 index_page(&state, &c, format!("{}: {name}: {e}", c.t("scan-refused"))).await?

@@ -153,7 +153,8 @@ async fn upload(Hall(state, c): Hall, mut multipart: Multipart) -> PageResult {
     let (Some(user), Some(facility_id)) = (c.user().map(|u| u.id), c.facility_id()) else {
         return Err(RoomError::Forbidden);
     };
-    let upload = match read_upload(&mut multipart, "file", "ledger", UPLOAD_LIMIT).await {
+    let spool = state.upload_dir();
+    let upload = match read_upload(&mut multipart, &spool, "file", "ledger", UPLOAD_LIMIT).await {
         Ok(upload) => upload,
         Err(e) => return index_page(&c, format!("{}: {e}", c.t("import-upload-failed"))),
     };
@@ -166,9 +167,11 @@ async fn upload(Hall(state, c): Hall, mut multipart: Multipart) -> PageResult {
     else {
         return index_page(&c, c.t("import-kind-unknown"));
     };
-    let Some((file_name, bytes)) = file else {
+    let Some(mut file) = file else {
         return index_page(&c, c.t("import-file-required"));
     };
+    let file_name = file.name.clone();
+    let bytes = std::mem::take(&mut file.bytes);
     let table = match tokio::task::spawn_blocking(move || table::read(&bytes)).await {
         Ok(Ok(table)) => table,
         Ok(Err(e)) => {

@@ -562,17 +562,31 @@ async fn feeds_view(
 }
 
 async fn import(Hall(state, c): Hall, mut multipart: Multipart) -> PageResult {
-    let upload = read_upload(&mut multipart, "file", "feed", UPLOAD_LIMIT)
-        .await
-        .map_err(RoomError::internal)?;
+    let upload = read_upload(
+        &mut multipart,
+        &state.upload_dir(),
+        "file",
+        "feed",
+        UPLOAD_LIMIT,
+    )
+    .await
+    .map_err(RoomError::internal)?;
     let force = upload.field("force").is_some();
     let file = upload.non_empty_file();
-    let Some((name, bytes)) = file else {
+    let Some(mut file) = file else {
         let message = c.t("vuln-feeds-no-file");
         return feeds_view(&state, c, Vec::new(), message).await;
     };
     Ok(
-        match store::import_bytes(&state.db, &c.actor(), &name, bytes, force).await {
+        match store::import_bytes(
+            &state.db,
+            &c.actor(),
+            &file.name,
+            std::mem::take(&mut file.bytes),
+            force,
+        )
+        .await
+        {
             Ok(reports) => {
                 if let Err(e) =
                     super::matches::refresh_all(&state.db, super::matches::Cause::Feed).await

@@ -81,6 +81,11 @@ impl AppState {
             .unwrap_or_else(|_| Arc::new(T::default()))
     }
 
+    /// Where uploads wait (private files) while they arrive.
+    pub fn upload_dir(&self) -> std::path::PathBuf {
+        self.config.data_dir.join("uploads")
+    }
+
     pub fn setup_done(&self) -> bool {
         self.setup_done.load(Ordering::Relaxed)
     }

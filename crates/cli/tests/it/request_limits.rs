@@ -192,3 +192,42 @@ async fn over_long_fields_are_refused() {
     assert_eq!(server.count("audit_events").await, before);
     server.stop().await;
 }
+
+/// An upload waits in a private file of the data folder while it arrives and is gone once the
+/// page is done with it, whether it was kept, refused or cut off at the limit.
+#[tokio::test]
+async fn uploads_wait_on_disk_and_leave_nothing_behind() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    admin.get("/vuln/feeds").await;
+    let page = admin
+        .upload(
+            "/vuln/feeds/import",
+            "file",
+            "notes.json",
+            b"hello".to_vec(),
+            true,
+        )
+        .await;
+    assert!(page.body.contains("notes.json"), "{}", page.body);
+    admin.get("/ledger/import").await;
+    let page = admin
+        .upload(
+            "/ledger/import",
+            "file",
+            "ledger.csv",
+            "機器名\nPC-01\n".as_bytes().to_vec(),
+            true,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let uploads = server.db.data_dir().join("uploads");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&uploads).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+    let left: Vec<_> = std::fs::read_dir(&uploads).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    server.stop().await;
+}
