@@ -799,7 +799,6 @@ checklist-record-not-found = No record has that name or ID. Enter the name exact
 checklist-record-ambiguous = Several records have that name. Use the ID (the number in the record's address).
 checklist-file-required = Choose a file.
 checklist-file-too-large = The file is too large (20 MB at most). Compress the PDF or upload it in parts.
-checklist-record-vendor = A vendor account cannot link the hospital's records as evidence. Attach the evidence as a file (PDF, image or Excel).
 checklist-file-type = This file cannot be kept. Use PDF, an image (PNG, JPEG, GIF, WebP) or Excel (.xlsx).
 rule-manager-appointed = The facility profile names the responsible person and the appointment date
 rule-manager-missing = The facility profile names no responsible person

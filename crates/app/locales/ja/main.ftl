@@ -799,7 +799,6 @@ checklist-record-not-found = その名称または ID の記録が見つかり�
 checklist-record-ambiguous = 同じ名称の記録が複数あります。ID（記録のページの番号）で指定してください。
 checklist-file-required = ファイルを選んでください。
 checklist-file-too-large = ファイルが大きすぎます（20 MB まで）。PDF を圧縮するか、ページを分けて登録してください。
-checklist-record-vendor = 事業者のアカウントでは台帳の記録を根拠としてリンクできません。根拠のファイル（PDF・画像・Excel）を添付してください。
 checklist-file-type = このファイルは登録できません。PDF・画像（PNG, JPEG, GIF, WebP）・Excel（.xlsx）にしてください。
 rule-manager-appointed = 医療機関情報に安全管理責任者と任命日が記録されています
 rule-manager-missing = 医療機関情報に安全管理責任者が記録されていません

@@ -119,11 +119,18 @@ pub async fn link_record(
     if master.item(item).is_none() {
         return Err(ChecklistError::NotFound);
     }
-    // A vendor's person answers with files: looking up the hospital's records by id or name
-    // would show them names of records that are not theirs.
-    if actor.vendor_id.is_some() || actor.role == crate::kernel::Role::Vendor {
-        return Err(rejected("table", crate::mkey!("checklist-record-vendor")));
-    }
+    // A vendor's person may link only their own vendor's records: any other answers as if it
+    // did not exist, so ids and names tell them nothing.
+    let vendor = match actor.vendor_id {
+        Some(id) => Some(
+            crate::vendors::api::names(db, &[id])
+                .await?
+                .remove(&id)
+                .unwrap_or_default(),
+        ),
+        None if actor.role == crate::kernel::Role::Vendor => Some(String::new()),
+        None => None,
+    };
     let Some((kind, lookup)) = crate::rooms::record_kind(table).and_then(|k| Some((k, k.lookup?)))
     else {
         return Err(rejected(
@@ -138,7 +145,8 @@ pub async fn link_record(
             crate::mkey!("checklist-record-required"),
         ));
     }
-    let (table, id, name) = match lookup(db, form.facility_id, reference).await? {
+    let (table, id, name) = match lookup(db, form.facility_id, reference, vendor.as_deref()).await?
+    {
         Lookup::One(id, name) => (kind.table, id, name),
         Lookup::None => {
             return Err(rejected(

@@ -15,8 +15,12 @@ pub static PROFILE: RefKind = RefKind {
     table: "facilities",
     label_key: crate::mkey!("record-facility-profile"),
     href: |_| "/facility".to_string(),
-    lookup: Some(|db, facility_id, _| {
+    lookup: Some(|db, facility_id, _, vendor| {
         Box::pin(async move {
+            // The hospital's own profile is no vendor's.
+            if vendor.is_some() {
+                return Ok(Lookup::None);
+            }
             Ok(match store::get(db, facility_id).await? {
                 Some(f) => Lookup::One(f.id, f.name),
                 None => Lookup::None,

@@ -14,7 +14,10 @@ pub enum Lookup {
 }
 
 /// Finds one record of a facility by its ID number or exact name, for links made by people.
-pub type LookupFn = for<'a> fn(&'a Db, i64, &'a str) -> BoxFuture<'a, Result<Lookup, DbError>>;
+/// With a vendor's name (a vendor's person linking), only records of that vendor are found;
+/// any other answers as if it did not exist.
+pub type LookupFn =
+    for<'a> fn(&'a Db, i64, &'a str, Option<&'a str>) -> BoxFuture<'a, Result<Lookup, DbError>>;
 
 /// One kind of record, declared once by the room that owns it.
 #[derive(Debug)]

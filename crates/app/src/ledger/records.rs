@@ -8,7 +8,15 @@ pub static DEVICE: RefKind = RefKind {
     table: "devices",
     label_key: crate::mkey!("entity-device"),
     href: |id| format!("/ledger/{id}"),
-    lookup: Some(|db, facility_id, reference| lookup(db, "devices", facility_id, reference)),
+    lookup: Some(|db, facility_id, reference, vendor| {
+        lookup(
+            db,
+            ("devices", "maintenance_vendor"),
+            facility_id,
+            reference,
+            vendor,
+        )
+    }),
     needs_reference: true,
 };
 
@@ -16,8 +24,14 @@ pub static CONNECTION_POINT: RefKind = RefKind {
     table: "connection_points",
     label_key: crate::mkey!("entity-connection"),
     href: |id| format!("/connections/{id}"),
-    lookup: Some(|db, facility_id, reference| {
-        lookup(db, "connection_points", facility_id, reference)
+    lookup: Some(|db, facility_id, reference, vendor| {
+        lookup(
+            db,
+            ("connection_points", "managed_by"),
+            facility_id,
+            reference,
+            vendor,
+        )
     }),
     needs_reference: true,
 };
@@ -26,7 +40,9 @@ pub static SYSTEM: RefKind = RefKind {
     table: "systems",
     label_key: crate::mkey!("entity-system"),
     href: |id| format!("/systems/{id}"),
-    lookup: Some(|db, facility_id, reference| lookup(db, "systems", facility_id, reference)),
+    lookup: Some(|db, facility_id, reference, vendor| {
+        lookup(db, ("systems", "vendor"), facility_id, reference, vendor)
+    }),
     needs_reference: true,
 };
 
@@ -38,22 +54,31 @@ pub static SEGMENT: RefKind = RefKind {
     needs_reference: true,
 };
 
-/// One record of `table` (one of the ledger's own) by ID number or exact name.
+/// One record of `table` (one of the ledger's own) by ID number or exact name; for a vendor,
+/// only one whose vendor column (保守業者, 事業者, 管理者) names that vendor.
 fn lookup<'a>(
     db: &'a Db,
-    table: &'static str,
+    (table, vendor_column): (&'static str, &'static str),
     facility_id: i64,
     reference: &'a str,
+    vendor: Option<&'a str>,
 ) -> BoxFuture<'a, Result<Lookup, DbError>> {
     Box::pin(async move {
+        let scope = if vendor.is_some() {
+            format!(" AND TRIM({vendor_column}) = $3")
+        } else {
+            String::new()
+        };
         let sql = format!(
-            "SELECT id, name FROM {table} WHERE facility_id = $1 AND (name = $2 OR CAST(id AS TEXT) = $2) ORDER BY id LIMIT 2"
+            "SELECT id, name FROM {table} WHERE facility_id = $1 AND (name = $2 OR CAST(id AS TEXT) = $2){scope} ORDER BY id LIMIT 2"
         );
-        let found: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(facility_id)
-            .bind(reference.trim().to_string())
-            .fetch_all(db.pool())
-            .await?;
+            .bind(reference.trim().to_string());
+        if let Some(vendor) = vendor {
+            query = query.bind(vendor.trim().to_string());
+        }
+        let found: Vec<(i64, String)> = query.fetch_all(db.pool()).await?;
         Ok(match found.as_slice() {
             [(id, name)] => Lookup::One(*id, name.clone()),
             [] => Lookup::None,

@@ -476,20 +476,66 @@ async fn vendors_fill_only_their_own_forms(backend: Backend) {
         vendor.get("/checklist/forms/999999").await.status,
         StatusCode::NOT_FOUND
     );
-    // Hospital records cannot be looked up through the vendor's own form.
-    let linked = vendor
+    // A vendor links only their own vendor's records: another's answers as one that does not
+    // exist (by id or by name), so ids and names tell them nothing.
+    let mut device_ids = Vec::new();
+    for (name, maintainer) in [
+        ("PACSサーバ", "他社メディカル"),
+        ("カルテサーバ", "日本医療システム株式会社"),
+    ] {
+        let made = admin
+            .post(
+                "/ledger",
+                &[
+                    ("kind", "server"),
+                    ("name", name),
+                    ("maintenance_vendor", maintainer),
+                ],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        device_ids.push(
+            made.location()
+                .trim_start_matches("/ledger/")
+                .trim_end_matches("?saved=1")
+                .to_string(),
+        );
+    }
+    let unknown = vendor
         .post(
             &format!("{own}/link"),
-            &[("item", "2⑬"), ("table", "devices"), ("reference", "1")],
+            &[
+                ("item", "2⑬"),
+                ("table", "devices"),
+                ("reference", "999999"),
+            ],
         )
         .await;
-    assert!(
-        linked
-            .body
-            .contains("台帳の記録を根拠としてリンクできません"),
-        "{}",
-        linked.body
-    );
+    for reference in [device_ids[0].as_str(), "PACSサーバ"] {
+        let other = vendor
+            .post(
+                &format!("{own}/link"),
+                &[
+                    ("item", "2⑬"),
+                    ("table", "devices"),
+                    ("reference", reference),
+                ],
+            )
+            .await;
+        assert_eq!(other.status, unknown.status, "{reference}");
+        assert!(!other.body.contains("PACSサーバ</a>"), "{}", other.body);
+    }
+    let mine = vendor
+        .post(
+            &format!("{own}/link"),
+            &[
+                ("item", "2⑬"),
+                ("table", "devices"),
+                ("reference", device_ids[1].as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::SEE_OTHER, "{}", mine.body);
     for (path, fields) in [
         (
             format!("{other}/answer"),
