@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::form_pages::{ItemTrouble, anchor_of, form_page};
 use super::pages::messages;
 use super::store::ChecklistError;
+use crate::kernel::PageResult;
 use crate::kernel::upload::read_upload;
-use crate::kernel::{PageResult, RoomError};
 use crate::web::Hall;
 
 #[derive(Deserialize, Default)]
@@ -65,8 +65,7 @@ pub(super) async fn upload(
         "file",
         super::evidence::MAX_FILE_BYTES,
     )
-    .await
-    .map_err(RoomError::internal)?;
+    .await?;
     let too_large = upload.too_large;
     let item = upload.field("item").unwrap_or_default().to_string();
     let file = upload.file;

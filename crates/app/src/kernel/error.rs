@@ -10,6 +10,8 @@ pub enum RoomError {
     NotFound,
     Forbidden,
     Conflict,
+    /// Too much is being done at once (uploads waiting their turn): try again shortly.
+    Busy,
     /// Anything unexpected (database, template, file); the text is for the log only.
     Internal(String),
 }
@@ -30,6 +32,7 @@ impl RoomError {
             RoomError::NotFound => StatusCode::NOT_FOUND,
             RoomError::Forbidden => StatusCode::FORBIDDEN,
             RoomError::Conflict => StatusCode::CONFLICT,
+            RoomError::Busy => StatusCode::TOO_MANY_REQUESTS,
             RoomError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -41,6 +44,7 @@ impl std::fmt::Display for RoomError {
             RoomError::NotFound => f.write_str("not found"),
             RoomError::Forbidden => f.write_str("forbidden"),
             RoomError::Conflict => f.write_str("conflict"),
+            RoomError::Busy => f.write_str("busy"),
             RoomError::Internal(e) => f.write_str(e),
         }
     }
@@ -55,6 +59,16 @@ impl IntoResponse for RoomError {
         let mut response = status.into_response();
         response.extensions_mut().insert(ErrorPage(status));
         response
+    }
+}
+
+impl From<super::upload::UploadError> for RoomError {
+    fn from(e: super::upload::UploadError) -> Self {
+        if e.busy {
+            RoomError::Busy
+        } else {
+            RoomError::internal(e)
+        }
     }
 }
 
@@ -82,3 +96,28 @@ impl From<super::people::Forbidden> for RoomError {
     }
 }
 impl std::error::Error for RoomError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_held_up_by_others_is_busy_not_broken() {
+        let busy = crate::kernel::upload::UploadError {
+            message: "busy".into(),
+            busy: true,
+        };
+        assert_eq!(
+            RoomError::from(busy).status(),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        let broken = crate::kernel::upload::UploadError {
+            message: "cut off".into(),
+            busy: false,
+        };
+        assert_eq!(
+            RoomError::from(broken).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}

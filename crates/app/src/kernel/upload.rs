@@ -53,8 +53,21 @@ impl Upload {
 
 /// The upload was cut off or malformed, or the server is too busy to take it now.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UploadError(String);
+#[error("{message}")]
+pub struct UploadError {
+    pub message: String,
+    /// Other uploads held it up past its wait: nothing is wrong with it.
+    pub busy: bool,
+}
+
+impl UploadError {
+    fn new(message: impl Into<String>) -> UploadError {
+        UploadError {
+            message: message.into(),
+            busy: false,
+        }
+    }
+}
 
 /// A private temporary file, removed when dropped.
 struct Spool {
@@ -106,8 +119,8 @@ pub async fn read_upload(
     default_name: &str,
     limit: usize,
 ) -> Result<Upload, UploadError> {
-    let broken = |e: axum::extract::multipart::MultipartError| UploadError(e.to_string());
-    let disk = |e: std::io::Error| UploadError(format!("cannot keep the upload: {e}"));
+    let broken = |e: axum::extract::multipart::MultipartError| UploadError::new(e.to_string());
+    let disk = |e: std::io::Error| UploadError::new(format!("cannot keep the upload: {e}"));
     let mut upload = Upload::default();
     let mut spooled: Option<(String, Spool, usize)> = None;
     while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
@@ -133,7 +146,7 @@ pub async fn read_upload(
             let mut text = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(broken)? {
                 if text.len() + chunk.len() > FIELD_LIMIT {
-                    return Err(UploadError(format!("field {name} is too long")));
+                    return Err(UploadError::new(format!("field {name} is too long")));
                 }
                 text.extend_from_slice(&chunk);
             }
@@ -147,8 +160,9 @@ pub async fn read_upload(
             .await
             .ok()
             .and_then(Result::ok)
-            .ok_or_else(|| {
-                UploadError("the server is busy with other uploads; try again".into())
+            .ok_or(UploadError {
+                message: "the server is busy with other uploads; try again".into(),
+                busy: true,
             })?;
         let bytes = tokio::task::spawn_blocking(move || {
             use std::io::Seek;
@@ -158,7 +172,7 @@ pub async fn read_upload(
             Ok::<_, std::io::Error>(bytes)
         })
         .await
-        .map_err(|e| UploadError(e.to_string()))?
+        .map_err(|e| UploadError::new(e.to_string()))?
         .map_err(disk)?;
         upload.file = Some(UploadedFile {
             name,

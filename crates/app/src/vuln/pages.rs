@@ -11,9 +11,9 @@ use super::alerts;
 use super::store::{self, FileReport, Holdings, VulnError};
 use super::suggest;
 use super::view::{self, Listing, MatchRow, SUPPRESSION_KINDS, VulnDetail};
+use crate::kernel::PageResult;
 use crate::kernel::today_jst as today;
 use crate::kernel::upload::read_upload;
-use crate::kernel::{PageResult, RoomError};
 use crate::ledger::api::DEVICES;
 use crate::web::errors::render;
 use crate::web::session::UPLOAD_LIMIT;
@@ -569,8 +569,7 @@ async fn import(Hall(state, c): Hall, mut multipart: Multipart) -> PageResult {
         "feed",
         UPLOAD_LIMIT,
     )
-    .await
-    .map_err(RoomError::internal)?;
+    .await?;
     let force = upload.field("force").is_some();
     let file = upload.non_empty_file();
     let Some(mut file) = file else {
