@@ -74,6 +74,13 @@ login-hint = Letters, digits and . _ - @ (up to 64 characters).
 login-invalid = A login ID may contain only letters, digits and . _ - @ (up to 64 characters).
 login-taken = This login ID is already taken; choose another.
 login-step = Failed step
+login-refused-count = Refusals (this window)
+login-failures-cleared = Failures cleared
+login-step-password = Password
+login-step-two-factor = Code (two-factor)
+login-step-disabled = Disabled account
+login-step-current-password = Current password (when changing it)
+login-step-login-too-long = Over-long login ID
 
 ## Passwords
 password-rule = At least 13 characters, or 8 mixing letters, digits and symbols when two-factor authentication is used (the MHLW checklist R7 rule). Well-known passwords (such as P@ssw0rd), ones containing the login ID and one repeated character are refused.

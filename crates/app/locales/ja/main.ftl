@@ -74,6 +74,13 @@ login-hint = 半角英数字と . _ - @ が使えます（64 文字まで）。
 login-invalid = ログインIDには半角英数字と . _ - @ だけが使えます（64 文字まで）。
 login-taken = このログインIDはすでに使われています。別のIDにしてください。
 login-step = 失敗した段階
+login-refused-count = 拒否した回数（この時間帯）
+login-failures-cleared = 解除した失敗の記録
+login-step-password = パスワード
+login-step-two-factor = 確認コード（二要素認証）
+login-step-disabled = 無効化されたアカウント
+login-step-current-password = 現在のパスワード（変更時）
+login-step-login-too-long = 長すぎるログインID
 
 ## パスワード
 password-rule = 13 文字以上。二要素認証を使う場合は、英字・数字・記号を含む 8 文字以上でも可（厚生労働省チェックリスト令和7年度版の基準）。よく使われるパスワード（P@ssw0rd など）、ログインIDを含むもの、同じ文字の繰り返しは使えません。

@@ -23,6 +23,23 @@ fn field_label(_entity: &str, field: &str) -> Option<&'static str> {
         "two_factor" => crate::mkey!("user-two-factor"),
         "language" => crate::mkey!("user-language"),
         "step" => crate::mkey!("login-step"),
+        "refused" => crate::mkey!("login-refused-count"),
+        "failures" => crate::mkey!("login-failures-cleared"),
+        _ => return None,
+    })
+}
+
+/// The audited values that are codes: which step of signing in failed.
+fn value_label(_entity: &str, field: &str, value: &str) -> Option<&'static str> {
+    if field != "step" {
+        return None;
+    }
+    Some(match value {
+        "password" => crate::mkey!("login-step-password"),
+        "two_factor" => crate::mkey!("login-step-two-factor"),
+        "disabled" => crate::mkey!("login-step-disabled"),
+        "current_password" => crate::mkey!("login-step-current-password"),
+        "login_too_long" => crate::mkey!("login-step-login-too-long"),
         _ => return None,
     })
 }
@@ -69,7 +86,7 @@ pub static ROOM: Room = Room {
             ("change_role", crate::mkey!("action-change-role")),
         ],
         field: field_label,
-        value: |_, _, _| None,
+        value: value_label,
         group: |_, _| None,
     },
     ..Room::EMPTY

@@ -423,6 +423,17 @@ async fn unscoped_audit_rows_are_for_the_installations_administrators() {
         "{}",
         seen_by_admin.body
     );
+    // The failed step is named in Japanese, not as its code.
+    assert!(
+        seen_by_admin.body.contains("失敗した段階"),
+        "{}",
+        seen_by_admin.body
+    );
+    assert!(
+        !seen_by_admin.body.contains("password<"),
+        "{}",
+        seen_by_admin.body
+    );
     let seen_by_staff = staff.get("/audit").await;
     assert_eq!(seen_by_staff.status, StatusCode::OK);
     assert!(!seen_by_staff.body.contains("ghost-login"));
