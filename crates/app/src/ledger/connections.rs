@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::State;
 
-use super::model::{Choice, Field, FieldType, Record, RecordKind};
+use super::model::{CREATED_AT, Choice, Field, FieldType, Record, RecordKind, TEXT, UPDATED_AT};
 use super::pages::{Section, choice_label};
 use super::store;
 use crate::kernel::PageResult;
@@ -56,11 +56,6 @@ pub const AUTHENTICATION: [Choice; 5] = [
     ("two-factor", crate::mkey!("conn-auth-two-factor")),
     ("none", crate::mkey!("conn-auth-none")),
 ];
-
-const TEXT: FieldType = FieldType::Text {
-    max: 200,
-    required: false,
-};
 
 pub const FIELDS: [Field; 17] = [
     (
@@ -124,22 +119,8 @@ pub const FIELDS: [Field; 17] = [
     ),
     ("confirmed_with", crate::mkey!("conn-confirmed-with"), TEXT),
     ("notes", crate::mkey!("device-notes"), FieldType::LongText),
-    (
-        "created_at",
-        crate::mkey!("created-at"),
-        FieldType::Text {
-            max: 0,
-            required: false,
-        },
-    ),
-    (
-        "updated_at",
-        crate::mkey!("last-updated"),
-        FieldType::Text {
-            max: 0,
-            required: false,
-        },
-    ),
+    CREATED_AT,
+    UPDATED_AT,
 ];
 
 pub static CONNECTIONS: RecordKind = RecordKind {

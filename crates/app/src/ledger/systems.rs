@@ -4,7 +4,9 @@
 use askama::Template;
 use axum::extract::State;
 
-use super::model::{Choice, DEVICES, Field, FieldType, Record, RecordKind};
+use super::model::{
+    CREATED_AT, Choice, DEVICES, Field, FieldType, NAME, Record, RecordKind, TEXT, UPDATED_AT,
+};
 use super::pages::{Section, choice_label};
 use super::store;
 use crate::kernel::PageResult;
@@ -32,19 +34,6 @@ pub const SEGMENT_PURPOSES: [Choice; 6] = [
     ("management", crate::mkey!("segment-purpose-management")),
 ];
 
-const TEXT: FieldType = FieldType::Text {
-    max: 200,
-    required: false,
-};
-const NAME: FieldType = FieldType::Text {
-    max: 200,
-    required: true,
-};
-const STAMP: FieldType = FieldType::Text {
-    max: 0,
-    required: false,
-};
-
 pub const SYSTEM_FIELDS: [Field; 10] = [
     ("name", crate::mkey!("system-name"), NAME),
     ("purpose", crate::mkey!("system-purpose"), TEXT),
@@ -70,8 +59,8 @@ pub const SYSTEM_FIELDS: [Field; 10] = [
         FieldType::Choice(&IMPORTANCE),
     ),
     ("notes", crate::mkey!("device-notes"), FieldType::LongText),
-    ("created_at", crate::mkey!("created-at"), STAMP),
-    ("updated_at", crate::mkey!("last-updated"), STAMP),
+    CREATED_AT,
+    UPDATED_AT,
 ];
 
 pub static SYSTEMS: RecordKind = RecordKind {
@@ -108,8 +97,8 @@ pub const SEGMENT_FIELDS: [Field; 8] = [
         },
     ),
     ("notes", crate::mkey!("device-notes"), FieldType::LongText),
-    ("created_at", crate::mkey!("created-at"), STAMP),
-    ("updated_at", crate::mkey!("last-updated"), STAMP),
+    CREATED_AT,
+    UPDATED_AT,
 ];
 
 pub static SEGMENTS: RecordKind = RecordKind {

@@ -200,23 +200,8 @@ pub const FIELDS: [(&str, &str, FieldType); 28] = [
         FieldType::Date,
     ),
     ("notes", crate::mkey!("device-notes"), FieldType::LongText),
-    // Shown in lists and the audit trail but not typed in the form.
-    (
-        "created_at",
-        crate::mkey!("created-at"),
-        FieldType::Text {
-            max: 0,
-            required: false,
-        },
-    ),
-    (
-        "updated_at",
-        crate::mkey!("last-updated"),
-        FieldType::Text {
-            max: 0,
-            required: false,
-        },
-    ),
+    CREATED_AT,
+    UPDATED_AT,
 ];
 
 pub static DEVICES: RecordKind = RecordKind {

@@ -33,6 +33,25 @@ pub enum FieldType {
 /// One field: (column, message key, type).
 pub type Field = (&'static str, &'static str, FieldType);
 
+/// Free text of up to 200 characters, optional.
+pub const TEXT: FieldType = FieldType::Text {
+    max: 200,
+    required: false,
+};
+/// A record's name: up to 200 characters, required.
+pub const NAME: FieldType = FieldType::Text {
+    max: 200,
+    required: true,
+};
+/// Shown in lists and the audit trail but not typed in the form.
+pub const STAMP: FieldType = FieldType::Text {
+    max: 0,
+    required: false,
+};
+/// The two timestamps every kind ends with.
+pub const CREATED_AT: Field = ("created_at", crate::mkey!("created-at"), STAMP);
+pub const UPDATED_AT: Field = ("updated_at", crate::mkey!("last-updated"), STAMP);
+
 /// A kind of ledger record: its table, its name in the audit trail, and its fields.
 #[derive(Debug)]
 pub struct RecordKind {
