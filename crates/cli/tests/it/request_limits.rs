@@ -194,7 +194,7 @@ async fn over_long_fields_are_refused() {
 }
 
 /// An upload waits in a private file of the data folder while it arrives and is gone once the
-/// page is done with it, whether it was kept, refused or cut off at the limit.
+/// page is done with it, whether the page kept it or refused it.
 #[tokio::test]
 async fn uploads_wait_on_disk_and_leave_nothing_behind() {
     let server = TestServer::start(Backend::Sqlite).await.unwrap();

@@ -32,6 +32,20 @@ async fn audit_count(server: &TestServer, action: &str) -> i64 {
         .unwrap()
 }
 
+/// Posts the account page's password change form.
+async fn change_password(client: &Client, current: &str, new: &str) -> crate::kit::Page {
+    client
+        .post(
+            "/account/password",
+            &[
+                ("current_password", current),
+                ("new_password", new),
+                ("new_password_confirm", new),
+            ],
+        )
+        .await
+}
+
 /// Sends `n` sign-in posts at once and returns their statuses.
 async fn guess_at_once(client: &Client, n: usize, login: &str) -> Vec<StatusCode> {
     client.get("/login").await;
@@ -170,16 +184,7 @@ async fn second_factor_and_current_password_are_counted_before_they_are_checked(
         .filter(|b| b.contains("現在のパスワードが違います"))
         .count();
     assert_eq!(wrong, 5);
-    let right = owner
-        .post(
-            "/account/password",
-            &[
-                ("current_password", ADMIN_PASSWORD),
-                ("new_password", "kumo-nochi-hare-42"),
-                ("new_password_confirm", "kumo-nochi-hare-42"),
-            ],
-        )
-        .await;
+    let right = change_password(&owner, ADMIN_PASSWORD, "kumo-nochi-hare-42").await;
     assert!(
         right.body.contains("ログインを一時的に止めています"),
         "{}",
@@ -348,46 +353,19 @@ async fn a_password_change_ends_the_other_sessions() {
     let elsewhere = server.client_from("127.0.0.2");
     elsewhere.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
     assert_eq!(elsewhere.get("/").await.status, StatusCode::OK);
-    let weak = here
-        .post(
-            "/account/password",
-            &[
-                ("current_password", ADMIN_PASSWORD),
-                ("new_password", "P@ssw0rd2024"),
-                ("new_password_confirm", "P@ssw0rd2024"),
-            ],
-        )
-        .await;
+    let weak = change_password(&here, ADMIN_PASSWORD, "P@ssw0rd2024").await;
     assert!(
         weak.body.contains("よく使われるパスワード") || weak.body.contains("13 文字以上"),
         "{}",
         weak.body
     );
-    let weak = here
-        .post(
-            "/account/password",
-            &[
-                ("current_password", ADMIN_PASSWORD),
-                ("new_password", "administrator-admin"),
-                ("new_password_confirm", "administrator-admin"),
-            ],
-        )
-        .await;
+    let weak = change_password(&here, ADMIN_PASSWORD, "administrator-admin").await;
     assert!(
         weak.body.contains("ログインIDを含めないで"),
         "{}",
         weak.body
     );
-    let changed = here
-        .post(
-            "/account/password",
-            &[
-                ("current_password", ADMIN_PASSWORD),
-                ("new_password", "kumo-nochi-hare-42"),
-                ("new_password_confirm", "kumo-nochi-hare-42"),
-            ],
-        )
-        .await;
+    let changed = change_password(&here, ADMIN_PASSWORD, "kumo-nochi-hare-42").await;
     assert_eq!(
         changed.location(),
         "/account?done=password",
