@@ -22,14 +22,7 @@ async fn post(
     action: &str,
     form: &[(&str, &str)],
 ) -> String {
-    let body = client
-        .get(format!("{base}{page}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = get_text(client, &format!("{base}{page}")).await;
     let mut fields: Vec<(&str, String)> = vec![("_csrf", csrf(&body))];
     fields.extend(form.iter().map(|(k, v)| (*k, v.to_string())));
     let response = client
@@ -53,13 +46,7 @@ fn main() {
     let ledger = dir.path().join("ledger.xlsx");
     workbook(&ledger, 1);
     let data = dir.path().join("data");
-    let server = spawn(&data, free_port());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = runtime.block_on(signed_in_client(&server));
+    let (server, runtime, client) = signed_in_server(&data);
     let (_, said) = timed_import(&data, &ledger);
     println!("ledger: {said}");
     let base = server.base.clone();

@@ -86,13 +86,7 @@ fn main() {
 
     // Import, end to end: process start, read the workbook, map, check, write, audit, commit.
     let data = dir.path().join("data");
-    let server = spawn(&data, free_port());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = runtime.block_on(signed_in_client(&server));
+    let (server, runtime, client) = signed_in_server(&data);
     let (took, said) = timed_import(&data, &first);
     println!(
         "import 10,000 new rows (xlsx):      {}   target <= 2000 ms   [{said}]",

@@ -64,13 +64,7 @@ fn main() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let server = spawn(dir.path(), free_port());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = runtime.block_on(signed_in_client(&server));
+    let (server, runtime, client) = signed_in_server(dir.path());
     std::thread::sleep(Duration::from_secs(2));
     let idle = rss_kib(server.child.id());
     println!(

@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -32,45 +32,9 @@ fn shared(sub: &str) -> PathBuf {
     path
 }
 
-fn hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
 fn set_up(dir: &Path) {
-    let mut child = Command::new(BIN)
-        .current_dir(dir)
-        .args([
-            "user",
-            "add",
-            "--login",
-            "admin",
-            "--name",
-            "管理者",
-            "--role",
-            "admin",
-            "--facility-name",
-            "ベンチ病院",
-            "--password-stdin",
-        ])
-        .env_remove("MAMORI_DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"correct-horse-battery-staple\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let out = add_admin(dir, "ベンチ病院");
+    assert!(out.status.success());
 }
 
 /// `mamori feeds import FILE`: wall time and the process's peak RSS.
@@ -87,7 +51,7 @@ fn timed_feed_import(dir: &Path, file: &Path) -> (Duration, u64, String) {
     let pid = child.id();
     let mut peak = 0;
     loop {
-        if let Some(hwm) = hwm_kib(pid) {
+        if let Some(hwm) = status_kib(pid, "VmHWM") {
             peak = peak.max(hwm);
         }
         if child.try_wait().unwrap().is_some() {

@@ -395,15 +395,14 @@ fn check_part(value: Value, at: usize) -> Result<Value, CpeError> {
 
 /// Reads a 2.3 formatted string (`cpe:2.3:` and eleven colon-separated values).
 pub fn parse_fs(text: &str) -> Result<Wfn, CpeError> {
-    if !has_prefix(text, "cpe:") || has_prefix(text, "cpe:/") {
-        return Err(if has_prefix(text, "cpe:/") {
-            err(
-                0,
-                "this is a CPE URI (cpe:/...), not a formatted string (cpe:2.3:...)",
-            )
-        } else {
-            err(0, "a CPE formatted string must start with 'cpe:2.3:'")
-        });
+    if has_prefix(text, "cpe:/") {
+        return Err(err(
+            0,
+            "this is a CPE URI (cpe:/...), not a formatted string (cpe:2.3:...)",
+        ));
+    }
+    if !has_prefix(text, "cpe:") {
+        return Err(err(0, "a CPE formatted string must start with 'cpe:2.3:'"));
     }
     let chars: Vec<char> = text.chars().collect();
     let fields = split_fs(&chars);
@@ -446,15 +445,14 @@ pub fn parse_fs(text: &str) -> Result<Wfn, CpeError> {
 /// Reads a URI (`cpe:/part:vendor:product:version:update:edition:language`, trailing components
 /// optional), CPE 2.2 or 2.3 with a packed edition.
 pub fn parse_uri(text: &str) -> Result<Wfn, CpeError> {
+    if has_prefix(text, "cpe:2.3:") {
+        return Err(err(
+            0,
+            "this is a formatted string (cpe:2.3:...), not a CPE URI (cpe:/...)",
+        ));
+    }
     if !has_prefix(text, "cpe:/") {
-        return Err(if has_prefix(text, "cpe:2.3:") {
-            err(
-                0,
-                "this is a formatted string (cpe:2.3:...), not a CPE URI (cpe:/...)",
-            )
-        } else {
-            err(0, "a CPE URI must start with 'cpe:/'")
-        });
+        return Err(err(0, "a CPE URI must start with 'cpe:/'"));
     }
     let chars: Vec<char> = text.chars().collect();
     let fields = split_uri(chars.get(5..).unwrap_or_default(), 5);

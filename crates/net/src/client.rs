@@ -129,17 +129,12 @@ impl ProxyConfig {
     /// The proxy (as configured, unredacted) that a request to `url` uses,
     /// or `None` for a direct connection.
     pub fn proxy_for(&self, url: &Url) -> Option<&str> {
-        let proxy = match url.scheme() {
-            "http" => self.http.as_deref(),
-            "https" => self.https.as_deref(),
-            _ => None,
-        }?;
-        let host = url.host_str()?;
-        let port = url.port_or_known_default().unwrap_or(0);
-        match &self.no_proxy {
-            Some(list) if no_proxy_matches(list, host, port) => None,
-            _ => Some(proxy),
-        }
+        proxy_of_scheme(
+            url,
+            self.http.as_deref(),
+            self.https.as_deref(),
+            self.no_proxy.as_deref(),
+        )
     }
 
     fn validated(self) -> Result<ValidProxies, NetError> {
@@ -154,6 +149,26 @@ impl ProxyConfig {
     }
 }
 
+/// The proxy for `url`'s scheme, unless `no_proxy` lists its host.
+fn proxy_of_scheme<'a, P: ?Sized>(
+    url: &Url,
+    http: Option<&'a P>,
+    https: Option<&'a P>,
+    no_proxy: Option<&str>,
+) -> Option<&'a P> {
+    let proxy = match url.scheme() {
+        "http" => http,
+        "https" => https,
+        _ => None,
+    }?;
+    let host = url.host_str()?;
+    let port = url.port_or_known_default().unwrap_or(0);
+    match no_proxy {
+        Some(list) if no_proxy_matches(list, host, port) => None,
+        _ => Some(proxy),
+    }
+}
+
 /// Proxy settings after parsing, used at request time.
 #[derive(Clone)]
 struct ValidProxies {
@@ -164,17 +179,12 @@ struct ValidProxies {
 
 impl ValidProxies {
     fn proxy_for(&self, url: &Url) -> Option<&Url> {
-        let proxy = match url.scheme() {
-            "http" => self.http.as_ref(),
-            "https" => self.https.as_ref(),
-            _ => None,
-        }?;
-        let host = url.host_str()?;
-        let port = url.port_or_known_default().unwrap_or(0);
-        match &self.no_proxy {
-            Some(list) if no_proxy_matches(list, host, port) => None,
-            _ => Some(proxy),
-        }
+        proxy_of_scheme(
+            url,
+            self.http.as_ref(),
+            self.https.as_ref(),
+            self.no_proxy.as_deref(),
+        )
     }
 
     /// Credentials that must never show up in messages.

@@ -48,19 +48,6 @@ pub async fn start(
     replaces: Option<&str>,
 ) -> DbResult<String> {
     let mut w = db.write().await?;
-    let token = start_in(&mut w, user_id, stage, ip, absolute_hours, replaces).await?;
-    w.commit().await?;
-    Ok(token)
-}
-
-pub async fn start_in(
-    w: &mut WriteTx,
-    user_id: i64,
-    stage: Stage,
-    ip: &str,
-    absolute_hours: i64,
-    replaces: Option<&str>,
-) -> DbResult<String> {
     if let Some(old) = replaces {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(old.to_string())
@@ -86,6 +73,7 @@ pub async fn start_in(
     .bind(time_text(expires))
     .execute(&mut *w.tx)
     .await?;
+    w.commit().await?;
     Ok(token)
 }
 

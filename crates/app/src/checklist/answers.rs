@@ -37,6 +37,22 @@ impl Answer {
         self.current() == "no"
     }
 
+    /// The answer made ready to show: each answer and each date put in words by the caller.
+    pub fn shown(&self, answer: impl Fn(&str) -> String, date: impl Fn(&str) -> String) -> Answer {
+        Answer {
+            item: self.item.clone(),
+            answer1: answer(&self.answer1),
+            date1: date(&self.date1),
+            target_date: date(&self.target_date),
+            answer2: answer(&self.answer2),
+            date2: date(&self.date2),
+            remarks: self.remarks.clone(),
+            confirmed_by: self.confirmed_by.clone(),
+            updated_at: self.updated_at.clone(),
+            updated_by: self.updated_by.clone(),
+        }
+    }
+
     pub fn fields(&self) -> Vec<(&'static str, String)> {
         vec![
             ("answer1", self.answer1.clone()),
@@ -294,51 +310,42 @@ mod tests {
 
     #[test]
     fn dates_outside_the_fiscal_year_and_bad_values_are_refused() {
-        assert_eq!(
-            fields(check(
-                &form(&[("answer1", "yes"), ("date1", "2025-03-31")]),
-                2025
-            )),
-            vec![("date1", "checklist-date-outside-year")]
-        );
-        assert_eq!(
-            fields(check(&form(&[("answer1", "yes")]), 2025)),
-            vec![("date1", "checklist-date-required")]
-        );
-        assert_eq!(
-            fields(check(
-                &form(&[("answer1", "maybe"), ("date1", "2025-05-01")]),
-                2025
-            )),
-            vec![("answer1", "checklist-answer-invalid")]
-        );
-        assert_eq!(
-            fields(check(
-                &form(&[("answer1", "yes"), ("date1", "いつか")]),
-                2025
-            )),
-            vec![("date1", "checklist-date-invalid")]
-        );
-        assert_eq!(
-            fields(check(
-                &form(&[("answer2", "yes"), ("date2", "2025-05-01")]),
-                2025
-            )),
-            vec![("answer2", "checklist-second-needs-first")]
-        );
-        assert_eq!(
-            fields(check(
-                &form(&[
+        let cases: &[(&[(&str, &str)], (&str, &str))] = &[
+            (
+                &[("answer1", "yes"), ("date1", "2025-03-31")],
+                ("date1", "checklist-date-outside-year"),
+            ),
+            (&[("answer1", "yes")], ("date1", "checklist-date-required")),
+            (
+                &[("answer1", "maybe"), ("date1", "2025-05-01")],
+                ("answer1", "checklist-answer-invalid"),
+            ),
+            (
+                &[("answer1", "yes"), ("date1", "いつか")],
+                ("date1", "checklist-date-invalid"),
+            ),
+            (
+                &[("answer2", "yes"), ("date2", "2025-05-01")],
+                ("answer2", "checklist-second-needs-first"),
+            ),
+            (
+                &[
                     ("answer1", "no"),
                     ("date1", "2025-06-01"),
                     ("target_date", "2025-09-01"),
                     ("answer2", "yes"),
                     ("date2", "2025-05-01"),
-                ]),
-                2025
-            )),
-            vec![("date2", "checklist-second-before-first")]
-        );
+                ],
+                ("date2", "checklist-second-before-first"),
+            ),
+        ];
+        for (values, refused) in cases {
+            assert_eq!(
+                fields(check(&form(values), 2025)),
+                vec![*refused],
+                "{values:?}"
+            );
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
-use super::answers::AnswerForm;
+use super::answers::{Answer, AnswerForm};
 use super::forms::{self, Form};
 use super::master::Guide;
 use super::pages::answer_label;
@@ -88,13 +88,8 @@ pub struct ItemRow {
     pub vendor_optional: bool,
     pub target: String,
     pub answered: bool,
-    pub answer1: String,
-    pub date1: String,
-    pub target_date: String,
-    pub answer2: String,
-    pub date2: String,
-    pub remarks: String,
-    pub confirmed_by: String,
+    /// The saved answer in words and dates of the page's language.
+    pub shown: Answer,
     pub last_year: String,
     pub suggestion: Option<SuggestionView>,
     pub disagreement: String,
@@ -166,13 +161,7 @@ pub(super) fn item_row(c: &Ctx, v: &FormView, anchor: usize, i: &ItemView) -> It
         vendor_optional: i.item.vendor_optional,
         target: i.item.target.clone(),
         answered: !a.answer1.is_empty(),
-        answer1: answer_label(c, &a.answer1),
-        date1: c.date(&a.date1),
-        target_date: c.date(&a.target_date),
-        answer2: answer_label(c, &a.answer2),
-        date2: c.date(&a.date2),
-        remarks: a.remarks.clone(),
-        confirmed_by: a.confirmed_by.clone(),
+        shown: a.shown(|v| answer_label(c, v), |d| c.date(d)),
         last_year: answer_label(c, &i.last_year),
         suggestion: i.suggestion.as_ref().map(|s| suggestion_view(c, s)),
         disagreement: print::disagreement_text(&c.tr, i),

@@ -116,15 +116,13 @@ pub async fn forms_of_year(
     facility_id: i64,
     year: i32,
 ) -> Result<Vec<Form>, ChecklistError> {
-    let sql = format!(
-        "SELECT {FORM_COLUMNS} {FORM_FROM} WHERE f.facility_id = $1 AND f.fiscal_year = $2 ORDER BY f.id"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(facility_id)
-        .bind(i64::from(year))
-        .fetch_all(db.pool())
-        .await?;
-    let mut forms = forms_of_rows(db, &rows).await?;
+    let mut forms = forms_where(
+        db,
+        "f.facility_id = $1 AND f.fiscal_year = $2 ORDER BY f.id",
+        facility_id,
+        i64::from(year),
+    )
+    .await?;
     // The hospital form first, then vendor forms by vendor and system.
     forms.sort_by(|a, b| {
         (a.is_vendor(), &a.vendor_name, &a.system_name, a.id).cmp(&(
@@ -143,12 +141,26 @@ pub async fn forms_of_vendor(
     facility_id: i64,
     vendor_id: i64,
 ) -> Result<Vec<Form>, ChecklistError> {
-    let sql = format!(
-        "SELECT {FORM_COLUMNS} {FORM_FROM} WHERE f.facility_id = $1 AND f.vendor_id = $2 AND f.form = 'vendor' ORDER BY f.fiscal_year DESC, f.system_name, f.id"
-    );
+    forms_where(
+        db,
+        "f.facility_id = $1 AND f.vendor_id = $2 AND f.form = 'vendor' ORDER BY f.fiscal_year DESC, f.system_name, f.id",
+        facility_id,
+        vendor_id,
+    )
+    .await
+}
+
+/// The forms matching a condition on two numbers (`$1`, `$2`).
+async fn forms_where(
+    db: &Db,
+    condition_and_order: &str,
+    first: i64,
+    second: i64,
+) -> Result<Vec<Form>, ChecklistError> {
+    let sql = format!("SELECT {FORM_COLUMNS} {FORM_FROM} WHERE {condition_and_order}");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(facility_id)
-        .bind(vendor_id)
+        .bind(first)
+        .bind(second)
         .fetch_all(db.pool())
         .await?;
     forms_of_rows(db, &rows).await
@@ -244,53 +256,52 @@ pub async fn start_year(
     if existing.is_some() {
         return Err(rejected("year", crate::mkey!("checklist-year-started")));
     }
-    let id = insert_form(
-        &mut w,
-        facility_id,
-        year,
-        &master.version,
-        "hospital",
-        None,
-        "",
-    )
-    .await?;
-    audit::commit_with(
+    let version = master.version.clone();
+    insert_form(
         w,
         actor,
-        Event::new("create", "checklist_form", id)
-            .label(format!(
-                "{year}年度 {} {}",
-                master.version_name, master.form_name
-            ))
-            .change("version", "", master.version.clone()),
+        (facility_id, year),
+        &master,
+        None,
+        "",
+        &[("version", &version)],
     )
-    .await?;
-    Ok(id)
+    .await
 }
 
+/// Adds a form of `master` for the 年度 and commits it with its audit event.
 async fn insert_form(
-    w: &mut WriteTx,
-    facility_id: i64,
-    year: i32,
-    version: &str,
-    form: &str,
+    mut w: WriteTx,
+    actor: &Actor,
+    (facility_id, year): (i64, i32),
+    master: &Master,
     vendor_id: Option<i64>,
     system_name: &str,
+    audited: &[(&str, &str)],
 ) -> Result<i64, ChecklistError> {
     let now = now_text();
-    Ok(sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO checklist_forms (facility_id, fiscal_year, version, form, vendor_id, system_name, gate, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, '', $7, $8) RETURNING id",
     )
     .bind(facility_id)
     .bind(i64::from(year))
-    .bind(version.to_string())
-    .bind(form.to_string())
+    .bind(master.version.clone())
+    .bind(master.form.clone())
     .bind(vendor_id)
     .bind(system_name.to_string())
     .bind(now.clone())
     .bind(now)
     .fetch_one(&mut *w.tx)
-    .await?)
+    .await?;
+    let mut event = Event::new("create", "checklist_form", id).label(format!(
+        "{year}年度 {} {}",
+        master.version_name, master.form_name
+    ));
+    for (field, value) in audited {
+        event = event.change(field, "", *value);
+    }
+    audit::commit_with(w, actor, event).await?;
+    Ok(id)
 }
 
 /// Adds a 事業者確認用 for a vendor and system to a started 年度. Staff name the vendor (created
@@ -347,29 +358,16 @@ pub async fn add_vendor_form(
             crate::mkey!("checklist-vendor-form-exists"),
         ));
     }
-    let id = insert_form(
-        &mut w,
-        facility_id,
-        year,
-        &master.version,
-        "vendor",
-        Some(vendor_id),
-        system_name,
-    )
-    .await?;
-    audit::commit_with(
+    insert_form(
         w,
         actor,
-        Event::new("create", "checklist_form", id)
-            .label(format!(
-                "{year}年度 {} {}",
-                master.version_name, master.form_name
-            ))
-            .change("vendor", "", vendor_name)
-            .change("system_name", "", system_name),
+        (facility_id, year),
+        &master,
+        Some(vendor_id),
+        system_name,
+        &[("vendor", vendor_name), ("system_name", system_name)],
     )
-    .await?;
-    Ok(id)
+    .await
 }
 
 /// Answers the gate question (医療情報システムの有無).

@@ -130,16 +130,15 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// Reads a master file. Syntax errors name the line.
 pub fn parse(text: &str) -> Result<Master, MasterError> {
-    toml::from_str(text).map_err(|e| MasterError {
-        place: e
-            .span()
-            .map(|s| format!("line {}", line_of(text, s.start)))
-            .unwrap_or_else(|| "file".into()),
-        message: e.message().to_string(),
-    })
+    parse_toml(text)
 }
 
+/// Reads a guidance file. Syntax errors name the line.
 pub fn parse_guidance(text: &str) -> Result<GuidanceFile, MasterError> {
+    parse_toml(text)
+}
+
+fn parse_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, MasterError> {
     toml::from_str(text).map_err(|e| MasterError {
         place: e
             .span()

@@ -93,12 +93,8 @@ pub struct PrintRow {
     pub text: String,
     pub target: String,
     pub reference_only: bool,
-    pub answer1: String,
-    pub date1: String,
-    pub target_date: String,
-    pub answer2: String,
-    pub date2: String,
-    pub remarks: String,
+    /// The answer with its dates as written on paper.
+    pub shown: Answer,
     pub greyed: bool,
 }
 
@@ -205,12 +201,7 @@ fn print_row(
             .unwrap_or_else(|| item.text.clone()),
         target: item.target.clone(),
         reference_only: item.reference_only,
-        answer1: answer.answer1.clone(),
-        date1: paper_date(&answer.date1),
-        target_date: paper_date(&answer.target_date),
-        answer2: answer.answer2.clone(),
-        date2: paper_date(&answer.date2),
-        remarks: answer.remarks.clone(),
+        shown: answer.shown(str::to_string, paper_date),
         greyed,
     }
 }
@@ -632,6 +623,6 @@ mod tests {
         assert!(s.gate.is_some());
         assert_eq!(s.rows[0].section, "1 体制構築");
         assert!(s.rows.iter().any(|r| r.group.starts_with("サーバについて")));
-        assert!(s.rows.iter().all(|r| r.answer1.is_empty()));
+        assert!(s.rows.iter().all(|r| r.shown.answer1.is_empty()));
     }
 }

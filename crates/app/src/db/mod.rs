@@ -406,6 +406,36 @@ pub fn placeholders(backend: Backend, first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// A statement with its values still to bind.
+pub type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>;
+
+/// Writes `rows` with multi-row INSERTs of `columns` values a row, each statement well under
+/// both databases' limits on bound values. `insert` is the statement up to `VALUES`, `tail`
+/// what follows the values (an `ON CONFLICT` clause, or nothing), and `bind` binds one row's
+/// values in column order (it may take them out of the row).
+pub async fn insert_rows<'q, T>(
+    w: &mut WriteTx,
+    (insert, tail): (&str, &str),
+    columns: usize,
+    rows: &mut [T],
+    mut bind: impl FnMut(AnyQuery<'q>, &mut T) -> AnyQuery<'q>,
+) -> Result<(), sqlx::Error> {
+    let backend = w.backend();
+    for part in rows.chunks_mut((3000 / columns).max(1)) {
+        let groups = (0..part.len())
+            .map(|r| format!("({})", placeholders(backend, r * columns + 1, columns)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("{insert} VALUES {groups} {tail}");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in part.iter_mut() {
+            q = bind(q, row);
+        }
+        q.execute(&mut *w.tx).await?;
+    }
+    Ok(())
+}
+
 /// Current time as the RFC 3339 UTC text stored in every timestamp column.
 pub fn now_text() -> String {
     time_text(chrono::Utc::now())

@@ -414,24 +414,36 @@ fn preview_page(
 }
 
 async fn check_and_show(state: &AppState, c: &Ctx, token: &str, notice: String) -> PageResult {
-    let Some(user) = c.user().map(|u| u.id) else {
-        return Err(RoomError::Forbidden);
-    };
-    let Some(pending) = state.shared::<PendingImports>().get(token, user) else {
+    let Some(pending) = pending_of(state, c, token)? else {
         return index_page(c, c.t("import-expired"));
     };
-    let plan = import_store::run(
+    let plan = run_pending(state, c, &pending, Mode::Check).await?;
+    preview_page(c, token, &pending, &plan, notice)
+}
+
+/// The signed-in user's upload waiting under `token`, if it has not expired.
+fn pending_of(state: &AppState, c: &Ctx, token: &str) -> Result<Option<PendingImport>, RoomError> {
+    let user = c.user().map(|u| u.id).ok_or(RoomError::Forbidden)?;
+    Ok(state.shared::<PendingImports>().get(token, user))
+}
+
+async fn run_pending(
+    state: &AppState,
+    c: &Ctx,
+    pending: &PendingImport,
+    mode: Mode,
+) -> Result<Plan, RoomError> {
+    Ok(import_store::run(
         &state.db,
         &c.actor(),
         pending.kind,
         &pending.table,
         &pending.mapping,
         &pending.file_name,
-        Mode::Check,
+        mode,
         &|_| {},
     )
-    .await?;
-    preview_page(c, token, &pending, &plan, notice)
+    .await?)
 }
 
 async fn preview(Hall(state, c): Hall, Path(token): Path<String>) -> PageResult {
@@ -509,27 +521,16 @@ struct DonePage<'a> {
 
 async fn commit(Hall(state, c): Hall, Path(token): Path<String>) -> PageResult {
     let c = c.active("import");
-    let Some(user) = c.user().map(|u| u.id) else {
-        return Err(RoomError::Forbidden);
-    };
-    let Some(pending) = state.shared::<PendingImports>().get(&token, user) else {
+    let Some(pending) = pending_of(&state, &c, &token)? else {
         return index_page(&c, c.t("import-expired"));
     };
-    let plan = import_store::run(
-        &state.db,
-        &c.actor(),
-        pending.kind,
-        &pending.table,
-        &pending.mapping,
-        &pending.file_name,
-        Mode::Commit,
-        &|_| {},
-    )
-    .await?;
+    let plan = run_pending(&state, &c, &pending, Mode::Commit).await?;
     if plan.has_errors() {
         return preview_page(&c, &token, &pending, &plan, c.t("import-not-written"));
     }
-    state.shared::<PendingImports>().remove(&token, user);
+    if let Some(user) = c.user() {
+        state.shared::<PendingImports>().remove(&token, user.id);
+    }
     render(&DonePage {
         c: &c,
         file_name: pending.file_name,

@@ -296,12 +296,12 @@ pub async fn set_disabled(
         end_sessions(&mut w, id).await?;
     }
     let action = if disabled { "disable" } else { "enable" };
-    audit::commit_with(
+    commit_user_change(
         w,
         actor,
-        Event::new(action, "user", id)
-            .label(user.login.clone())
-            .change("disabled", bool_text(user.disabled), bool_text(disabled)),
+        action,
+        &user,
+        ("disabled", bool_text(user.disabled), bool_text(disabled)),
     )
     .await?;
     Ok(())
@@ -326,14 +326,65 @@ pub async fn reset_password(
     let mut w = db.write().await?;
     write_password(&mut w, id, &hash).await?;
     end_sessions(&mut w, id).await?;
+    commit_user_change(
+        w,
+        actor,
+        "reset_password",
+        &user,
+        ("password", "", "(reset)"),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Commits a change of one field of a user, with its audit event.
+pub(super) async fn commit_user_change(
+    w: WriteTx,
+    actor: &Actor,
+    action: &'static str,
+    user: &User,
+    (field, before, after): (&str, impl Into<String>, impl Into<String>),
+) -> Result<(), UserError> {
     audit::commit_with(
         w,
         actor,
-        Event::new("reset_password", "user", id)
-            .label(user.login)
-            .change("password", "", "(reset)"),
+        Event::new(action, "user", user.id)
+            .label(user.login.clone())
+            .change(field, before, after),
     )
     .await?;
+    Ok(())
+}
+
+/// Sets (or with `None` removes) a user's confirmed TOTP secret, its last used step, and the
+/// recovery codes that replace the old ones.
+pub(super) async fn write_totp(
+    w: &mut WriteTx,
+    id: i64,
+    secret_and_step: Option<(&str, i64)>,
+    recovery_codes: &[String],
+) -> Result<(), sqlx::Error> {
+    let (secret, step) = secret_and_step.unzip();
+    sqlx::query(
+        "UPDATE users SET totp_secret = $1, totp_pending_secret = NULL, totp_last_step = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(secret.map(str::to_string))
+    .bind(step)
+    .bind(now_text())
+    .bind(id)
+    .execute(&mut *w.tx)
+    .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+    for code in recovery_codes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(id)
+            .bind(secrets::hash_token(&secrets::normalize_recovery_code(code)))
+            .execute(&mut *w.tx)
+            .await?;
+    }
     Ok(())
 }
 
@@ -376,12 +427,12 @@ pub async fn change_own_password(
     let mut w = db.write().await?;
     write_password(&mut w, id, &hash).await?;
     crate::auth::sessions::end_others_of(&mut w, id, keep_session).await?;
-    audit::commit_with(
+    commit_user_change(
         w,
         actor,
-        Event::new("change_password", "user", id)
-            .label(user.login)
-            .change("password", "", "(changed)"),
+        "change_password",
+        &user,
+        ("password", "", "(changed)"),
     )
     .await?;
     Ok(())
@@ -400,12 +451,12 @@ pub async fn unlock(db: &Db, actor: &Actor, id: i64) -> Result<u64, UserError> {
     let user = load_for_change(db, actor, id).await?;
     let mut w = db.write().await?;
     let cleared = crate::auth::guard::unlock(&mut w, &user.login).await?;
-    audit::commit_with(
+    commit_user_change(
         w,
         actor,
-        Event::new("unlock", "user", id)
-            .label(user.login.clone())
-            .change("failures", cleared.to_string(), "0"),
+        "unlock",
+        &user,
+        ("failures", cleared.to_string(), "0"),
     )
     .await?;
     Ok(cleared)
@@ -415,24 +466,15 @@ pub async fn unlock(db: &Db, actor: &Actor, id: i64) -> Result<u64, UserError> {
 pub async fn reset_totp(db: &Db, actor: &Actor, id: i64) -> Result<(), UserError> {
     let user = load_for_change(db, actor, id).await?;
     let mut w = db.write().await?;
-    sqlx::query(
-        "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL, updated_at = $1 WHERE id = $2",
-    )
-    .bind(now_text())
-    .bind(id)
-    .execute(&mut *w.tx)
-    .await?;
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *w.tx)
-        .await?;
+    write_totp(&mut w, id, None, &[]).await?;
     end_sessions(&mut w, id).await?;
-    audit::commit_with(
+    let had = bool_text(user.has_totp());
+    commit_user_change(
         w,
         actor,
-        Event::new("reset_2fa", "user", id)
-            .label(user.login.clone())
-            .change("two_factor", bool_text(user.has_totp()), bool_text(false)),
+        "reset_2fa",
+        &user,
+        ("two_factor", had, bool_text(false)),
     )
     .await?;
     Ok(())
@@ -459,12 +501,12 @@ pub async fn set_role(db: &Db, actor: &Actor, id: i64, role: Role) -> Result<(),
         .await?;
     // A new role means new rights: make the user sign in again.
     end_sessions(&mut w, id).await?;
-    audit::commit_with(
+    commit_user_change(
         w,
         actor,
-        Event::new("change_role", "user", id)
-            .label(user.login)
-            .change("role", user.role.as_str(), role.as_str()),
+        "change_role",
+        &user,
+        ("role", user.role.as_str(), role.as_str()),
     )
     .await?;
     Ok(())
@@ -484,12 +526,12 @@ pub async fn set_language(db: &Db, actor: &Actor, lang: &str) -> Result<(), User
         .bind(id)
         .execute(&mut *w.tx)
         .await?;
-    audit::commit_with(
+    commit_user_change(
         w,
         actor,
-        Event::new("update", "user", id)
-            .label(user.login)
-            .change("language", user.language, lang),
+        "update",
+        &user,
+        ("language", user.language.clone(), lang),
     )
     .await?;
     Ok(())

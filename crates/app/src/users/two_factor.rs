@@ -3,8 +3,7 @@
 
 use super::store::{self, UserError};
 use crate::auth::secrets;
-use crate::db::audit::{self, Event};
-use crate::db::{Db, now_text};
+use crate::db::Db;
 use crate::kernel::{Actor, User};
 
 /// The secret being enrolled, created on first call.
@@ -40,33 +39,7 @@ pub async fn confirm(db: &Db, actor: &Actor, code: &str) -> Result<Vec<String>, 
     };
     let codes = secrets::new_recovery_codes();
     let mut w = db.write().await?;
-    sqlx::query(
-        "UPDATE users SET totp_secret = $1, totp_pending_secret = NULL, totp_last_step = $2, updated_at = $3 WHERE id = $4",
-    )
-    .bind(secret)
-    .bind(step)
-    .bind(now_text())
-    .bind(id)
-    .execute(&mut *w.tx)
-    .await?;
-    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *w.tx)
-        .await?;
-    for code in &codes {
-        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-            .bind(id)
-            .bind(secrets::hash_token(&secrets::normalize_recovery_code(code)))
-            .execute(&mut *w.tx)
-            .await?;
-    }
-    audit::commit_with(
-        w,
-        actor,
-        Event::new("enable_2fa", "user", id)
-            .label(user.login)
-            .change("two_factor", "no", "yes"),
-    )
-    .await?;
+    store::write_totp(&mut w, id, Some((&secret, step)), &codes).await?;
+    store::commit_user_change(w, actor, "enable_2fa", &user, ("two_factor", "no", "yes")).await?;
     Ok(codes)
 }

@@ -13,7 +13,7 @@ use sqlx::AssertSqlSafe;
 
 use super::model::{self, Confidence, DeviceProfile, Hit, Note, Priority};
 use super::store::VulnError;
-use crate::db::{Db, WriteTx, now_text, placeholders};
+use crate::db::{Db, WriteTx, insert_rows, now_text, placeholders};
 use crate::ledger::api::{MatchInput, match_inputs};
 
 /// A vulnerability found on a profile.
@@ -76,19 +76,23 @@ impl Computed {
     }
 }
 
-async fn in_chunks(
+/// Runs `SELECT … IN (…)` over `values` 500 at a time (the databases' bind limits).
+async fn in_chunks<T>(
     db: &Db,
     sql_before_in: &str,
     sql_after_in: &str,
     values: &[String],
-) -> Result<Vec<sqlx::any::AnyRow>, VulnError> {
+) -> Result<Vec<T>, VulnError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
     let mut rows = Vec::new();
     for part in values.chunks(500) {
         let sql = format!(
             "{sql_before_in} ({}) {sql_after_in}",
             placeholders(db.backend(), 1, part.len())
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
+        let mut q = sqlx::query_as::<_, T>(AssertSqlSafe(sql));
         for v in part {
             q = q.bind(v.clone());
         }
@@ -97,9 +101,27 @@ async fn in_chunks(
     Ok(rows)
 }
 
+/// The values once each, in no particular order.
+fn distinct<'a>(values: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    values
+        .into_iter()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .cloned()
+        .collect()
+}
+
+/// Groups `(key, value)` rows by key.
+fn grouped<V>(rows: Vec<(String, V)>) -> HashMap<String, Vec<V>> {
+    let mut out: HashMap<String, Vec<V>> = HashMap::new();
+    for (key, value) in rows {
+        out.entry(key).or_default().push(value);
+    }
+    out
+}
+
 /// Matches the facility's devices (or only `only`) against everything loaded.
 pub async fn compute(db: &Db, facility_id: i64, only: Option<i64>) -> Result<Computed, VulnError> {
-    use sqlx::Row;
     let mut devices = match_inputs(db, facility_id).await?;
     if let Some(id) = only {
         devices.retain(|d| d.id == id);
@@ -129,76 +151,54 @@ pub async fn compute(db: &Db, facility_id: i64, only: Option<i64>) -> Result<Com
         .collect();
 
     // NVD candidates by product, each CVE's criteria prepared once.
-    let mut by_key: HashMap<String, Vec<String>> = HashMap::new();
-    for row in in_chunks(
-        db,
-        "SELECT vendor_product, cve_id FROM vuln_cve_products WHERE vendor_product IN",
-        "",
-        &keys,
-    )
-    .await?
-    {
-        let key: String = row.try_get(0)?;
-        by_key.entry(key).or_default().push(row.try_get(1)?);
-    }
-    let cve_ids: Vec<String> = by_key
-        .values()
-        .flatten()
-        .cloned()
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    let by_key: HashMap<String, Vec<String>> = grouped(
+        in_chunks(
+            db,
+            "SELECT vendor_product, cve_id FROM vuln_cve_products WHERE vendor_product IN",
+            "",
+            &keys,
+        )
+        .await?,
+    );
+    let cve_ids = distinct(by_key.values().flatten());
     let mut configs: HashMap<String, Vec<model::Config>> = HashMap::new();
-    for row in in_chunks(
+    let stored_configs: Vec<(String, String)> = in_chunks(
         db,
         "SELECT cve_id, configurations FROM vuln_cves WHERE cve_id IN",
         "",
         &cve_ids,
     )
-    .await?
-    {
-        let id: String = row.try_get(0)?;
-        let text: String = row.try_get(1)?;
+    .await?;
+    for (id, text) in stored_configs {
         let stored: Vec<model::StoredConfig> = serde_json::from_str(&text)
             .map_err(|e| VulnError::Internal(format!("{id}: stored criteria unreadable: {e}")))?;
         configs.insert(id, model::prepare(&stored));
     }
 
     // JVN entries by product, with the CVEs each names.
-    let mut jvn_by_key: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    for row in in_chunks(
+    let jvn_rows: Vec<(String, String, String)> = in_chunks(
         db,
         "SELECT vendor_product, jvn_id, cpe FROM vuln_jvn_products WHERE vendor_product IN",
         "",
         &keys,
     )
-    .await?
-    {
-        let key: String = row.try_get(0)?;
-        jvn_by_key
-            .entry(key)
-            .or_default()
-            .push((row.try_get(1)?, row.try_get(2)?));
-    }
-    let jvn_ids: Vec<String> = jvn_by_key
-        .values()
-        .flatten()
-        .map(|(id, _)| id.clone())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let mut jvn_cves: HashMap<String, Vec<String>> = HashMap::new();
-    for row in in_chunks(
-        db,
-        "SELECT jvn_id, cve_id FROM vuln_jvn_cves WHERE jvn_id IN",
-        "ORDER BY cve_id",
-        &jvn_ids,
-    )
-    .await?
-    {
-        let id: String = row.try_get(0)?;
-        jvn_cves.entry(id).or_default().push(row.try_get(1)?);
-    }
+    .await?;
+    let jvn_by_key: HashMap<String, Vec<(String, String)>> = grouped(
+        jvn_rows
+            .into_iter()
+            .map(|(key, id, cpe)| (key, (id, cpe)))
+            .collect(),
+    );
+    let jvn_ids = distinct(jvn_by_key.values().flatten().map(|(id, _)| id));
+    let jvn_cves: HashMap<String, Vec<String>> = grouped(
+        in_chunks(
+            db,
+            "SELECT jvn_id, cve_id FROM vuln_jvn_cves WHERE jvn_id IN",
+            "ORDER BY cve_id",
+            &jvn_ids,
+        )
+        .await?,
+    );
 
     // KEV entries NVD has not told us about, by the product words KEV uses.
     let mut kev_by_key: HashMap<String, Vec<String>> = HashMap::new();
@@ -386,14 +386,13 @@ fn exact_hits(p: &Profile) -> impl Iterator<Item = &ProfileHit> {
 pub async fn refresh(db: &Db, facility_id: i64, cause: Cause) -> Result<Refreshed, VulnError> {
     let mark = audit_mark(db).await?;
     let computed = compute(db, facility_id, None).await?;
-    let exact_ids: Vec<String> = computed
-        .profiles
-        .iter()
-        .flat_map(exact_hits)
-        .map(|h| h.vuln_id.clone())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    let exact_ids = distinct(
+        computed
+            .profiles
+            .iter()
+            .flat_map(exact_hits)
+            .map(|h| &h.vuln_id),
+    );
     let priorities = priorities(db, &exact_ids).await?;
     let now = now_text();
     let mut w = db.write().await?;
@@ -641,20 +640,14 @@ async fn insert_matches(
     fresh: &[(i64, &ProfileHit)],
     now: &str,
 ) -> Result<(), VulnError> {
-    const COLUMNS: usize = 10;
-    let backend = w.backend();
-    for part in fresh.chunks(PARAMETERS / COLUMNS) {
-        let sql = format!(
-            "INSERT INTO vuln_profile_matches (profile_id, vuln_id, source, device_cpe, device_version, criterion, range_text, fixed_version, note, first_seen) VALUES {}",
-            (0..part.len())
-                .map(|r| format!("({})", placeholders(backend, r * COLUMNS + 1, COLUMNS)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (profile, h) in part {
-            q = q
-                .bind(*profile)
+    let mut fresh = fresh.to_vec();
+    insert_rows(
+        w,
+        ("INSERT INTO vuln_profile_matches (profile_id, vuln_id, source, device_cpe, device_version, criterion, range_text, fixed_version, note, first_seen)", ""),
+        10,
+        &mut fresh,
+        |q, (profile, h)| {
+            q.bind(*profile)
                 .bind(h.vuln_id.clone())
                 .bind(h.source)
                 .bind(h.hit.device_cpe.clone())
@@ -663,10 +656,10 @@ async fn insert_matches(
                 .bind(h.hit.range_text.clone())
                 .bind(h.hit.fixed_version.clone())
                 .bind(h.hit.note.as_str())
-                .bind(now.to_string());
-        }
-        q.execute(&mut *w.tx).await?;
-    }
+                .bind(now.to_string())
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -677,27 +670,23 @@ async fn upsert_devices(
     moved: &[(i64, i64)],
     now: &str,
 ) -> Result<(), VulnError> {
-    const COLUMNS: usize = 4;
-    let backend = w.backend();
-    for part in moved.chunks(PARAMETERS / COLUMNS) {
-        let sql = format!(
-            "INSERT INTO vuln_device_profiles (device_id, facility_id, profile_id, since) VALUES {}
-             ON CONFLICT (device_id) DO UPDATE SET profile_id = excluded.profile_id, since = excluded.since",
-            (0..part.len())
-                .map(|r| format!("({})", placeholders(backend, r * COLUMNS + 1, COLUMNS)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (device, profile) in part {
-            q = q
-                .bind(*device)
+    let mut moved = moved.to_vec();
+    insert_rows(
+        w,
+        (
+            "INSERT INTO vuln_device_profiles (device_id, facility_id, profile_id, since)",
+            "ON CONFLICT (device_id) DO UPDATE SET profile_id = excluded.profile_id, since = excluded.since",
+        ),
+        4,
+        &mut moved,
+        |q, (device, profile)| {
+            q.bind(*device)
                 .bind(facility_id)
                 .bind(*profile)
-                .bind(now.to_string());
-        }
-        q.execute(&mut *w.tx).await?;
-    }
+                .bind(now.to_string())
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -722,50 +711,39 @@ pub async fn priorities(
     db: &Db,
     vuln_ids: &[String],
 ) -> Result<HashMap<String, Priority>, VulnError> {
-    use sqlx::Row;
-    let unique: Vec<String> = vuln_ids
-        .iter()
-        .cloned()
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    let unique = distinct(vuln_ids);
     let mut out: HashMap<String, Priority> = HashMap::new();
-    for row in in_chunks(
+    let nvd: Vec<(String, i64)> = in_chunks(
         db,
         "SELECT cve_id, cvss_score_x10 FROM vuln_cves WHERE cve_id IN",
         "",
         &unique,
     )
-    .await?
-    {
-        let id: String = row.try_get(0)?;
-        out.entry(id).or_default().cvss_x10 = row.try_get(1)?;
+    .await?;
+    for (id, score) in nvd {
+        out.entry(id).or_default().cvss_x10 = score;
     }
-    for row in in_chunks(
+    let jvn: Vec<(String, i64)> = in_chunks(
         db,
         "SELECT jc.cve_id, MAX(j.cvss_score_x10) FROM vuln_jvn_cves jc JOIN vuln_jvn j ON j.jvn_id = jc.jvn_id WHERE jc.cve_id IN",
         "GROUP BY jc.cve_id",
         &unique,
     )
-    .await?
-    {
-        let id: String = row.try_get(0)?;
-        let score: i64 = row.try_get(1)?;
+    .await?;
+    for (id, score) in jvn {
         let p = out.entry(id).or_default();
         if p.cvss_x10 == 0 {
             p.cvss_x10 = score;
         }
     }
-    for row in in_chunks(
+    let kev: Vec<(String, i64)> = in_chunks(
         db,
         "SELECT cve_id, ransomware FROM vuln_kev WHERE cve_id IN",
         "",
         &unique,
     )
-    .await?
-    {
-        let id: String = row.try_get(0)?;
-        let ransomware: i64 = row.try_get(1)?;
+    .await?;
+    for (id, ransomware) in kev {
         let p = out.entry(id).or_default();
         p.kev = true;
         p.ransomware = ransomware != 0;

@@ -9,7 +9,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 use super::feeds::{self, FeedError, FeedFile, Loaded, NvdRow};
 use crate::db::audit::{self, Event};
-use crate::db::{Db, DbError, WriteTx, now_text, placeholders};
+use crate::db::{Db, DbError, WriteTx, insert_rows, now_text, placeholders};
 use crate::kernel::{Actor, Forbidden, Permission, RoomError};
 
 #[derive(Debug, thiserror::Error)]
@@ -389,18 +389,6 @@ pub fn base_name(path: &str) -> String {
     path.rsplit(['/', '\\']).next().unwrap_or(path).to_string()
 }
 
-/// Rows per multi-row statement: well under both databases' limits on bound values.
-fn rows_per_statement(columns: usize) -> usize {
-    (3000 / columns).max(1)
-}
-
-fn values_groups(backend: crate::db::Backend, rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", placeholders(backend, r * columns + 1, columns)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 type Count = (usize, usize);
 
 async fn write_kev(
@@ -426,7 +414,7 @@ async fn write_kev(
     .await?;
     let existing: HashMap<String, KevRow> =
         existing.into_iter().map(|r| (r.0.clone(), r)).collect();
-    let rows: Vec<KevRow> = catalog
+    let mut rows: Vec<KevRow> = catalog
         .entries
         .iter()
         .map(|e| {
@@ -453,28 +441,25 @@ async fn write_kev(
     sqlx::query("DELETE FROM vuln_kev")
         .execute(&mut *w.tx)
         .await?;
-    let backend = w.backend();
-    for part in rows.chunks(rows_per_statement(10)) {
-        let sql = format!(
-            "INSERT INTO vuln_kev (cve_id, vendor_project, product, name, short_description, required_action, date_added, due_date, ransomware, notes) VALUES {}",
-            values_groups(backend, part.len(), 10)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for r in part {
-            q = q
-                .bind(r.0.clone())
-                .bind(r.1.clone())
-                .bind(r.2.clone())
-                .bind(r.3.clone())
-                .bind(r.4.clone())
-                .bind(r.5.clone())
-                .bind(r.6.clone())
-                .bind(r.7.clone())
+    insert_rows(
+        w,
+        ("INSERT INTO vuln_kev (cve_id, vendor_project, product, name, short_description, required_action, date_added, due_date, ransomware, notes)", ""),
+        10,
+        &mut rows,
+        |q, r| {
+            q.bind(std::mem::take(&mut r.0))
+                .bind(std::mem::take(&mut r.1))
+                .bind(std::mem::take(&mut r.2))
+                .bind(std::mem::take(&mut r.3))
+                .bind(std::mem::take(&mut r.4))
+                .bind(std::mem::take(&mut r.5))
+                .bind(std::mem::take(&mut r.6))
+                .bind(std::mem::take(&mut r.7))
                 .bind(r.8)
-                .bind(r.9.clone());
-        }
-        q.execute(&mut *w.tx).await?;
-    }
+                .bind(std::mem::take(&mut r.9))
+        },
+    )
+    .await?;
     Ok((added, updated))
 }
 
@@ -585,23 +570,20 @@ async fn write_nvd_rows(w: &mut WriteTx, rows: Vec<NvdRow>) -> Result<Count, Vul
         .collect();
     delete_ids(w, "vuln_cves", "cve_id", &replaced).await?;
     delete_ids(w, "vuln_cve_products", "cve_id", &replaced).await?;
-    let backend = w.backend();
     let total = cves.len();
     let mut keys: Vec<(String, String)> = Vec::new();
-    for part in cves.chunks_mut(rows_per_statement(11)) {
-        let sql = format!(
-            "INSERT INTO vuln_cves (cve_id, published, last_modified, description, cvss_version, cvss_score_x10, cvss_severity, cvss_vector, cwes, refs, configurations) VALUES {}",
-            values_groups(backend, part.len(), 11)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for c in part {
+    insert_rows(
+        w,
+        ("INSERT INTO vuln_cves (cve_id, published, last_modified, description, cvss_version, cvss_score_x10, cvss_severity, cvss_vector, cwes, refs, configurations)", ""),
+        11,
+        &mut cves,
+        |q, c: &mut NvdRow| {
             keys.extend(
                 std::mem::take(&mut c.product_keys)
                     .into_iter()
                     .map(|k| (c.id.clone(), k)),
             );
-            q = q
-                .bind(std::mem::take(&mut c.id))
+            q.bind(std::mem::take(&mut c.id))
                 .bind(std::mem::take(&mut c.published))
                 .bind(std::mem::take(&mut c.last_modified))
                 .bind(std::mem::take(&mut c.description))
@@ -611,21 +593,18 @@ async fn write_nvd_rows(w: &mut WriteTx, rows: Vec<NvdRow>) -> Result<Count, Vul
                 .bind(std::mem::take(&mut c.cvss_vector))
                 .bind(std::mem::take(&mut c.cwes))
                 .bind(std::mem::take(&mut c.refs))
-                .bind(std::mem::take(&mut c.configurations));
-        }
-        q.execute(&mut *w.tx).await?;
-    }
-    for part in keys.chunks_mut(rows_per_statement(2)) {
-        let sql = format!(
-            "INSERT INTO vuln_cve_products (cve_id, vendor_product) VALUES {}",
-            values_groups(backend, part.len(), 2)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (cve, key) in part {
-            q = q.bind(std::mem::take(cve)).bind(std::mem::take(key));
-        }
-        q.execute(&mut *w.tx).await?;
-    }
+                .bind(std::mem::take(&mut c.configurations))
+        },
+    )
+    .await?;
+    insert_rows(
+        w,
+        ("INSERT INTO vuln_cve_products (cve_id, vendor_product)", ""),
+        2,
+        &mut keys,
+        |q, (cve, key)| q.bind(std::mem::take(cve)).bind(std::mem::take(key)),
+    )
+    .await?;
     Ok((total - replaced.len(), replaced.len()))
 }
 
@@ -708,25 +687,25 @@ async fn write_jvn(w: &mut WriteTx, feed: &mamori_formats::jvn::Feed) -> Result<
 async fn write_products(w: &mut WriteTx, products: &feeds::Products) -> Result<Count, VulnError> {
     const COUNT: &str = "SELECT COUNT(*) FROM vuln_products";
     let before: i64 = sqlx::query_scalar(COUNT).fetch_one(&mut *w.tx).await?;
-    let backend = w.backend();
-    for part in products.items.chunks(rows_per_statement(5)) {
-        let sql = format!(
-            "INSERT INTO vuln_products (part, vendor, product, title, title_ja) VALUES {}
-             ON CONFLICT (part, vendor, product) DO UPDATE SET
+    let mut items: Vec<&feeds::Product> = products.items.iter().collect();
+    insert_rows(
+        w,
+        (
+            "INSERT INTO vuln_products (part, vendor, product, title, title_ja)",
+            "ON CONFLICT (part, vendor, product) DO UPDATE SET
                 title_ja = CASE WHEN excluded.title_ja <> '' THEN excluded.title_ja ELSE vuln_products.title_ja END",
-            values_groups(backend, part.len(), 5)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for p in part {
-            q = q
-                .bind(p.part.clone())
+        ),
+        5,
+        &mut items,
+        |q, p| {
+            q.bind(p.part.clone())
                 .bind(p.vendor.clone())
                 .bind(p.product.clone())
                 .bind(p.title.clone())
-                .bind(p.title_ja.clone());
-        }
-        q.execute(&mut *w.tx).await?;
-    }
+                .bind(p.title_ja.clone())
+        },
+    )
+    .await?;
     let after: i64 = sqlx::query_scalar(COUNT).fetch_one(&mut *w.tx).await?;
     let added = usize::try_from(after - before).unwrap_or(0);
     // Titles can change without the count changing: the suggestion catalogue is rebuilt when

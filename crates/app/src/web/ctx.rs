@@ -76,6 +76,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Hall {
     }
 }
 
+/// A page's words come from its language: `c.t(..)`, `c.t1(..)`, `c.date(..)` and the rest are
+/// the translator's.
+impl std::ops::Deref for Ctx {
+    type Target = crate::i18n::Tr;
+
+    fn deref(&self) -> &crate::i18n::Tr {
+        &self.tr
+    }
+}
+
 impl Ctx {
     pub fn from_visitor(visitor: Visitor, path: &str) -> Ctx {
         Ctx {
@@ -91,25 +101,6 @@ impl Ctx {
     pub fn active(mut self, id: &'static str) -> Ctx {
         self.active = id;
         self
-    }
-
-    pub fn t(&self, key: &str) -> String {
-        self.tr.t(key)
-    }
-
-    pub fn t1(&self, key: &str, name: &str, value: &dyn std::fmt::Display) -> String {
-        self.tr.t1(key, name, value)
-    }
-
-    pub fn t2(
-        &self,
-        key: &str,
-        name1: &str,
-        value1: &dyn std::fmt::Display,
-        name2: &str,
-        value2: &dyn std::fmt::Display,
-    ) -> String {
-        self.tr.t2(key, name1, value1, name2, value2)
     }
 
     /// "佐藤 花子（管理者）" in the header.
@@ -204,14 +195,6 @@ impl Ctx {
         self.role()
             .map(|r| self.t(r.label_key()))
             .unwrap_or_default()
-    }
-
-    pub fn datetime(&self, stored: &str) -> String {
-        self.tr.datetime(stored)
-    }
-
-    pub fn date(&self, stored: &str) -> String {
-        self.tr.date(stored)
     }
 
     pub fn version(&self) -> &'static str {

@@ -9,7 +9,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_mamori");
+#[path = "../../tests/it/process.rs"]
+mod process;
+#[allow(unused_imports)]
+pub use process::{BIN, add_admin, status_kib};
 
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -62,13 +65,7 @@ pub fn spawn(data: &std::path::Path, port: u16) -> Server {
 }
 
 pub fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+    status_kib(pid, "VmRSS").unwrap_or(0)
 }
 
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -94,6 +91,25 @@ pub async fn post_expecting_redirect(client: &reqwest::Client, url: &str, form: 
     assert_eq!(response.status(), 303, "{url}");
 }
 
+pub async fn get_text(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// The release server on a free port over `data`, a one-worker runtime to drive it, and an
+/// administrator's signed-in client.
+pub fn signed_in_server(
+    data: &std::path::Path,
+) -> (Server, tokio::runtime::Runtime, reqwest::Client) {
+    let server = spawn(data, free_port());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = runtime.block_on(signed_in_client(&server));
+    (server, runtime, client)
+}
+
 pub async fn signed_in_client(server: &Server) -> reqwest::Client {
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -102,14 +118,7 @@ pub async fn signed_in_client(server: &Server) -> reqwest::Client {
         .unwrap();
     let link = server.setup_link.clone().expect("setup link printed");
     let token = link.split("token=").nth(1).unwrap().to_string();
-    let page = client
-        .get(&link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&client, &link).await;
     let password = "benchmark-password-long";
     let form = [
         ("_csrf", csrf(&page)),

@@ -44,7 +44,7 @@ fn run_measured(dir: &Path, args: &[&str]) -> (std::process::Output, u64) {
         buf
     });
     let status = loop {
-        if let Some(hwm) = hwm_kib(pid) {
+        if let Some(hwm) = crate::process::status_kib(pid, "VmHWM") {
             peak_kib = peak_kib.max(hwm);
         }
         if let Some(status) = child.try_wait().unwrap() {
@@ -58,17 +58,6 @@ fn run_measured(dir: &Path, args: &[&str]) -> (std::process::Output, u64) {
         stderr: err.join().unwrap(),
     };
     (output, peak_kib / 1024)
-}
-
-fn hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 /// A workbook of 120,000 cells that all show one 32,000-character shared string: 3.8 GB of

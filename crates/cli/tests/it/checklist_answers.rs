@@ -252,13 +252,7 @@ async fn answer_the_r6_hospital_form(backend: Backend) {
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = admin.get(&form).await;
-    let file_link = page
-        .body
-        .split("href=\"/checklist/files/")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
+    let file_link = page.quoted_after("href=\"/checklist/files/");
     let file = admin
         .http
         .get(format!("{}/checklist/files/{file_link}", admin.base))
@@ -483,22 +477,17 @@ async fn vendors_fill_only_their_own_forms(backend: Backend) {
         ("PACSサーバ", "他社メディカル"),
         ("カルテサーバ", "日本医療システム株式会社"),
     ] {
-        let made = admin
-            .post(
-                "/ledger",
-                &[
-                    ("kind", "server"),
-                    ("name", name),
-                    ("maintenance_vendor", maintainer),
-                ],
-            )
-            .await;
-        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
         device_ids.push(
-            made.location()
-                .trim_start_matches("/ledger/")
-                .trim_end_matches("?saved=1")
-                .to_string(),
+            admin
+                .create(
+                    "/ledger",
+                    &[
+                        ("kind", "server"),
+                        ("name", name),
+                        ("maintenance_vendor", maintainer),
+                    ],
+                )
+                .await,
         );
     }
     let unknown = vendor
@@ -642,14 +631,7 @@ async fn ledger_facts_are_counted_by_the_database(backend: Backend) {
             ("end_of_support", "2026-11-01"),
         ],
     ] {
-        let made = admin.post("/ledger", &fields).await;
-        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
-        ids.push(
-            made.location()
-                .trim_start_matches("/ledger/")
-                .trim_end_matches("?saved=1")
-                .to_string(),
-        );
+        ids.push(admin.create("/ledger", &fields).await);
     }
     for (name, device, restricted, confirmed) in [
         ("保守VPN", ids[0].as_str(), "no", "2026-09-01"),

@@ -1,13 +1,13 @@
 //! The `mamori` binary: settings errors, database checks, audit verification, backup/restore,
 //! user commands, TLS, and graceful shutdown.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
 use sqlx::Connection;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mamori");
+use crate::process::{BIN, add_admin, mamori_stdin};
 
 pub(crate) fn mamori(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
@@ -28,43 +28,9 @@ pub(crate) fn text(o: &Output) -> String {
     )
 }
 
-fn mamori_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 /// Sets up a data folder headlessly with an admin and returns it.
 pub(crate) fn set_up(dir: &Path) {
-    let out = mamori_stdin(
-        dir,
-        &[
-            "user",
-            "add",
-            "--login",
-            "admin",
-            "--name",
-            "管理者",
-            "--role",
-            "admin",
-            "--facility-name",
-            "CLI病院",
-            "--password-stdin",
-        ],
-        "correct-horse-battery-staple\n",
-    );
+    let out = add_admin(dir, "CLI病院");
     assert!(out.status.success(), "{}", text(&out));
 }
 

@@ -288,6 +288,17 @@ impl Page {
             .to_string()
     }
 
+    /// The attribute text that follows the first `marker` in the body, up to its closing quote:
+    /// `quoted_after("action=\"/stocktake/")` gives `12/check`.
+    pub fn quoted_after(&self, marker: &str) -> String {
+        self.body
+            .split(marker)
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_else(|| panic!("no {marker} in {}", self.body))
+            .to_string()
+    }
+
     pub fn set_cookies(&self) -> Vec<String> {
         self.headers
             .get_all("set-cookie")
@@ -379,6 +390,19 @@ impl Client {
 
     /// Posts every form at once (each with the current CSRF token) and returns each answer's
     /// status and body, in order: parallel requests, as an attacker would send them.
+    /// Posts a new record's form to a list (`/ledger`, `/systems`, …) and returns the id the
+    /// server sent back in its `LIST/ID?saved=1` redirect.
+    pub async fn create(&self, list: &str, form: &[(&str, &str)]) -> String {
+        let made = self.post(list, form).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{list}: {}", made.body);
+        let location = made.location();
+        location
+            .strip_prefix(&format!("{list}/"))
+            .and_then(|rest| rest.strip_suffix("?saved=1"))
+            .unwrap_or_else(|| panic!("{list}: redirected to {location}"))
+            .to_string()
+    }
+
     pub async fn post_at_once(&self, path: &str, forms: Vec<Vec<(&str, String)>>) -> Vec<Page> {
         let token = self.csrf();
         let url = format!("{}{path}", self.base);

@@ -11,6 +11,7 @@ mod feeds_update;
 mod flows;
 mod import;
 mod kit;
+mod process;
 mod request_limits;
 mod security;
 mod signin_attacks;

@@ -30,15 +30,7 @@ async fn security_headers_on_every_page() {
             && !page.body.contains("style=")
             && !page.body.contains("onclick")
     );
-    let css_url = page
-        .body
-        .split("href=\"/static/")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let css_url = page.quoted_after("href=\"/static/");
     let css = admin.get(&format!("/static/{css_url}")).await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(

@@ -280,13 +280,7 @@ async fn fortigate_devices_against_real_feeds(backend: Backend) {
     // A ledger change (the annex goes back to 6.0.4) re-matches and raises a new alert.
     let edit = admin.get(&format!("/ledger/{annex}/edit")).await;
     assert_eq!(edit.status, StatusCode::OK);
-    let updated_at = edit
-        .body
-        .split("name=\"updated_at\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
+    let updated_at = edit.quoted_after("name=\"updated_at\" value=\"");
     let saved = admin
         .post(
             &format!("/ledger/{annex}"),
