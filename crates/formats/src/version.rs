@@ -173,24 +173,11 @@ impl Version {
 /// Parses a version; None for `""`, `"*"`, `"-"`, text without a digit and text holding a `*`
 /// wildcard.
 pub fn parse(text: &str) -> Option<Version> {
-    let text: String = text.chars().map(half_width).collect();
-    if text.contains('*') {
-        return None;
-    }
-    let (head, text) = text.split_at_checked(text.find(|c: char| c.is_ascii_digit())?)?;
-    let mut scheme: String = head
-        .chars()
-        .filter(char::is_ascii_alphabetic)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    if NO_SCHEME.contains(&scheme.as_str()) {
-        scheme.clear();
-    }
-
+    let (scheme, tokens) = literal_tokens(text)?;
     let mut release = Vec::new();
     let mut suffix = Vec::new();
     let mut build = None;
-    let mut tokens = tokenize(text).into_iter().peekable();
+    let mut tokens = tokens.into_iter().peekable();
     while let Some(token) = tokens.next() {
         match token {
             Token::Word(word) if word.text == "build" => {
@@ -228,6 +215,113 @@ pub fn parse(text: &str) -> Option<Version> {
 /// Compares two version strings; None if either does not parse or their schemes differ.
 pub fn compare(a: &str, b: &str) -> Option<Ordering> {
     parse(a)?.compare(&parse(b)?)
+}
+
+/// Whether `version` is `base` or a more precise writing of it: equal (`9.0R3` = `9.0r3`,
+/// `6.0` = `6.0.0`), or `base`'s numbers and words followed by more (`9.0` → `9.0R3` →
+/// `9.0R3.4`, `8.1` → `8.1.2`, `6.0.4` → `6.0.4 build0231`). A CPE or criterion that leaves
+/// the update open (`9.0:*`) names every such refinement. `8.0` does not refine to `8.1`, nor
+/// `8.1` to `8.10`.
+pub fn refines(version: &str, base: &str) -> bool {
+    if compare(version, base) == Some(Ordering::Equal) {
+        return true;
+    }
+    match (literal_tokens(version), literal_tokens(base)) {
+        (Some((scheme, tokens)), Some((base_scheme, base_tokens))) => {
+            scheme == base_scheme && tokens.starts_with(&base_tokens)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `version` is `release` or one of its updates in NVD's sense (`9.0:*` covers `9.0R3`
+/// and `9.0R3.4`; Windows `r2:*` covers `r2 sp1`): `release` is plain numbers, and `version`
+/// adds nothing but words and what follows them. `8.1:*` does not cover `8.1.2`, nor `9.0r3:*`
+/// the later `9.0R3.4`.
+pub fn is_update_of(version: &str, release: &str) -> bool {
+    if compare(version, release) == Some(Ordering::Equal) {
+        return true;
+    }
+    let (Some((scheme, tokens)), Some((release_scheme, release_tokens))) =
+        (literal_tokens(version), literal_tokens(release))
+    else {
+        return false;
+    };
+    scheme == release_scheme
+        && release_tokens.iter().all(|t| matches!(t, Token::Number(_)))
+        && tokens.starts_with(&release_tokens)
+        && matches!(tokens.get(release_tokens.len()), Some(Token::Word(_)))
+}
+
+/// A version and the CPE update that NVD sometimes writes apart from it (`9.0` + `r3`), as one
+/// version text (`9.0r3`) — the way the same release is written elsewhere (`9.0r3` + `*`).
+pub fn with_update(version: &str, update: &str) -> String {
+    let update = update.trim();
+    match update.chars().next() {
+        None => version.to_string(),
+        Some(c) if c.is_ascii_alphabetic() => format!("{version}{update}"),
+        Some(_) => format!("{version}.{update}"),
+    }
+}
+
+/// Two writings of one device's version that disagree (`8.1.2` in the ledger, `8.1.3` in its CPE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub typed: String,
+    pub in_cpe: String,
+}
+
+/// The one version of a device, from its ledger cell (the vendor's notation, as typed) and the
+/// version and update fields of its CPE (NVD's notation; `None` for `*` or `-`). Writings that
+/// agree give the more precise of them; an empty cell takes the CPE's; only a real difference
+/// is a [`Conflict`]. `None` when neither says anything.
+pub fn device_version(
+    cell: &str,
+    cpe_version: Option<&str>,
+    cpe_update: Option<&str>,
+) -> Result<Option<String>, Conflict> {
+    let cell = cell.trim();
+    let update = cpe_update.unwrap_or("");
+    let in_cpe = cpe_version.map(|v| with_update(v, update));
+    match in_cpe {
+        None if cell.is_empty() => Ok(None),
+        None => {
+            // A cell without the release's update letters takes the CPE's (`9.0` + `r3`).
+            let bare = parse(cell).is_some_and(|v| v.suffix.is_empty() && v.build.is_none());
+            Ok(Some(if bare && !update.is_empty() {
+                with_update(cell, update)
+            } else {
+                cell.to_string()
+            }))
+        }
+        Some(in_cpe) if cell.is_empty() => Ok(Some(in_cpe)),
+        Some(in_cpe) if refines(cell, &in_cpe) => Ok(Some(cell.to_string())),
+        Some(in_cpe) if refines(&in_cpe, cell) => Ok(Some(in_cpe)),
+        Some(in_cpe) => Err(Conflict {
+            typed: cell.to_string(),
+            in_cpe,
+        }),
+    }
+}
+
+/// The scheme (letters before the first digit) and every number and word after it in the order
+/// written, nothing dropped: what [`parse`] reads and [`refines`] compares as a prefix. None for
+/// text without a digit or with a `*` wildcard.
+fn literal_tokens(text: &str) -> Option<(String, Vec<Token>)> {
+    let text: String = text.chars().map(half_width).collect();
+    if text.contains('*') {
+        return None;
+    }
+    let (head, rest) = text.split_at_checked(text.find(|c: char| c.is_ascii_digit())?)?;
+    let mut scheme: String = head
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if NO_SCHEME.contains(&scheme.as_str()) {
+        scheme.clear();
+    }
+    Some((scheme, tokenize(rest)))
 }
 
 /// Full-width ASCII (U+FF01–U+FF5E) and the ideographic space, as a Japanese IME types them.
@@ -365,5 +459,77 @@ mod tests {
         };
         assert_eq!(range.contains("6.7.0"), Some(false));
         assert_eq!(range.contains("7.0.1"), None);
+    }
+
+    #[test]
+    fn one_release_written_in_vendor_and_nvd_notations_is_one_version() {
+        for spelling in ["9.0R3", "9.0r3", "9.0 R3", "９．０Ｒ３", "9.0-R3"] {
+            assert!(refines(spelling, "9.0r3"), "{spelling}");
+            assert!(refines(spelling, "9.0"), "{spelling} is an update of 9.0");
+            assert_eq!(
+                device_version("", Some("9.0"), Some("r3")),
+                Ok(Some("9.0r3".to_string()))
+            );
+            assert_eq!(
+                device_version(spelling, Some("9.0"), Some("r3")),
+                Ok(Some(spelling.to_string()))
+            );
+            assert_eq!(
+                device_version(spelling, None, Some("r3")),
+                Ok(Some(spelling.to_string()))
+            );
+            assert_eq!(
+                device_version(spelling, Some("9.0r3"), None),
+                Ok(Some(spelling.to_string()))
+            );
+        }
+        assert!(refines("9.0R3.4", "9.0r3"));
+        assert!(refines("6.0.4 build0231", "6.0.4"));
+        assert!(refines("r2sp1", "r2"));
+        assert!(!refines("9.0r3", "9.0r3.4"));
+        assert!(!refines("8.1", "8.0"));
+        assert!(!refines("8.10", "8.1"));
+        assert!(!refines("9.1r1", "9.0"));
+        assert!(!refines("9.0", "*"));
+        assert!(is_update_of("9.0R3", "9.0"));
+        assert!(is_update_of("9.0R3.4", "9.0"));
+        assert!(is_update_of("r2sp1", "r2"));
+        assert!(is_update_of("9.0", "9.0.0"));
+        assert!(!is_update_of("9.0R3.4", "9.0r3"));
+        assert!(!is_update_of("8.1.2", "8.1"));
+        assert!(!is_update_of("9.0R3", "9.1"));
+    }
+
+    #[test]
+    fn the_more_precise_writing_wins_and_only_a_real_difference_conflicts() {
+        assert_eq!(
+            device_version("9.0", Some("9.0"), Some("r3")),
+            Ok(Some("9.0r3".to_string()))
+        );
+        assert_eq!(
+            device_version("9.0", None, Some("r3")),
+            Ok(Some("9.0r3".to_string()))
+        );
+        assert_eq!(
+            device_version("8.1.2", Some("8.1"), None),
+            Ok(Some("8.1.2".to_string()))
+        );
+        assert_eq!(
+            device_version("8.1.2", Some("8.1.3"), None),
+            Err(Conflict {
+                typed: "8.1.2".into(),
+                in_cpe: "8.1.3".into()
+            })
+        );
+        assert_eq!(
+            device_version("9.1R1", Some("9.0"), Some("r3")),
+            Err(Conflict {
+                typed: "9.1R1".into(),
+                in_cpe: "9.0r3".into()
+            })
+        );
+        assert_eq!(device_version(" ", None, None), Ok(None));
+        assert_eq!(with_update("1.8.0", "update_151"), "1.8.0update_151");
+        assert_eq!(with_update("4.2", "1"), "4.2.1");
     }
 }

@@ -310,7 +310,8 @@ mod tests {
 
     #[test]
     fn dates_outside_the_fiscal_year_and_bad_values_are_refused() {
-        let cases: &[(&[(&str, &str)], (&str, &str))] = &[
+        type Pairs<'a> = &'a [(&'a str, &'a str)];
+        let cases: &[(Pairs, (&str, &str))] = &[
             (
                 &[("answer1", "yes"), ("date1", "2025-03-31")],
                 ("date1", "checklist-date-outside-year"),

@@ -16,7 +16,7 @@ use std::cmp::Ordering;
 
 use mamori_formats::cpe::{self, Attribute, Relation, Value, Wfn};
 use mamori_formats::nvd;
-use mamori_formats::version::Range;
+use mamori_formats::version::{self, Range};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -170,18 +170,22 @@ impl DeviceProfile {
             .collect();
         let just: Vec<Wfn> = wfns.iter().map(|(_, w)| w.clone()).collect();
         let firmware = crate::ledger::api::firmware_cpe(&just);
-        let os_version = os_version.trim();
         let cpes = wfns
             .into_iter()
             .enumerate()
             .map(|(i, (name, wfn))| {
-                let version = match &wfn.version {
-                    Value::Text(_) => wfn.version.plain(),
-                    Value::Any if Some(i) == firmware && !os_version.is_empty() => {
-                        Some(os_version.to_string())
-                    }
-                    _ => None,
-                };
+                // One version per CPE, the update folded in (`9.0` + `r3` is `9.0r3`), so that
+                // every writing of a release meets every writing of NVD's criteria.
+                // A version of `-` (Windows 7 `-:sp1`) makes the update an edition of its own.
+                let cell = if Some(i) == firmware { os_version } else { "" };
+                let cpe_update = (!wfn.version.is_na()).then(|| wfn.update.plain()).flatten();
+                let version = version::device_version(
+                    cell,
+                    wfn.version.plain().as_deref(),
+                    cpe_update.as_deref(),
+                )
+                // Rows saved before versions were reconciled: the ledger's cell decides.
+                .unwrap_or_else(|_| Some(cell.trim().to_string()));
                 DeviceCpe { wfn, name, version }
             })
             .collect();
@@ -316,9 +320,12 @@ impl Note {
 /// How one criterion relates to one device CPE.
 fn match_criterion(c: &Criterion, d: &DeviceCpe) -> Option<(Confidence, Note)> {
     let crit = c.wfn.as_ref()?;
-    let device_update_any = d.wfn.update.is_any();
+    // NVD writes one release as `9.0:r3` or as `9.0r3:*`, and devices hold theirs with the update
+    // folded in: a criterion naming a version compares version and update together, as one.
+    let crit_names_version = matches!(crit.version, Value::Text(_));
     for attribute in Attribute::ALL {
-        if attribute == Attribute::Version || (attribute == Attribute::Update && device_update_any)
+        if attribute == Attribute::Version
+            || (attribute == Attribute::Update && (crit_names_version || d.wfn.update.is_any()))
         {
             continue;
         }
@@ -326,20 +333,17 @@ fn match_criterion(c: &Criterion, d: &DeviceCpe) -> Option<(Confidence, Note)> {
             return None;
         }
     }
-    // NVD writes some versions in two parts (Pulse Connect Secure 9.0 update r3); a device whose
-    // CPE leaves the update open compares the two joined with its one version text.
-    let crit_version = match (&crit.version, crit.update.plain()) {
-        (Value::Text(_), Some(update)) if device_update_any => crit
-            .version
-            .plain()
-            .map(|v| format!("{v}{update}"))
-            .or_else(|| crit.version.as_text().map(str::to_string)),
-        (Value::Text(_), _) => crit
-            .version
-            .plain()
-            .or_else(|| crit.version.as_text().map(str::to_string)),
-        _ => None,
-    };
+    let crit_version = crit_names_version
+        .then(|| {
+            crit.version
+                .plain()
+                .or_else(|| crit.version.as_text().map(str::to_string))
+        })
+        .flatten()
+        .map(|v| match crit.update.plain() {
+            Some(update) => version::with_update(&v, &update),
+            None => v,
+        });
     match (&crit.version, crit_version) {
         (Value::Na, _) => Some((Confidence::Exact, Note::None)),
         (Value::Any, _) if c.range.is_unbounded() => Some((Confidence::Exact, Note::None)),
@@ -366,8 +370,11 @@ fn match_criterion(c: &Criterion, d: &DeviceCpe) -> Option<(Confidence, Note)> {
                     end_including: wanted.clone(),
                     ..Range::default()
                 };
+                // An open update (`9.0:*`) names every update of the release (`9.0R3`).
+                let any_update = crit.update.is_any() && version::is_update_of(v, &wanted);
                 match exact.contains(v) {
                     Some(true) => Some((Confidence::Exact, Note::None)),
+                    _ if any_update => Some((Confidence::Exact, Note::None)),
                     Some(false) => None,
                     None if v.eq_ignore_ascii_case(&wanted) => {
                         Some((Confidence::Exact, Note::None))

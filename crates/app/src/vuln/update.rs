@@ -110,6 +110,18 @@ pub struct SourceReport {
 /// Where an update is, for a progress line.
 pub type Note<'a> = dyn FnMut(String) + Send + 'a;
 
+/// What every source's fetch needs.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    db: &'a Db,
+    actor: &'a Actor,
+    client: &'a Client,
+    settings: &'a FeedSettings,
+    /// Where downloads wait until they are imported.
+    staging: &'a Path,
+    options: &'a UpdateOptions,
+}
+
 /// Fetches and imports each source in turn. A source that fails stops the update with an
 /// error naming it; the sources before it stay imported.
 pub async fn update(
@@ -128,12 +140,20 @@ pub async fn update(
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = Client::new(ClientConfig::default()).map_err(net(Source::Kev))?;
     let staging = data_dir.join("feeds");
+    let run = Run {
+        db,
+        actor,
+        client: &client,
+        settings,
+        staging: &staging,
+        options,
+    };
     let mut reports = Vec::new();
     for &source in sources {
         let report = match source {
-            Source::Kev => kev(db, actor, &client, settings, &staging, options, note).await?,
-            Source::Nvd => nvd(db, actor, &client, settings, &staging, options, note).await?,
-            Source::Jvn => jvn(db, actor, &client, settings, &staging, options, note).await?,
+            Source::Kev => kev(run, note).await?,
+            Source::Nvd => nvd(run, note).await?,
+            Source::Jvn => jvn(run, note).await?,
         };
         reports.push(report);
     }
@@ -144,15 +164,15 @@ fn quiet_progress() -> impl FnMut(store::Progress) + Send {
     |_| {}
 }
 
-async fn kev(
-    db: &Db,
-    actor: &Actor,
-    client: &Client,
-    settings: &FeedSettings,
-    staging: &Path,
-    options: &UpdateOptions,
-    note: &mut Note<'_>,
-) -> Result<SourceReport, UpdateError> {
+async fn kev(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateError> {
+    let Run {
+        db,
+        actor,
+        client,
+        settings,
+        staging,
+        options,
+    } = run;
     let name = if settings.kev_url.to_ascii_lowercase().ends_with(".csv") {
         "known_exploited_vulnerabilities.csv"
     } else {
@@ -329,15 +349,15 @@ async fn import_staged(
     Ok((imported?, pages.len()))
 }
 
-async fn nvd(
-    db: &Db,
-    actor: &Actor,
-    client: &Client,
-    settings: &FeedSettings,
-    staging: &Path,
-    options: &UpdateOptions,
-    note: &mut Note<'_>,
-) -> Result<SourceReport, UpdateError> {
+async fn nvd(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateError> {
+    let Run {
+        db,
+        actor,
+        client,
+        settings,
+        staging,
+        options,
+    } = run;
     let dir = staging.join("nvd-api");
     let state_path = dir.join("state.json");
     let since = nvd_since(db, options).await?;
@@ -437,15 +457,15 @@ fn jvn_url(base: &str, since: NaiveDate, start_item: u64) -> Result<String, Upda
     Ok(url.to_string())
 }
 
-async fn jvn(
-    db: &Db,
-    actor: &Actor,
-    client: &Client,
-    settings: &FeedSettings,
-    staging: &Path,
-    options: &UpdateOptions,
-    note: &mut Note<'_>,
-) -> Result<SourceReport, UpdateError> {
+async fn jvn(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateError> {
+    let Run {
+        db,
+        actor,
+        client,
+        settings,
+        staging,
+        options,
+    } = run;
     let today = Utc::now().date_naive();
     let since = match options.since {
         Some(t) => t.date_naive(),

@@ -261,17 +261,9 @@ async fn two_factor_enrolment_and_login(backend: Backend) {
 
     // Password alone is not enough any more; the session id changes at each step.
     let client = server.client();
-    client.get("/login").await;
-    let step1 = client
-        .post(
-            "/login",
-            &[("login", ADMIN_LOGIN), ("password", ADMIN_PASSWORD)],
-        )
-        .await;
-    assert_eq!(step1.location(), "/login/2fa");
+    let step1 = client.password_step(ADMIN_LOGIN, ADMIN_PASSWORD).await;
     let half_cookie = step1.set_cookies().join(";");
     assert_eq!(client.get("/").await.location(), "/login?next=%2F");
-    client.get("/login/2fa").await;
     let bad = client.post("/login/2fa", &[("code", "123456")]).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     let good = client

@@ -477,13 +477,35 @@ impl Client {
 
     /// Signs in with password and 2FA code (or recovery code); returns the answer to the code.
     pub async fn login_two_factor(&self, login: &str, password: &str, code: &str) -> Page {
+        self.password_step(login, password).await;
+        self.post("/login/2fa", &[("code", code)]).await
+    }
+
+    /// The first step of a sign-in with 2FA: the password, answered by the code page (opened).
+    /// Returns the answer to the password.
+    pub async fn password_step(&self, login: &str, password: &str) -> Page {
         self.get("/login").await;
         let step1 = self
             .post("/login", &[("login", login), ("password", password)])
             .await;
         assert_eq!(step1.location(), "/login/2fa", "{}", step1.body);
         self.get("/login/2fa").await;
-        self.post("/login/2fa", &[("code", code)]).await
+        step1
+    }
+
+    /// Turns on 2FA for the signed-in user; returns the secret their authenticator app holds.
+    pub async fn enrol_two_factor(&self) -> String {
+        let page = self.get("/account/2fa").await;
+        let secret = totp_secret_from(&page.body);
+        let enrolled = self
+            .post("/account/2fa", &[("code", &next_totp_code(&secret))])
+            .await;
+        assert!(
+            enrolled.status.is_success() || enrolled.status.is_redirection(),
+            "{}",
+            enrolled.body
+        );
+        secret
     }
 
     /// Signs in with a password (no 2FA) and checks that it worked.

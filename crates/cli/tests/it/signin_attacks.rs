@@ -104,24 +104,11 @@ async fn parallel_guesses_are_counted_before_they_are_checked(backend: Backend) 
 async fn second_factor_and_current_password_are_counted_before_they_are_checked() {
     let server = TestServer::start(Backend::Sqlite).await.unwrap();
     let admin = server.with_admin().await;
-    let page = admin.get("/account/2fa").await;
-    let secret = crate::kit::totp_secret_from(&page.body);
-    let enrolled = admin
-        .post("/account/2fa", &[("code", &next_totp_code(&secret))])
-        .await;
-    assert!(enrolled.status.is_success() || enrolled.status.is_redirection());
+    let secret = admin.enrol_two_factor().await;
     admin.post("/logout", &[]).await;
 
     let client = server.client();
-    client.get("/login").await;
-    let step1 = client
-        .post(
-            "/login",
-            &[("login", ADMIN_LOGIN), ("password", ADMIN_PASSWORD)],
-        )
-        .await;
-    assert_eq!(step1.location(), "/login/2fa");
-    client.get("/login/2fa").await;
+    client.password_step(ADMIN_LOGIN, ADMIN_PASSWORD).await;
     let forms = (0..12).map(|i| vec![("code", format!("{i:06}"))]).collect();
     let statuses: Vec<StatusCode> = client
         .post_at_once("/login/2fa", forms)
@@ -146,14 +133,7 @@ async fn second_factor_and_current_password_are_counted_before_they_are_checked(
 
     // Signed in, someone at the keyboard guesses the current password to change it.
     let owner = server.client();
-    let step1 = owner
-        .post(
-            "/login",
-            &[("login", ADMIN_LOGIN), ("password", ADMIN_PASSWORD)],
-        )
-        .await;
-    assert_eq!(step1.location(), "/login/2fa");
-    owner.get("/login/2fa").await;
+    owner.password_step(ADMIN_LOGIN, ADMIN_PASSWORD).await;
     // The enrolment used the next step's code; let the test use it once more.
     sqlx::query("UPDATE users SET totp_last_step = NULL")
         .execute(server.pool())

@@ -604,3 +604,110 @@ async fn identical_devices_share_one_row(backend: Backend) {
     let _ = lone;
     server.stop().await;
 }
+
+/// One Pulse Connect Secure release, 8.3R1, written each way a ledger or NVD writes it: the
+/// vendor's notation in the version cell, NVD's split `8.3:r1` or joined `8.3r1:*` in the CPE,
+/// or both. Against the real NVD 2018 feed every writing meets the same CVEs — the exact
+/// `8.3:r1` ones, the ranges from `8.3r1` and the open `8.3:*` — and only a real difference
+/// (8.3R2 beside 8.3:r1) is refused.
+#[tokio::test]
+async fn one_release_in_every_spelling_meets_the_same_cves() {
+    let Some(nvd) = shared_data("nvd/feeds-1.1") else {
+        return;
+    };
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    let done = upload(&admin, &nvd.join("nvdcve-1.1-2018.json.gz")).await;
+    assert!(done.status.is_success() || done.status.is_redirection());
+    let pcs = |version: &str, update: &str| {
+        format!("cpe:2.3:a:pulsesecure:pulse_connect_secure:{version}:{update}:*:*:*:*:*:*")
+    };
+    let spellings = [
+        ("8.3R1", pcs("*", "*")),
+        ("8.3R1", pcs("8.3", "r1")),
+        ("", pcs("8.3", "r1")),
+        ("8.3r1", pcs("*", "r1")),
+        ("8.3 R1", pcs("8.3r1", "*")),
+        ("", pcs("8.3r1", "*")),
+        ("8.3", pcs("*", "r1")),
+        ("８．３Ｒ１", pcs("8.3", "*")),
+    ];
+    for (i, (cell, cpe)) in spellings.iter().enumerate() {
+        admin
+            .create(
+                "/ledger",
+                &[
+                    ("kind", "network"),
+                    ("name", &format!("PCS-{i}")),
+                    ("os_version", cell),
+                    ("cpes", cpe),
+                ],
+            )
+            .await;
+    }
+    // A later release, and a real conflict.
+    admin
+        .create(
+            "/ledger",
+            &[
+                ("kind", "network"),
+                ("name", "PCS-fixed"),
+                ("os_version", "8.3R7.1"),
+                ("cpes", &pcs("*", "*")),
+            ],
+        )
+        .await;
+    let refused = admin
+        .post(
+            "/ledger",
+            &[
+                ("kind", "network"),
+                ("name", "PCS-conflict"),
+                ("os_version", "8.3R2"),
+                ("cpes", &pcs("8.3", "r1")),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("別のリリース"), "{}", refused.body);
+
+    // The version moved to the version cell in the device's own notation; the CPE keeps `*`.
+    let (stored_version, stored_cpes): (String, String) =
+        sqlx::query_as("SELECT os_version, cpes FROM devices WHERE name = 'PCS-2'")
+            .fetch_one(server.pool())
+            .await
+            .unwrap();
+    assert_eq!(stored_version, "8.3r1");
+    assert_eq!(stored_cpes, pcs("*", "*"));
+
+    mamori_app::vuln::matches::refresh(
+        &server.state().db,
+        1,
+        mamori_app::vuln::matches::Cause::Ledger,
+    )
+    .await
+    .unwrap();
+    let listing = listing(&server).await;
+    let rows: Vec<_> = listing.high.iter().chain(&listing.low).collect();
+    let cves_of = |device: &str| -> std::collections::BTreeSet<String> {
+        rows.iter()
+            .filter(|r| r.devices.iter().any(|d| d.name == device))
+            .map(|r| r.vuln_id.clone())
+            .collect()
+    };
+    let first = cves_of("PCS-0");
+    for cve in [
+        "CVE-2018-20808", // 8.3:r1, exact
+        "CVE-2018-15909", // 8.3r1 <= v < 8.3r7.1
+        "CVE-2018-9849",  // 8.3 <= v < 8.3r5
+        "CVE-2018-14366", // 8.3:* (every 8.3 update)
+    ] {
+        assert!(first.contains(cve), "{cve} missing: {first:?}");
+    }
+    for (i, spelling) in spellings.iter().enumerate().skip(1) {
+        assert_eq!(cves_of(&format!("PCS-{i}")), first, "{spelling:?}");
+    }
+    let fixed = cves_of("PCS-fixed");
+    assert!(!fixed.contains("CVE-2018-15909") && !fixed.contains("CVE-2018-20808"));
+    server.stop().await;
+}

@@ -250,9 +250,9 @@ pub fn firmware_cpe(cpes: &[mamori_formats::cpe::Wfn]) -> Option<usize> {
         .position(|w| matches!(w.part.as_text(), Some("o" | "a")))
 }
 
-/// Keeps a device's firmware version in one place: a version typed into the firmware CPE moves
-/// to the OS/firmware version field (refused if that field says otherwise), and the CPE keeps
-/// `*`, so updating the version field is all a firmware update needs.
+/// Keeps a device's firmware version in one place: a version (and update) typed into the
+/// firmware CPE moves to the OS/firmware version field (refused only if that field names another
+/// release), and the CPE keeps `*`, so updating the version field is all a firmware update needs.
 pub(super) fn settle_firmware_version(values: &mut Values, problems: &mut Problems) {
     use mamori_formats::cpe::Value;
     let get = |values: &Values, f: &str| {
@@ -270,20 +270,30 @@ pub(super) fn settle_firmware_version(values: &mut Values, problems: &mut Proble
     let Some(i) = firmware_cpe(&cpes) else {
         return;
     };
-    let Some(typed) = cpes[i].version.plain() else {
-        return;
-    };
-    let os_version = get(values, "os_version");
-    if os_version.is_empty() {
-        set_value(values, "os_version", typed);
-    } else if mamori_formats::version::compare(&os_version, &typed)
-        != Some(std::cmp::Ordering::Equal)
-        && !os_version.eq_ignore_ascii_case(&typed)
-    {
-        problems.push(("cpes", crate::mkey!("cpe-version-conflict")));
+    let cpe_version = cpes[i].version.plain();
+    let cpe_update = cpes[i].update.plain();
+    if cpe_version.is_none() && cpe_update.is_none() {
         return;
     }
+    let os_version = get(values, "os_version");
+    // Vendor (9.0R3) and NVD (9.0:r3, 9.0r3:*) writings of one release agree; the more precise
+    // one is kept in the version field, and the CPE leaves version and update open.
+    match mamori_formats::version::device_version(
+        &os_version,
+        cpe_version.as_deref(),
+        cpe_update.as_deref(),
+    ) {
+        Err(_) => {
+            problems.push(("cpes", crate::mkey!("cpe-version-conflict")));
+            return;
+        }
+        Ok(Some(version)) if version != os_version.trim() => {
+            set_value(values, "os_version", version)
+        }
+        Ok(_) => {}
+    }
     cpes[i].version = Value::Any;
+    cpes[i].update = Value::Any;
     let joined: Vec<String> = cpes.iter().map(|w| w.to_fs()).collect();
     set_value(values, "cpes", joined.join(" "));
 }
