@@ -42,7 +42,7 @@ pub(crate) async fn checklist_command(db: &Db, command: &ChecklistCommand) -> Re
     match command {
         ChecklistCommand::Versions => {
             let all = store::all(db).await.map_err(Failure::new)?;
-            println!("VERSION\tFORM\tITEMS\tUNCONFIRMED\tFISCAL YEAR\tORIGIN\tNAME");
+            say!("VERSION\tFORM\tITEMS\tUNCONFIRMED\tFISCAL YEAR\tORIGIN\tNAME");
             for (m, origin) in &all {
                 let unconfirmed = m
                     .items
@@ -53,7 +53,7 @@ pub(crate) async fn checklist_command(db: &Db, command: &ChecklistCommand) -> Re
                     Origin::Shipped => "shipped".to_string(),
                     Origin::Imported { at, by, .. } => format!("imported {at} by {by}"),
                 };
-                println!(
+                say!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{} {}",
                     m.version,
                     m.form,
@@ -78,7 +78,7 @@ pub(crate) async fn checklist_command(db: &Db, command: &ChecklistCommand) -> Re
             );
             match store::import(db, &actor, &text).await {
                 Ok(m) => {
-                    println!(
+                    say!(
                         "Added {} {} ({}): {} items.",
                         m.version_name,
                         m.form_name,
@@ -105,12 +105,12 @@ pub(crate) async fn checklist_command(db: &Db, command: &ChecklistCommand) -> Re
             let facility = set_up_facility(db).await?;
             match mamori_app::checklist::print::write_pack(db, &facility, *year, out).await {
                 Ok(files) => {
-                    println!("{}", files.html.display());
-                    println!("{}", files.xlsx.display());
+                    say!("{}", files.html.display());
+                    say!("{}", files.xlsx.display());
                     for f in &files.evidence {
-                        println!("{}", f.display());
+                        say!("{}", f.display());
                     }
-                    println!(
+                    say!(
                         "Wrote the inspection pack for FY{year}: {} form(s), {} evidence file(s). Open the HTML file in Chrome or Edge and print it.",
                         files.forms,
                         files.evidence.len()
@@ -184,13 +184,13 @@ pub(crate) async fn checklist_suggest(db: &Db, year: i32, json: bool) -> Result<
             "items": items,
             "disagreements": view.overall.disagreements,
         });
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&out).map_err(Failure::new)?
         );
         return Ok(());
     }
-    println!(
+    say!(
         "{} {}年度 {} {}{}",
         facility.name,
         year,
@@ -208,22 +208,22 @@ pub(crate) async fn checklist_suggest(db: &Db, year: i32, json: bool) -> Result<
             "no" => "いいえ",
             _ => "未回答",
         };
-        println!("\n{} {}", i.item.number, i.text);
-        println!("  回答: {answer}");
+        say!("\n{} {}", i.item.number, i.text);
+        say!("  回答: {answer}");
         if let Some(s) = &i.suggestion {
-            println!("  見立て: {}", tr.t(verdict_key(s.verdict.code())));
+            say!("  見立て: {}", tr.t(verdict_key(s.verdict.code())));
             for r in &s.reasons {
-                println!("    - {}", reason_text(&tr, r));
+                say!("    - {}", reason_text(&tr, r));
             }
         }
         if i.disagrees {
-            println!(
+            say!(
                 "  ！ {}",
                 mamori_app::checklist::print::disagreement_text(&tr, i)
             );
         }
     }
-    println!(
+    say!(
         "\nはい {} ・ いいえ {} ・ 未回答 {} ・ データとの食い違い {}",
         view.overall.yes, view.overall.no, view.overall.unanswered, view.overall.disagreements
     );

@@ -118,10 +118,10 @@ pub(crate) async fn discover(db: &Db, name: &str, bytes: &[u8], json: bool) -> R
                 "ip": r.ip, "port": r.port, "service": r.service, "reason": tr.t(r.reason), "reason_code": r.reason, "device_id": r.device_id,
             })).collect::<Vec<_>>(),
         });
-        println!("{value:#}");
+        say!("{value:#}");
         return Ok(());
     }
-    println!(
+    say!(
         "Scan {id} recorded: {} hosts answered; {} not in the ledger, {} in the ledger but not seen, {} changed, {} risky services.",
         hosts.len(),
         diff.unregistered.len(),
@@ -130,7 +130,7 @@ pub(crate) async fn discover(db: &Db, name: &str, bytes: &[u8], json: bool) -> R
         diff.risky.len()
     );
     for r in &diff.risky {
-        println!(
+        say!(
             "RISK     {}:{} {} - {}",
             r.ip,
             r.port,
@@ -139,14 +139,14 @@ pub(crate) async fn discover(db: &Db, name: &str, bytes: &[u8], json: bool) -> R
         );
     }
     for h in &diff.unregistered {
-        println!("NEW      {} {} {}", h.ip, h.mac, h.hostname);
+        say!("NEW      {} {} {}", h.ip, h.mac, h.hostname);
     }
     for m in &diff.missing {
-        println!("MISSING  {} ({})", m.device_name, m.ips);
+        say!("MISSING  {} ({})", m.device_name, m.ips);
     }
     for c in &diff.changed {
         for (k, d) in &c.changes {
-            println!("CHANGED  {} ({}): {} {}", c.device_name, c.ip, tr.t(k), d);
+            say!("CHANGED  {} ({}): {} {}", c.device_name, c.ip, tr.t(k), d);
         }
     }
     Ok(())
@@ -240,9 +240,9 @@ pub(crate) async fn ledger_import(
         )));
     }
     if dry_run {
-        println!("{summary} (dry run: nothing written)");
+        say!("{summary} (dry run: nothing written)");
     } else {
-        println!("{summary}");
+        say!("{summary}");
     }
     Ok(())
 }
@@ -275,7 +275,7 @@ pub(crate) async fn ledger_export(
     })?;
     mamori_app::kernel::files::write_private(out, bytes)
         .map_err(|e| Failure::new(format!("cannot write {}: {e}", out.display())))?;
-    println!("{} records written to {}", rows.len(), out.display());
+    say!("{} records written to {}", rows.len(), out.display());
     Ok(())
 }
 
@@ -297,12 +297,12 @@ pub(crate) async fn ledger_list(db: &Db, json: bool) -> Result<(), Failure> {
                 serde_json::Value::Object(object)
             })
             .collect();
-        println!("{:#}", serde_json::Value::Array(list));
+        say!("{:#}", serde_json::Value::Array(list));
         return Ok(());
     }
-    println!("ID\tKIND\tNAME\tIP\tLOCATION\tSTATUS");
+    say!("ID\tKIND\tNAME\tIP\tLOCATION\tSTATUS");
     for d in &devices {
-        println!(
+        say!(
             "{}\t{}\t{}\t{}\t{}\t{}",
             d.id,
             d.get("kind"),

@@ -8,6 +8,17 @@ use clap::{Parser, Subcommand};
 use mamori_app::config::{CONFIG_FILE, Config, ConfigError, FileConfig, Overrides};
 use mamori_app::db::{Backend, Db, OpenMode, audit};
 
+/// Prints a line to standard output. When the reader has gone away (`mamori ledger list | head`)
+/// the command ends quietly, as other command-line tools do, instead of panicking.
+macro_rules! say {
+    () => {
+        $crate::write_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::write_line(format_args!($($arg)*))
+    };
+}
+
 mod checklist_cmd;
 mod ledger_cmd;
 mod users_cmd;
@@ -197,6 +208,20 @@ fn main() -> ExitCode {
     }
 }
 
+fn write_line(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(line).and_then(|()| out.write_all(b"\n"));
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("mamori: cannot write the output: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 fn init_logging(serving: bool) {
     let default = if serving { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("MAMORI_LOG")
@@ -262,7 +287,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Migrate => {
             let config = load_config(&cli, Overrides::default())?;
             let db = open(&config, OpenMode::CreateAndMigrate).await?;
-            println!(
+            say!(
                 "The database {} is at schema version {}.",
                 db.target(),
                 db.schema_version()
@@ -281,7 +306,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let checked = mamori_app::backup::backup(&db, &url, file)
                 .await
                 .map_err(Failure::new)?;
-            println!(
+            say!(
                 "Backup written to {} ({} bytes) and checked: integrity ok, audit trail ok ({} entries).",
                 file.display(),
                 checked.bytes,
@@ -299,14 +324,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let restored = mamori_app::backup::restore(&config.data_dir, file)
                 .await
                 .map_err(Failure::new)?;
-            println!(
+            say!(
                 "Restored {} into {} (audit trail ok, {} entries).",
                 file.display(),
                 config.data_dir.display(),
                 restored.checked.audit_rows
             );
             if let Some(previous) = restored.previous {
-                println!(
+                say!(
                     "The database it replaced was kept as {}.",
                     previous.display()
                 );
@@ -341,7 +366,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     } else {
                         "no key in this data folder, signatures not checked"
                     };
-                    println!(
+                    say!(
                         "Audit trail ok: {} entries, hash chain intact, {signed}.",
                         verification.rows
                     );
@@ -440,15 +465,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let config = load_config(&cli, Overrides::default())?;
             let dir = out.clone().unwrap_or_else(|| config.data_dir.join("tls"));
             let made = mamori_app::tls::self_signed(host, &dir).map_err(Failure::new)?;
-            println!("Certificate: {}", made.cert.display());
-            println!("Private key: {} (keep it secret)", made.key.display());
-            println!("SHA-256 fingerprint: {}", made.sha256);
-            println!(
+            say!("Certificate: {}", made.cert.display());
+            say!("Private key: {} (keep it secret)", made.key.display());
+            say!("SHA-256 fingerprint: {}", made.sha256);
+            say!(
                 "Start with: mamori serve --listen 0.0.0.0:8443 --tls-cert {} --tls-key {}",
                 made.cert.display(),
                 made.key.display()
             );
-            println!(
+            say!(
                 "Browsers will warn until the certificate is trusted; compare the fingerprint when they ask."
             );
             Ok(())
@@ -473,7 +498,7 @@ async fn serve(config: Config) -> Result<(), Failure> {
         .await
         .map_err(Failure::new)?;
     let scheme = if config.tls() { "https" } else { "http" };
-    println!(
+    say!(
         "mamori {} is running at {scheme}://{}/ (database: {})",
         mamori_app::VERSION,
         running.addr,
@@ -483,14 +508,14 @@ async fn serve(config: Config) -> Result<(), Failure> {
         .await
         .map_err(Failure::new)?
     {
-        println!();
-        println!(
+        say!();
+        say!(
             "First start: open this one-time setup link within 1 hour to register the hospital and the first administrator:"
         );
-        println!();
-        println!("    {link}");
-        println!();
-        println!(
+        say!();
+        say!("    {link}");
+        say!();
+        say!(
             "初期設定: 1 時間以内に上のリンクを開き、病院名と最初の管理者を登録してください。"
         );
     }

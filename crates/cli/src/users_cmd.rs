@@ -157,19 +157,19 @@ pub(crate) async fn user_command(db: &Db, command: &UserCommand) -> Result<(), F
             } else {
                 users::create(db, &actor, &new).await.map_err(user_error)?;
             }
-            println!("Added user {login} ({role}).");
+            say!("Added user {login} ({role}).");
             if generated {
-                println!("Password (shown once, give it to the user safely): {password}");
+                say!("Password (shown once, give it to the user safely): {password}");
             }
             Ok(())
         }
         UserCommand::List => {
             let Some(facility) = facility else {
-                println!("No users yet: mamori is not set up.");
+                say!("No users yet: mamori is not set up.");
                 return Ok(());
             };
             let list = users::list(db, facility.id).await.map_err(Failure::new)?;
-            println!(
+            say!(
                 "{:<24} {:<8} {:<4} {:<9} NAME",
                 "LOGIN", "ROLE", "2FA", "STATUS"
             );
@@ -179,7 +179,7 @@ pub(crate) async fn user_command(db: &Db, command: &UserCommand) -> Result<(), F
                     .as_ref()
                     .map(|v| format!(" [{v}]"))
                     .unwrap_or_default();
-                println!(
+                say!(
                     "{:<24} {:<8} {:<4} {:<9} {}{}",
                     u.login,
                     u.role.as_str(),
@@ -197,7 +197,7 @@ pub(crate) async fn user_command(db: &Db, command: &UserCommand) -> Result<(), F
             users::set_disabled(db, &actor, user.id, disable)
                 .await
                 .map_err(user_error)?;
-            println!("{} {login}.", if disable { "Disabled" } else { "Enabled" });
+            say!("{} {login}.", if disable { "Disabled" } else { "Enabled" });
             Ok(())
         }
         UserCommand::ResetPassword {
@@ -209,9 +209,9 @@ pub(crate) async fn user_command(db: &Db, command: &UserCommand) -> Result<(), F
             users::reset_password(db, &actor, user.id, &password)
                 .await
                 .map_err(user_error)?;
-            println!("New password set for {login}; their sessions were ended.");
+            say!("New password set for {login}; their sessions were ended.");
             if generated {
-                println!("Password (shown once, give it to the user safely): {password}");
+                say!("Password (shown once, give it to the user safely): {password}");
             }
             Ok(())
         }
@@ -220,7 +220,7 @@ pub(crate) async fn user_command(db: &Db, command: &UserCommand) -> Result<(), F
             users::reset_totp(db, &actor, user.id)
                 .await
                 .map_err(user_error)?;
-            println!("Two-factor authentication removed for {login}; they will enrol again.");
+            say!("Two-factor authentication removed for {login}; they will enrol again.");
             Ok(())
         }
         UserCommand::Unlock { login } => {
@@ -228,7 +228,7 @@ pub(crate) async fn user_command(db: &Db, command: &UserCommand) -> Result<(), F
             let cleared = users::unlock(db, &actor, user.id)
                 .await
                 .map_err(user_error)?;
-            println!("Sign-in limit lifted for {login} ({cleared} failed attempts cleared).");
+            say!("Sign-in limit lifted for {login} ({cleared} failed attempts cleared).");
             Ok(())
         }
     }

@@ -172,7 +172,7 @@ pub async fn feeds(
             bar.finish_and_clear();
             let reports = result.map_err(|e| e.to_string())?;
             for r in &reports {
-                println!("{}: {}", r.source.as_str(), r.fetched);
+                say!("{}: {}", r.source.as_str(), r.fetched);
                 for import in &r.imports {
                     print_report(import);
                 }
@@ -182,23 +182,23 @@ pub async fn feeds(
         FeedsCommand::Status { json } => {
             let h = store::holdings(db).await.map_err(|e| e.to_string())?;
             if *json {
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&h).map_err(|e| e.to_string())?
                 );
                 return Ok(());
             }
-            println!(
+            say!(
                 "Loaded: {} KEV entries, {} NVD CVEs, {} JVN entries, {} CPE products.",
                 h.kev, h.cves, h.jvn, h.products
             );
             if h.feeds.is_empty() {
-                println!(
+                say!(
                     "No feed imported yet. Import CISA KEV first: mamori feeds import known_exploited_vulnerabilities.json"
                 );
             }
             for f in &h.feeds {
-                println!(
+                say!(
                     "{:<28} {:<4} version {:<26} {:>7} entries  imported {} by {} ({})",
                     f.feed,
                     f.source,
@@ -211,7 +211,7 @@ pub async fn feeds(
             }
             let today = mamori_app::kernel::today_jst();
             if h.kev_stale(today) {
-                println!(
+                say!(
                     "WARNING: the KEV catalog is missing or more than 7 days old. Import the latest known_exploited_vulnerabilities.json (or run mamori feeds update)."
                 );
             }
@@ -266,14 +266,14 @@ pub async fn vuln(db: &Db, facility_id: i64, command: &VulnCommand) -> Result<()
                         })
                     })
                     .collect();
-                println!(
+                say!(
                     "{}",
                     serde_json::to_string_pretty(&items).map_err(|e| e.to_string())?
                 );
                 return Ok(());
             }
             if rows.is_empty() {
-                println!(
+                say!(
                     "No vulnerability found on the ledger's devices{}.",
                     if *all {
                         ""
@@ -301,7 +301,7 @@ pub async fn vuln(db: &Db, facility_id: i64, command: &VulnCommand) -> Result<()
                 } else {
                     r.device().to_string()
                 };
-                println!(
+                say!(
                     "{:<24} {:<16} {:<5} [{}] {} {}: {}",
                     device,
                     r.vuln_id,
@@ -313,7 +313,7 @@ pub async fn vuln(db: &Db, facility_id: i64, command: &VulnCommand) -> Result<()
                 );
             }
             if !*all && !listing.low.is_empty() {
-                println!(
+                say!(
                     "{} low-confidence matches not shown (--all shows them).",
                     listing.low.len()
                 );
@@ -345,7 +345,7 @@ pub async fn vuln(db: &Db, facility_id: i64, command: &VulnCommand) -> Result<()
                     }
                     other => other.to_string(),
                 })?;
-            println!("{cve} on {device} is marked {kind} until {until}.");
+            say!("{cve} on {device} is marked {kind} until {until}.");
             Ok(())
         }
     }
@@ -359,7 +359,7 @@ fn print_report(r: &store::FileReport) {
     } else {
         format!(" version {} (was {})", r.version, r.previous)
     };
-    println!(
+    say!(
         "{}: {} {}{}: {} entries, {} added, {} updated, {} unchanged",
         store::base_name(&r.file),
         r.source,
@@ -384,7 +384,7 @@ async fn after_import(
         .map_err(|e| e.to_string())?;
     let alerts: usize = refreshed.iter().map(|r| r.alerts.len()).sum();
     let exact: usize = refreshed.iter().map(|r| r.exact).sum();
-    println!(
+    say!(
         "Imported in {:.1} s. Matched the ledger again: {exact} vulnerabilities on devices, {alerts} new urgent.",
         started.elapsed().as_secs_f64()
     );

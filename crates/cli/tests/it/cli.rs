@@ -839,3 +839,44 @@ fn checklist_suggest_and_pack_from_the_command_line() {
     assert!(html.contains("立入検査用資料") && html.contains("CLI病院"));
     assert!(dir.path().join("pack/checklist-2025.xlsx").exists());
 }
+
+/// `mamori ledger list | head`: the reader leaves after one line, and mamori ends quietly (no
+/// "Broken pipe" panic, no error) although most of its output was never read.
+#[test]
+fn output_cut_short_by_its_reader_ends_quietly() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    set_up(dir.path());
+    let mut rows = String::from("機器名,種別,IPアドレス\r\n");
+    for i in 0..3000 {
+        rows.push_str(&format!(
+            "受付端末{i:04},端末,10.0.{}.{}\r\n",
+            i / 200,
+            i % 200 + 1
+        ));
+    }
+    let file = dir.path().join("many.csv");
+    std::fs::write(&file, rows).unwrap();
+    let imported = mamori(dir.path(), &["ledger", "import", file.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", text(&imported));
+    for args in [&["ledger", "list"][..], &["ledger", "list", "--json"]] {
+        let mut child = Command::new(BIN)
+            .current_dir(dir.path())
+            .args(args)
+            .env_remove("MAMORI_DATABASE_URL")
+            .env_remove("MAMORI_DATA")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty());
+        let out = child.wait_with_output().unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {said}");
+        assert!(!said.contains("panicked") && !said.contains("Broken pipe"), "{said}");
+    }
+}
