@@ -54,7 +54,8 @@ setup-facility = Hospital
 setup-admin = First administrator
 setup-submit = Register and start
 setup-link-invalid = This setup link is not valid (expired, already used, or mistyped).
-setup-link-how = Open the setup link printed in the terminal when the server started. Links are valid for one hour; restart mamori serve to print a new one.
+setup-waiting = mamori has not been set up yet. Setup is done from the setup link, which only the person who started the server can see.
+setup-link-how = Open the setup link that the terminal where mamori serve was started printed (the line with http://…/setup?token=…). Links are valid for one hour; restart mamori serve to print a new one.
 setup-done = Setup is complete. Sign in with the administrator account you registered.
 setup-not-done = Setup has not been completed.
 

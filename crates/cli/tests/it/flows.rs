@@ -41,7 +41,16 @@ async fn setup_login_profile_audit(backend: Backend) {
     // Before setup, everything leads to the setup page.
     let page = anonymous.get("/").await;
     assert_eq!(page.location(), "/setup");
+    // Without a link, the page says where the link is (the terminal), not that it is invalid.
     let page = anonymous.get("/setup").await;
+    assert!(
+        page.body.contains("初期設定はまだ済んでいません")
+            && page.body.contains("setup?token=")
+            && !page.body.contains("無効"),
+        "{}",
+        page.body
+    );
+    let page = anonymous.get("/setup?token=not-the-token").await;
     assert!(
         page.body.contains("初期設定のリンクが無効です"),
         "{}",
