@@ -48,6 +48,24 @@ impl Lang {
         }
     }
 
+    /// The language of the command line: `MAMORI_LANG` (`ja`, `en`), else the locale
+    /// (`LC_ALL`, `LC_MESSAGES`, `LANG`, the first one set): English for an English locale,
+    /// Japanese otherwise.
+    pub fn of_command_line(get: impl Fn(&str) -> Option<String>) -> Lang {
+        if let Some(lang) = get("MAMORI_LANG").as_deref().and_then(Lang::parse) {
+            return lang;
+        }
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|name| get(name).filter(|v| !v.trim().is_empty()))
+            .unwrap_or_default();
+        if locale.to_ascii_lowercase().starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Ja
+        }
+    }
+
     /// The first of our languages named in an `Accept-Language` header.
     pub fn from_accept_language(header: &str) -> Option<Lang> {
         header.split(',').find_map(|part| {
@@ -198,17 +216,23 @@ mod tests {
         }
     }
 
-    /// Keys written as `.t("…")`, `.t1("…"`, `.t2("…"` or `mkey!("…")` in templates and code.
+    /// Keys written as `.t("…")`, `.t1("…"`, `.t2("…"` or `mkey!("…")` in templates and code
+    /// (the app's and the command line's).
     fn used_keys() -> Vec<(String, String)> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
         sources(&root.join("templates"), "html", &mut files);
         sources(&root.join("src"), "rs", &mut files);
+        // The command line speaks through the same catalogs.
+        sources(&root.join("../cli/src"), "rs", &mut files);
         let mut used = Vec::new();
         for (path, text) in files {
-            for marker in [".t(\"", ".t1(\"", ".t2(\"", "mkey!(\""] {
+            for marker in [".t(", ".t1(", ".t2(", "mkey!("] {
                 for (pos, _) in text.match_indices(marker) {
-                    let rest = &text[pos + marker.len()..];
+                    let Some(rest) = text[pos + marker.len()..].trim_start().strip_prefix('"')
+                    else {
+                        continue;
+                    };
                     if let Some(end) = rest.find('"') {
                         let key = &rest[..end];
                         if !key.is_empty()
@@ -249,7 +273,7 @@ mod tests {
                 "count", "fields", "account", "total", "with", "name", "role", "rows", "problems",
                 "row", "values", "new", "changed", "sheet", "encoding", "line", "cell", "date",
                 "facility", "first", "last", "range", "minutes", "year", "reason", "now", "cpe",
-                "vendor", "fixed", "version", "product", "who",
+                "vendor", "fixed", "version", "product", "who", "versions",
             ]
             .into_iter()
             .map(|name| (Cow::Borrowed(name), FluentValue::from("1")))
@@ -276,5 +300,35 @@ mod tests {
             "2026/04/01 00:30"
         );
         assert_eq!(tr.date("2026-04-01"), "2026/04/01");
+    }
+
+    #[test]
+    fn the_command_line_speaks_japanese_unless_told_or_in_an_english_locale() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(Lang::of_command_line(env(&[])), Lang::Ja);
+        assert_eq!(Lang::of_command_line(env(&[("LANG", "C.UTF-8")])), Lang::Ja);
+        assert_eq!(
+            Lang::of_command_line(env(&[("LANG", "ja_JP.UTF-8")])),
+            Lang::Ja
+        );
+        assert_eq!(
+            Lang::of_command_line(env(&[("LANG", "en_US.UTF-8")])),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::of_command_line(env(&[("LC_ALL", "ja_JP.UTF-8"), ("LANG", "en_US.UTF-8")])),
+            Lang::Ja
+        );
+        assert_eq!(
+            Lang::of_command_line(env(&[("MAMORI_LANG", "en"), ("LANG", "ja_JP.UTF-8")])),
+            Lang::En
+        );
     }
 }

@@ -17,6 +17,18 @@ pub(crate) enum ChecklistCommand {
         /// The master file (TOML), e.g. r8-hospital.toml
         file: PathBuf,
     },
+    /// Start a year (年度): create its hospital form (医療機関確認用)
+    Start {
+        /// Fiscal year (年度, April to March), e.g. 2026
+        #[arg(long)]
+        year: i32,
+        /// Checklist version, e.g. r8 (default: the version in force for that year)
+        #[arg(long)]
+        version: Option<String>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Every item of the year's hospital form: the answer given, mamori's suggestion and why
     Suggest {
         /// Fiscal year (年度, April to March), e.g. 2025
@@ -100,6 +112,11 @@ pub(crate) async fn checklist_command(db: &Db, command: &ChecklistCommand) -> Re
                 Err(e) => Err(Failure::new(format!("{}: {e}", file.display()))),
             }
         }
+        ChecklistCommand::Start {
+            year,
+            version,
+            json,
+        } => start_year(db, *year, version.as_deref(), *json).await,
         ChecklistCommand::Suggest { year, json } => checklist_suggest(db, *year, *json).await,
         ChecklistCommand::Pack { year, out } => {
             let facility = set_up_facility(db).await?;
@@ -123,6 +140,69 @@ pub(crate) async fn checklist_command(db: &Db, command: &ChecklistCommand) -> Re
                 Err(e) => Err(Failure::new(e)),
             }
         }
+    }
+}
+
+/// `mamori checklist start`: the same as 「この年度を始める」 on the checklist page.
+async fn start_year(db: &Db, year: i32, version: Option<&str>, json: bool) -> Result<(), Failure> {
+    use mamori_app::checklist::{forms, store};
+    let tr = crate::command_line_words();
+    let facility = set_up_facility(db).await?;
+    let actor = Actor::command_line(Some(facility.id));
+    let known = store::all(db).await.map_err(Failure::new)?;
+    let master = match version {
+        Some(v) => known
+            .iter()
+            .map(|(m, _)| m)
+            .find(|m| m.version == v && m.form == "hospital"),
+        None => store::default_hospital_master(&known, year),
+    };
+    let Some(master) = master.cloned() else {
+        let versions: Vec<String> = known
+            .iter()
+            .filter(|(m, _)| m.form == "hospital")
+            .map(|(m, _)| format!("{}（{}）", m.version, m.version_name))
+            .collect();
+        return Err(Failure::new(tr.t1(
+            "cli-checklist-no-version",
+            "versions",
+            &versions.join("、"),
+        )));
+    };
+    match forms::start_year(db, &actor, year, &master.version).await {
+        Ok(id) => {
+            if json {
+                say!(
+                    "{:#}",
+                    serde_json::json!({
+                        "year": year,
+                        "version": master.version,
+                        "version_name": master.version_name,
+                        "form_id": id,
+                    })
+                );
+            } else {
+                say!(
+                    "{}",
+                    tr.t2(
+                        "cli-checklist-started",
+                        "year",
+                        &year,
+                        "version",
+                        &master.version_name
+                    )
+                );
+            }
+            Ok(())
+        }
+        Err(store::ChecklistError::Rejected(problems)) => Err(Failure::new(
+            problems
+                .iter()
+                .map(|p| format!("{year}: {}", tr.t(p.key)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )),
+        Err(e) => Err(Failure::new(e)),
     }
 }
 
@@ -225,7 +305,10 @@ pub(crate) async fn checklist_suggest(db: &Db, year: i32, json: bool) -> Result<
     }
     say!(
         "\nはい {} ・ いいえ {} ・ 未回答 {} ・ データとの食い違い {}",
-        view.overall.yes, view.overall.no, view.overall.unanswered, view.overall.disagreements
+        view.overall.yes,
+        view.overall.no,
+        view.overall.unanswered,
+        view.overall.disagreements
     );
     Ok(())
 }

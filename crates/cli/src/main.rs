@@ -515,11 +515,16 @@ async fn serve(config: Config) -> Result<(), Failure> {
         say!();
         say!("    {link}");
         say!();
-        say!(
-            "初期設定: 1 時間以内に上のリンクを開き、病院名と最初の管理者を登録してください。"
-        );
+        say!("初期設定: 1 時間以内に上のリンクを開き、病院名と最初の管理者を登録してください。");
     }
     running.wait().await.map_err(Failure::new)
+}
+
+/// The translator for what commands say: Japanese unless `MAMORI_LANG=en` or an English locale.
+pub(crate) fn command_line_words() -> mamori_app::i18n::Tr {
+    mamori_app::i18n::Tr::new(mamori_app::i18n::Lang::of_command_line(|name| {
+        std::env::var(name).ok()
+    }))
 }
 
 pub(crate) async fn set_up_facility(

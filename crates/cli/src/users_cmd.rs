@@ -171,7 +171,10 @@ pub(crate) async fn user_command(db: &Db, command: &UserCommand) -> Result<(), F
             let list = users::list(db, facility.id).await.map_err(Failure::new)?;
             say!(
                 "{:<24} {:<8} {:<4} {:<9} NAME",
-                "LOGIN", "ROLE", "2FA", "STATUS"
+                "LOGIN",
+                "ROLE",
+                "2FA",
+                "STATUS"
             );
             for u in list {
                 let vendor = u

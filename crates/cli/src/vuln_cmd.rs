@@ -190,7 +190,10 @@ pub async fn feeds(
             }
             say!(
                 "Loaded: {} KEV entries, {} NVD CVEs, {} JVN entries, {} CPE products.",
-                h.kev, h.cves, h.jvn, h.products
+                h.kev,
+                h.cves,
+                h.jvn,
+                h.products
             );
             if h.feeds.is_empty() {
                 say!(

@@ -796,10 +796,56 @@ fn checklist_suggest_and_pack_from_the_command_line() {
         text(&out)
     );
 
-    // Start the year and answer an item as the web pages would.
+    // Start the year from the command line (Japanese by default), then answer an item as the
+    // web pages would.
+    let started = mamori(
+        dir.path(),
+        &[
+            "checklist",
+            "start",
+            "--year",
+            "2025",
+            "--version",
+            "r6",
+            "--json",
+        ],
+    );
+    assert!(started.status.success(), "{}", text(&started));
+    let json: serde_json::Value = serde_json::from_slice(&started.stdout).unwrap();
+    assert_eq!(
+        (json["year"].as_i64(), json["version"].as_str()),
+        (Some(2025), Some("r6"))
+    );
+    let id = json["form_id"].as_i64().unwrap();
+    let again = mamori(dir.path(), &["checklist", "start", "--year", "2025"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again).contains("この年度はもう始めています"),
+        "{}",
+        text(&again)
+    );
+    let unknown = mamori(
+        dir.path(),
+        &["checklist", "start", "--year", "2024", "--version", "r99"],
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown).contains("--version"), "{}", text(&unknown));
+    let english = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["checklist", "start", "--year", "2026"])
+        .env_remove("MAMORI_DATABASE_URL")
+        .env("MAMORI_LANG", "en")
+        .output()
+        .unwrap();
+    assert!(english.status.success(), "{}", text(&english));
+    assert!(
+        text(&english).contains("Started the checklist of FY2026 (令和"),
+        "{}",
+        text(&english)
+    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        use mamori_app::checklist::{answers::AnswerForm, forms};
+        use mamori_app::checklist::answers::AnswerForm;
         let url = mamori_app::db::database_url(&dir.path().join("mamori-data"), None);
         let db = mamori_app::db::Db::open(&url, mamori_app::db::OpenMode::CreateAndMigrate)
             .await
@@ -809,7 +855,6 @@ fn checklist_suggest_and_pack_from_the_command_line() {
             .unwrap()
             .unwrap();
         let actor = mamori_app::kernel::Actor::command_line(Some(facility.id));
-        let id = forms::start_year(&db, &actor, 2025, "r6").await.unwrap();
         let answer = AnswerForm {
             item: "2(14)".into(),
             answer1: "yes".into(),
@@ -877,6 +922,9 @@ fn output_cut_short_by_its_reader_ends_quietly() {
         let out = child.wait_with_output().unwrap();
         let said = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{args:?}: {said}");
-        assert!(!said.contains("panicked") && !said.contains("Broken pipe"), "{said}");
+        assert!(
+            !said.contains("panicked") && !said.contains("Broken pipe"),
+            "{said}"
+        );
     }
 }
