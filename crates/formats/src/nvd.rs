@@ -212,8 +212,50 @@ fn english(values: &[LangValue]) -> String {
         .iter()
         .find(|v| v.lang == "en")
         .or(values.first())
-        .map(|v| v.value.clone())
+        .map(|v| repair_mojibake(&v.value))
         .unwrap_or_default()
+}
+
+/// Undoes UTF-8 that was read as Windows-1252 somewhere upstream (NVD descriptions show
+/// `â€“` for `–`, `Ã©` for `é`): each run of non-ASCII characters that Windows-1252 can
+/// write is written back to bytes, and kept as those bytes' UTF-8 when they are valid UTF-8.
+/// Text without such runs, and runs that are not mojibake, stay as they are.
+pub fn repair_mojibake(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.is_empty() {
+            return;
+        }
+        let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(run);
+        match std::str::from_utf8(&bytes) {
+            // Shorter once decoded: at least one multi-byte character was hidden in the run.
+            Ok(fixed) if !unmappable && fixed.chars().count() < run.chars().count() => {
+                out.push_str(fixed)
+            }
+            _ => out.push_str(run),
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        let mut buffer = [0u8; 4];
+        let in_1252 = !c.is_ascii() && {
+            let (bytes, _, unmappable) =
+                encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut buffer));
+            !unmappable && bytes.len() == 1
+        };
+        if in_1252 {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// The newest CVSS version present; within it NVD's Primary score, else the first.
@@ -793,5 +835,23 @@ mod tests {
         let bad = CVE_20.replace("CVE-2024-21762", "CVE-24-1");
         assert!(parse(bad.as_bytes()).is_err());
         assert!(parse(b"").is_err());
+    }
+
+    #[test]
+    fn utf8_read_as_windows_1252_is_undone_and_nothing_else_changes() {
+        assert_eq!(
+            repair_mojibake("FortiOS 6.0.0 â€“ 6.0.4 allows â€œpath traversalâ€\u{9d}"),
+            "FortiOS 6.0.0 – 6.0.4 allows “path traversal”"
+        );
+        assert_eq!(repair_mojibake("cafÃ© de ParÃ\u{AD}s"), "café de París");
+        for kept in [
+            "plain ASCII",
+            "Münster naïve café",
+            "日本語の説明",
+            "© 2024 ACME™",
+            "",
+        ] {
+            assert_eq!(repair_mojibake(kept), kept);
+        }
     }
 }
