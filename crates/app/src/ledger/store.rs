@@ -791,12 +791,30 @@ pub struct MatchInput {
     /// Reachable from outside: marked as connected to the internet, a VPN or a leased line, or
     /// the device of an external connection point.
     pub facing: bool,
+    /// 最終更新日 (YYYY-MM-DD, or "").
+    pub last_patched: String,
+    /// サポート終了日 (YYYY-MM-DD, or "").
+    pub end_of_support: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct MatchRow {
+    id: i64,
+    name: String,
+    cpes: String,
+    os_version: String,
+    maintenance_vendor: String,
+    external_connection: String,
+    kind: String,
+    last_patched: String,
+    end_of_support: String,
 }
 
 /// The in-use devices that name CPEs, read in one query (matching runs over the whole ledger).
 pub async fn match_inputs(db: &Db, facility_id: i64) -> Result<Vec<MatchInput>, LedgerError> {
-    let rows: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT id, name, cpes, os_version, maintenance_vendor, external_connection, kind FROM devices
+    let rows: Vec<MatchRow> = sqlx::query_as(
+        "SELECT id, name, cpes, os_version, maintenance_vendor, external_connection, kind,
+                last_patched, end_of_support FROM devices
          WHERE facility_id = $1 AND status <> 'retired' AND cpes <> '' ORDER BY id",
     )
     .bind(facility_id)
@@ -814,17 +832,17 @@ pub async fn match_inputs(db: &Db, facility_id: i64) -> Result<Vec<MatchInput>, 
         .collect();
     Ok(rows
         .into_iter()
-        .map(
-            |(id, name, cpes, os_version, maintenance_vendor, external, kind)| MatchInput {
-                facing: external != "none" || on_points.contains(&id),
-                id,
-                kind,
-                name,
-                cpes,
-                os_version,
-                maintenance_vendor,
-            },
-        )
+        .map(|r| MatchInput {
+            facing: r.external_connection != "none" || on_points.contains(&r.id),
+            id: r.id,
+            kind: r.kind,
+            name: r.name,
+            cpes: r.cpes,
+            os_version: r.os_version,
+            maintenance_vendor: r.maintenance_vendor,
+            last_patched: r.last_patched,
+            end_of_support: r.end_of_support,
+        })
         .collect())
 }
 

@@ -38,10 +38,11 @@ impl VulnFacts {
 /// matches up to date after every change (see `alerts::watch`).
 pub async fn vuln_facts(db: &Db, facility_id: i64) -> Result<VulnFacts, VulnError> {
     let today = crate::kernel::time::today_jst_text();
-    let ids: Vec<(i64,)> = sqlx::query_as(
-        "SELECT DISTINCT d.device_id FROM vuln_device_profiles d
+    let pairs: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT d.device_id, m.device_cpe, c.published FROM vuln_device_profiles d
          JOIN vuln_profile_matches m ON m.profile_id = d.profile_id
          JOIN vuln_kev k ON k.cve_id = m.vuln_id
+         LEFT JOIN vuln_cves c ON c.cve_id = m.vuln_id
          WHERE d.facility_id = $1
            AND NOT EXISTS (SELECT 1 FROM vuln_suppressions s
                            WHERE s.device_id = d.device_id AND s.vuln_id = m.vuln_id AND s.until >= $2)
@@ -51,17 +52,35 @@ pub async fn vuln_facts(db: &Db, facility_id: i64) -> Result<VulnFacts, VulnErro
     .bind(today)
     .fetch_all(db.pool())
     .await?;
-    if ids.is_empty() {
+    if pairs.is_empty() {
         return Ok(VulnFacts::default());
     }
-    let wanted: HashSet<i64> = ids.into_iter().map(|(id,)| id).collect();
     let devices = crate::ledger::api::match_inputs(db, facility_id).await?;
+    let by_id: std::collections::HashMap<i64, &crate::ledger::api::MatchInput> =
+        devices.iter().map(|d| (d.id, d)).collect();
+    // What a Windows device's monthly updates fixed does not count against it.
+    let mut windows = super::model::WindowsCpes::default();
+    let wanted: HashSet<i64> = pairs
+        .iter()
+        .filter(|(device, cpe, published)| {
+            by_id.get(device).is_some_and(|d| {
+                !super::model::updated_past(
+                    (&d.last_patched, &d.end_of_support),
+                    windows.of(cpe),
+                    published.as_deref(),
+                )
+            })
+        })
+        .map(|(device, _, _)| *device)
+        .collect();
     let mut by_kind: BTreeMap<String, Finding> = BTreeMap::new();
-    for d in devices.into_iter().filter(|d| wanted.contains(&d.id)) {
+    for d in devices.iter().filter(|d| wanted.contains(&d.id)) {
         let finding = by_kind.entry(d.kind.clone()).or_default();
         finding.count += 1;
         if finding.sample.len() < SAMPLE {
-            finding.sample.push(RecordRef::new(&DEVICE, d.id, d.name));
+            finding
+                .sample
+                .push(RecordRef::new(&DEVICE, d.id, d.name.clone()));
         }
     }
     Ok(VulnFacts {

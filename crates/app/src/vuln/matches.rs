@@ -394,6 +394,15 @@ pub async fn refresh(db: &Db, facility_id: i64, cause: Cause) -> Result<Refreshe
             .map(|h| &h.vuln_id),
     );
     let priorities = priorities(db, &exact_ids).await?;
+    let published: HashMap<String, String> = in_chunks(
+        db,
+        "SELECT cve_id, published FROM vuln_cves WHERE cve_id IN",
+        "",
+        &exact_ids,
+    )
+    .await?
+    .into_iter()
+    .collect();
     let now = now_text();
     let mut w = db.write().await?;
 
@@ -508,7 +517,7 @@ pub async fn refresh(db: &Db, facility_id: i64, cause: Cause) -> Result<Refreshe
     };
     let mut report = Refreshed::default();
     let mut moved: Vec<(i64, i64)> = Vec::new();
-    let mut new_pairs: Vec<(usize, &str)> = Vec::new();
+    let mut new_pairs: Vec<(usize, usize, &str)> = Vec::new();
     let mut present: HashSet<i64> = HashSet::new();
     for (pi, (p, &id)) in computed.profiles.iter().zip(&profile_ids).enumerate() {
         let exact_count = exact_hits(p).count();
@@ -520,7 +529,7 @@ pub async fn refresh(db: &Db, facility_id: i64, cause: Cause) -> Result<Refreshe
             if was == Some(&id) {
                 report.added += added_to[pi].len();
                 report.removed += removed_from[pi];
-                new_pairs.extend(added_to[pi].iter().map(|v| (di, *v)));
+                new_pairs.extend(added_to[pi].iter().map(|v| (pi, di, *v)));
             } else {
                 moved.push((device.id, id));
                 let before = old_set(was);
@@ -528,7 +537,7 @@ pub async fn refresh(db: &Db, facility_id: i64, cause: Cause) -> Result<Refreshe
                 report.removed += before.difference(&now_set).count();
                 for v in now_set.difference(&before) {
                     report.added += 1;
-                    new_pairs.push((di, v));
+                    new_pairs.push((pi, di, v));
                 }
             }
         }
@@ -552,14 +561,28 @@ pub async fn refresh(db: &Db, facility_id: i64, cause: Cause) -> Result<Refreshe
     super::store::delete_ids(&mut w, "vuln_profile_matches", "profile_id", &unused).await?;
     super::store::delete_ids(&mut w, "vuln_profiles", "id", &unused).await?;
 
-    // Alerts: new (not re-written) high-priority pairs nobody suppressed, one per vulnerability.
+    // Alerts: new (not re-written) high-priority pairs nobody suppressed, one per vulnerability,
+    // leaving out what a Windows device's monthly updates already fixed.
     let suppressed = active_suppressions(&mut w, facility_id).await?;
+    let mut windows = model::WindowsCpes::default();
     let mut by_vuln: HashMap<&str, Vec<&MatchInput>> = HashMap::new();
-    for (di, vuln_id) in new_pairs {
+    for (pi, di, vuln_id) in new_pairs {
         let device = &computed.devices[di];
         let mut p = priorities.get(vuln_id).cloned().unwrap_or_default();
         p.facing = device.facing;
+        let updated = computed.profiles[pi]
+            .hits
+            .iter()
+            .find(|h| h.vuln_id == vuln_id)
+            .is_some_and(|h| {
+                model::updated_past(
+                    (&device.last_patched, &device.end_of_support),
+                    windows.of(&h.hit.device_cpe),
+                    published.get(vuln_id).map(String::as_str),
+                )
+            });
         if model::is_high_priority(Confidence::Exact, &p)
+            && !updated
             && !suppressed.contains(&(device.id, vuln_id.to_string()))
         {
             by_vuln.entry(vuln_id).or_default().push(device);

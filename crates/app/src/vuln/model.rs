@@ -637,6 +637,95 @@ pub fn is_high_priority(confidence: Confidence, p: &Priority) -> bool {
     confidence.is_high() && (p.kev || p.cvss_x10 >= 90 || (p.facing && p.cvss_x10 >= 70))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Operating systems updated by one cumulative update a month
+
+/// Windows gets one cumulative security update a month (the second Tuesday): a PC or server
+/// updated on or after the day a CVE was published has that CVE's fix, whatever its version text
+/// says. Appliances name an explicit version and are judged by it alone.
+pub fn monthly_cumulative(cpe: &Wfn) -> bool {
+    cpe.vendor.as_text() == Some("microsoft")
+        && cpe.part.as_text() == Some("o")
+        && cpe
+            .product
+            .as_text()
+            .is_some_and(|p| p.starts_with("windows"))
+}
+
+/// End of support of the Windows releases NVD names as one product, from Microsoft's lifecycle
+/// pages (learn.microsoft.com/lifecycle; extended support, without paid ESU). After it no
+/// monthly update comes, so nothing published later is fixed by updating. Windows 10 and 11
+/// releases end one by one: the ledger's サポート終了日 says it for them.
+const WINDOWS_END_OF_SUPPORT: [(&str, &str); 7] = [
+    ("windows_xp", "2014-04-08"),
+    ("windows_server_2003", "2015-07-14"),
+    ("windows_vista", "2017-04-11"),
+    ("windows_7", "2020-01-14"),
+    ("windows_server_2008", "2020-01-14"),
+    ("windows_8.1", "2023-01-10"),
+    ("windows_server_2012", "2023-10-10"),
+];
+
+/// The day support ends for the operating system `cpe` names, when it is a Windows release
+/// with one end of support.
+pub fn known_end_of_support(cpe: &Wfn) -> Option<&'static str> {
+    if !monthly_cumulative(cpe) {
+        return None;
+    }
+    let product = cpe.product.as_text()?;
+    WINDOWS_END_OF_SUPPORT
+        .iter()
+        .find(|(p, _)| *p == product)
+        .map(|(_, date)| *date)
+}
+
+/// Whether a device's monthly updates (applied up to `last_patched`) include the fix of a CVE
+/// published on `published`: the update of that month came out no earlier than the CVE, and
+/// support had not ended by then. Dates are `YYYY-MM-DD` (longer texts are cut to that).
+pub fn fixed_by_monthly_update(last_patched: &str, published: &str, end_of_support: &str) -> bool {
+    let day = |text: &str| text.get(..10).unwrap_or("").to_string();
+    let (patched, published, end) = (day(last_patched), day(published), day(end_of_support));
+    !patched.is_empty()
+        && !published.is_empty()
+        && patched >= published
+        && (end.is_empty() || published <= end)
+}
+
+/// Which device CPEs name a Windows release (and its known end of support), parsed once each.
+#[derive(Default)]
+pub struct WindowsCpes(std::collections::HashMap<String, Option<Option<&'static str>>>);
+
+impl WindowsCpes {
+    /// `Some(end of support if known)` for a Windows CPE, `None` for anything else.
+    pub fn of(&mut self, cpe: &str) -> Option<Option<&'static str>> {
+        *self.0.entry(cpe.to_string()).or_insert_with(|| {
+            let wfn = cpe::parse(cpe).ok()?;
+            monthly_cumulative(&wfn).then(|| known_end_of_support(&wfn))
+        })
+    }
+}
+
+/// Whether a match on a device is fixed by the monthly updates the device has had: `windows`
+/// is what [`WindowsCpes::of`] says of the matched CPE, `device` the ledger's 最終更新日 and
+/// サポート終了日 (which, when given, wins over the known one), `published` the CVE's date.
+pub fn updated_past(
+    (last_patched, end_of_support): (&str, &str),
+    windows: Option<Option<&str>>,
+    published: Option<&str>,
+) -> bool {
+    match (windows, published) {
+        (Some(known_end), Some(published)) => {
+            let end = if end_of_support.is_empty() {
+                known_end.unwrap_or("")
+            } else {
+                end_of_support
+            };
+            fixed_by_monthly_update(last_patched, published, end)
+        }
+        _ => false,
+    }
+}
+
 /// Which one-line next step a match gets (a message key).
 pub fn next_step_key(confidence: Confidence, note: Note, p: &Priority) -> &'static str {
     match (confidence, note) {
@@ -844,5 +933,37 @@ mod tests {
         );
         let back: Vec<StoredConfig> = serde_json::from_str(&json).expect("back");
         assert_eq!(back, stored);
+    }
+
+    #[test]
+    fn windows_updated_after_a_cve_has_its_fix_until_support_ends() {
+        let win = cpe::parse("cpe:2.3:o:microsoft:windows_server_2019:-:*:*:*:*:*:*:*")
+            .expect("test data");
+        let win7 =
+            cpe::parse("cpe:2.3:o:microsoft:windows_7:-:sp1:*:*:*:*:*:*").expect("test data");
+        let forti = cpe::parse(FORTIOS).expect("test data");
+        assert!(monthly_cumulative(&win) && monthly_cumulative(&win7));
+        assert!(!monthly_cumulative(&forti));
+        assert_eq!(known_end_of_support(&win7), Some("2020-01-14"));
+        assert_eq!(known_end_of_support(&win), None);
+        assert!(fixed_by_monthly_update(
+            "2026-11-20",
+            "2019-01-08T21:29:00",
+            ""
+        ));
+        assert!(fixed_by_monthly_update("2019-01-08", "2019-01-08", ""));
+        assert!(!fixed_by_monthly_update("2019-01-07", "2019-01-08", ""));
+        assert!(!fixed_by_monthly_update("", "2019-01-08", ""));
+        // Windows 7 updated in 2026 still lacks what was published after its support ended.
+        assert!(fixed_by_monthly_update(
+            "2026-11-20",
+            "2019-06-11",
+            "2020-01-14"
+        ));
+        assert!(!fixed_by_monthly_update(
+            "2026-11-20",
+            "2021-06-08",
+            "2020-01-14"
+        ));
     }
 }

@@ -168,6 +168,56 @@ fn low_groups(c: &Ctx, rows: &[MatchRow]) -> Vec<LowGroup> {
     groups
 }
 
+/// The matches on one device (or identical devices) that its monthly Windows updates fixed.
+pub struct UpdatedGroup {
+    pub device_id: i64,
+    pub device: String,
+    pub others: String,
+    pub count: usize,
+    pub kev: usize,
+    /// The publication day of the newest of them.
+    pub newest: String,
+    /// Up to a few CVE IDs, to show what kind of list it is.
+    pub examples: Vec<String>,
+}
+
+fn updated_groups(c: &Ctx, rows: &[MatchRow]) -> Vec<UpdatedGroup> {
+    let mut groups: Vec<UpdatedGroup> = Vec::new();
+    let mut index: std::collections::HashMap<i64, usize> = Default::default();
+    for r in rows {
+        let at = *index.entry(r.device_id()).or_insert_with(|| {
+            groups.push(UpdatedGroup {
+                device_id: r.device_id(),
+                device: r.device().to_string(),
+                others: if r.others() > 0 {
+                    c.t1("vuln-and-others", "count", &r.others())
+                } else {
+                    String::new()
+                },
+                count: 0,
+                kev: 0,
+                newest: String::new(),
+                examples: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        let g = &mut groups[at];
+        g.count += 1;
+        g.kev += usize::from(r.kev);
+        if r.updated_since > g.newest {
+            g.newest = r.updated_since.clone();
+        }
+        if g.examples.len() < 3 {
+            g.examples.push(r.vuln_id.clone());
+        }
+    }
+    for g in &mut groups {
+        g.newest = c.date(&g.newest);
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse((g.kev, g.count)));
+    groups
+}
+
 struct FeedBox {
     holdings: Holdings,
     kev_stale: bool,
@@ -194,6 +244,9 @@ struct IndexPage<'a> {
     low: Vec<LowGroup>,
     low_count: usize,
     suppressed: Vec<RowText>,
+    updated: Vec<UpdatedGroup>,
+    updated_count: usize,
+    unsupported: Vec<view::Unsupported>,
     unread_alerts: i64,
     kinds: Vec<(&'static str, String)>,
     today: String,
@@ -260,6 +313,8 @@ async fn index(
         mut high,
         low,
         suppressed,
+        assumed_fixed,
+        unsupported,
     } = listing;
     let high_count = high.len();
     let high_devices = high
@@ -279,6 +334,15 @@ async fn index(
         high_devices,
         pager,
         suppressed: texts(&c, suppressed, LISTED_ON_INDEX),
+        updated: updated_groups(&c, &assumed_fixed),
+        updated_count: assumed_fixed.len(),
+        unsupported: unsupported
+            .into_iter()
+            .map(|mut u| {
+                u.ended = c.date(&u.ended);
+                u
+            })
+            .collect(),
         unread_alerts,
         kinds: kinds(&c),
         today: today().format("%Y-%m-%d").to_string(),
@@ -297,6 +361,10 @@ struct DevicePage<'a> {
     high: Vec<RowText>,
     low: Vec<RowText>,
     suppressed: Vec<RowText>,
+    updated: Vec<UpdatedGroup>,
+    updated_count: usize,
+    /// When support of the device's operating system ended, if it has.
+    unsupported_since: String,
     kinds: Vec<(&'static str, String)>,
     today: String,
     message: String,
@@ -331,6 +399,13 @@ async fn device_view(state: &AppState, c: Ctx, id: i64, message: String) -> Page
         high: texts(&c, listing.high, LISTED_ON_VULN),
         low: texts(&c, listing.low, LISTED_ON_VULN),
         suppressed: texts(&c, listing.suppressed, LISTED_ON_VULN),
+        updated: updated_groups(&c, &listing.assumed_fixed),
+        updated_count: listing.assumed_fixed.len(),
+        unsupported_since: listing
+            .unsupported
+            .first()
+            .map(|u| c.date(&u.ended))
+            .unwrap_or_default(),
         back: format!("/vuln/devices/{}", device.id),
         device,
         kinds: kinds(&c),

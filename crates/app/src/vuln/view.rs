@@ -66,6 +66,9 @@ pub struct MatchRow {
     pub suppression: Option<Suppression>,
     /// A suppression that ran out (the match is back).
     pub expired: Option<Suppression>,
+    /// The CVE's publication day (YYYY-MM-DD) when every device of the row has been updated
+    /// since, by Windows' monthly update: assumed fixed. Empty otherwise.
+    pub updated_since: String,
 }
 
 impl MatchRow {
@@ -104,17 +107,36 @@ pub struct Listing {
     /// Vendor+product or JVN matches, not suppressed.
     pub low: Vec<MatchRow>,
     pub suppressed: Vec<MatchRow>,
+    /// Matches on Windows that the monthly update applied since the CVE came out has fixed
+    /// (assumed from the ledger's 最終更新日).
+    pub assumed_fixed: Vec<MatchRow>,
+    /// Devices whose operating system no longer gets updates: a finding of its own, as no
+    /// update will fix what is found on them.
+    pub unsupported: Vec<Unsupported>,
+}
+
+/// A device on an operating system past its end of support.
+#[derive(Debug, Clone)]
+pub struct Unsupported {
+    pub device: DeviceRef,
+    pub cpe: String,
+    /// YYYY-MM-DD.
+    pub ended: String,
+    pub facing: bool,
 }
 
 struct Texts {
     titles: HashMap<String, (String, bool)>,
     kev: HashMap<String, (bool, String)>,
+    /// NVD's publication date of each CVE.
+    published: HashMap<String, String>,
 }
 
 /// Titles (JVN's Japanese first, then KEV's name, then NVD's description) and KEV due dates.
 async fn texts(db: &Db, ids: &[String]) -> Result<Texts, VulnError> {
     let mut titles: HashMap<String, (String, bool)> = HashMap::new();
     let mut kev: HashMap<String, (bool, String)> = HashMap::new();
+    let mut published: HashMap<String, String> = HashMap::new();
     for part in ids.chunks(500) {
         let list = crate::db::placeholders(db.backend(), 1, part.len());
         let bind_all = |sql: String| {
@@ -125,12 +147,13 @@ async fn texts(db: &Db, ids: &[String]) -> Result<Texts, VulnError> {
             q
         };
         for row in bind_all(format!(
-            "SELECT cve_id, description FROM vuln_cves WHERE cve_id IN ({list})"
+            "SELECT cve_id, description, published FROM vuln_cves WHERE cve_id IN ({list})"
         ))
         .fetch_all(db.pool())
         .await?
         {
             let id: String = row.try_get(0)?;
+            published.insert(id.clone(), row.try_get(2)?);
             titles.insert(id, (short(&row.try_get::<String, _>(1)?), false));
         }
         for row in bind_all(format!(
@@ -166,7 +189,11 @@ async fn texts(db: &Db, ids: &[String]) -> Result<Texts, VulnError> {
             titles.insert(id, (row.try_get(1)?, true));
         }
     }
-    Ok(Texts { titles, kev })
+    Ok(Texts {
+        titles,
+        kev,
+        published,
+    })
 }
 
 /// The first sentence of an English description, at most about 160 characters.
@@ -259,6 +286,8 @@ struct RowKey<'a> {
     vendor: &'a str,
     active: Option<&'a Suppression>,
     expired: Option<&'a Suppression>,
+    /// Fixed by the monthly update applied since the CVE came out.
+    updated: bool,
 }
 
 async fn rows_of(
@@ -282,6 +311,7 @@ async fn rows_of(
     let marks = suppressions(db, facility_id).await?;
     let today_text = today.format("%Y-%m-%d").to_string();
     let mut keyed: Vec<(Priority, MatchRow)> = Vec::new();
+    let mut windows = model::WindowsCpes::default();
     for p in &computed.profiles {
         // Devices split by exposure and vendor once per profile; marks split further below.
         let mut parts: Vec<(RowKey, Vec<DeviceRef>)> = Vec::new();
@@ -292,46 +322,57 @@ async fn rows_of(
                 vendor: &d.maintenance_vendor,
                 active: None,
                 expired: None,
+                updated: false,
             };
             push_device(&mut parts, key, d);
         }
         let plain = shared(parts);
         for h in p.hits.iter().filter(|h| wanted(h)) {
-            let groups: Vec<(RowKey, Arc<[DeviceRef]>)> = match marks.get(&h.vuln_id) {
-                None => plain
-                    .iter()
-                    .map(|(k, devices)| {
-                        (
-                            RowKey {
-                                facing: k.facing,
-                                vendor: k.vendor,
-                                active: None,
-                                expired: None,
-                            },
-                            devices.clone(),
-                        )
-                    })
-                    .collect(),
-                Some(by_device) => {
+            let monthly = windows.of(&h.hit.device_cpe);
+            let published = texts.published.get(&h.vuln_id).map(String::as_str);
+            let marked = marks.get(&h.vuln_id);
+            let groups: Vec<(RowKey, Arc<[DeviceRef]>)> =
+                if marked.is_none() && !(monthly.is_some() && published.is_some()) {
+                    plain
+                        .iter()
+                        .map(|(k, devices)| {
+                            (
+                                RowKey {
+                                    facing: k.facing,
+                                    vendor: k.vendor,
+                                    active: None,
+                                    expired: None,
+                                    updated: false,
+                                },
+                                devices.clone(),
+                            )
+                        })
+                        .collect()
+                } else {
                     let mut parts: Vec<(RowKey, Vec<DeviceRef>)> = Vec::new();
                     for &di in &p.devices {
                         let d = &computed.devices[di];
-                        let (active, expired) = match by_device.get(&d.id) {
+                        let (active, expired) = match marked.and_then(|m| m.get(&d.id)) {
                             Some(s) if s.until >= today_text => (Some(s), None),
                             Some(s) => (None, Some(s)),
                             None => (None, None),
                         };
+                        let updated = model::updated_past(
+                            (&d.last_patched, &d.end_of_support),
+                            monthly,
+                            published,
+                        );
                         let key = RowKey {
                             facing: d.facing,
                             vendor: &d.maintenance_vendor,
                             active,
                             expired,
+                            updated,
                         };
                         push_device(&mut parts, key, d);
                     }
                     shared(parts)
-                }
-            };
+                };
             for (key, devices) in groups {
                 let mut pr = priorities.get(&h.vuln_id).cloned().unwrap_or_default();
                 pr.facing = key.facing;
@@ -363,6 +404,11 @@ async fn rows_of(
                     next_step: model::next_step_key(h.hit.confidence, h.hit.note, &pr),
                     suppression: key.active.cloned(),
                     expired: key.expired.cloned(),
+                    updated_since: if key.updated {
+                        published.unwrap_or("").get(..10).unwrap_or("").to_string()
+                    } else {
+                        String::new()
+                    },
                 };
                 keyed.push((pr, row));
             }
@@ -374,9 +420,14 @@ async fn rows_of(
             .then_with(|| b.vuln_id.cmp(&a.vuln_id))
     });
     let mut listing = Listing::default();
+    if only_vuln.is_none() {
+        listing.unsupported = unsupported(computed, &today_text);
+    }
     for (_, row) in keyed {
         if row.suppression.is_some() {
             listing.suppressed.push(row);
+        } else if !row.updated_since.is_empty() {
+            listing.assumed_fixed.push(row);
         } else if row.is_high() {
             listing.high.push(row);
         } else {
@@ -384,6 +435,41 @@ async fn rows_of(
         }
     }
     Ok(listing)
+}
+
+/// The devices whose operating system's support has ended (the ledger's サポート終了日, or the
+/// known end of a Windows release), most exposed first.
+fn unsupported(computed: &Computed, today: &str) -> Vec<Unsupported> {
+    let mut out: Vec<Unsupported> = computed
+        .devices
+        .iter()
+        .filter_map(|d| {
+            let wfns: Vec<mamori_formats::cpe::Wfn> = d
+                .cpes
+                .split_whitespace()
+                .filter_map(|c| mamori_formats::cpe::parse(c).ok())
+                .collect();
+            let os = crate::ledger::api::firmware_cpe(&wfns).map(|i| &wfns[i]);
+            let ended = if d.end_of_support.is_empty() {
+                os.and_then(model::known_end_of_support)?.to_string()
+            } else {
+                d.end_of_support.clone()
+            };
+            (ended.as_str() < today).then(|| Unsupported {
+                device: DeviceRef {
+                    id: d.id,
+                    name: d.name.clone(),
+                },
+                cpe: os.map(|w| w.to_fs()).unwrap_or_default(),
+                ended,
+                facing: d.facing,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (b.facing, &a.ended, &a.device.name).cmp(&(a.facing, &b.ended, &b.device.name))
+    });
+    out
 }
 
 /// Each part's devices by name, ready to be shared between rows.

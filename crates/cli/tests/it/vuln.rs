@@ -711,3 +711,125 @@ async fn one_release_in_every_spelling_meets_the_same_cves() {
     assert!(!fixed.contains("CVE-2018-15909") && !fixed.contains("CVE-2018-20808"));
     server.stop().await;
 }
+
+/// Windows is fixed by its monthly cumulative update: against the real NVD 2018 feed, a server
+/// updated this month has nothing in 今すぐ対応 and its 2018 matches listed as assumed fixed
+/// with the reason; one last updated in mid-2018 keeps what came out later; Windows 7 updated
+/// today is a finding of its own (support ended 2020-01-14); an appliance with an explicit
+/// version keeps its matches whatever its patch date. No alert names what updates fixed.
+#[tokio::test]
+async fn monthly_updates_fix_windows_but_not_appliances() {
+    let Some(nvd) = shared_data("nvd/feeds-1.1") else {
+        return;
+    };
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    let add = |name: &'static str,
+               kind: &'static str,
+               cpe: &'static str,
+               version: &'static str,
+               patched: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .create(
+                    "/ledger",
+                    &[
+                        ("kind", kind),
+                        ("name", name),
+                        ("cpes", cpe),
+                        ("os_version", version),
+                        ("last_patched", patched),
+                    ],
+                )
+                .await
+        }
+    };
+    let server_2016 = "cpe:2.3:o:microsoft:windows_server_2016:-:*:*:*:*:*:*:*";
+    add("更新済みサーバ", "server", server_2016, "", "2026-11-10").await;
+    add("放置サーバ", "server", server_2016, "", "2018-06-30").await;
+    add(
+        "古い受付PC",
+        "pc",
+        "cpe:2.3:o:microsoft:windows_7:-:sp1:*:*:*:*:*:*",
+        "",
+        "2026-11-10",
+    )
+    .await;
+    add(
+        "FortiGate",
+        "network",
+        "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*",
+        "5.6.3",
+        "2026-11-10",
+    )
+    .await;
+    let done = upload(&admin, &nvd.join("nvdcve-1.1-2018.json.gz")).await;
+    assert!(done.status.is_success() || done.status.is_redirection());
+
+    let listing = listing(&server).await;
+    let on = |rows: &[mamori_app::vuln::view::MatchRow], device: &str| {
+        rows.iter()
+            .filter(|r| r.devices.iter().any(|d| d.name == device))
+            .count()
+    };
+    assert_eq!(on(&listing.high, "更新済みサーバ"), 0);
+    let fixed = on(&listing.assumed_fixed, "更新済みサーバ");
+    assert!(
+        fixed > 50,
+        "Windows Server 2016 has many 2018 CVEs: {fixed}"
+    );
+    // Mid-2018: what came out before its update is fixed, what came out after is not.
+    let stale_high: Vec<_> = listing
+        .high
+        .iter()
+        .filter(|r| r.devices.iter().any(|d| d.name == "放置サーバ"))
+        .collect();
+    assert!(!stale_high.is_empty());
+    assert!(on(&listing.assumed_fixed, "放置サーバ") > 0);
+    assert!(
+        listing
+            .assumed_fixed
+            .iter()
+            .filter(|r| r.devices.iter().any(|d| d.name == "放置サーバ"))
+            .all(|r| r.updated_since.as_str() <= "2018-06-30")
+    );
+    assert_eq!(on(&listing.high, "古い受付PC"), 0);
+    assert!(
+        listing
+            .unsupported
+            .iter()
+            .any(|u| u.device.name == "古い受付PC" && u.ended == "2020-01-14"),
+        "{:?}",
+        listing.unsupported
+    );
+    assert!(
+        listing
+            .unsupported
+            .iter()
+            .all(|u| u.device.name == "古い受付PC")
+    );
+    assert!(has(&listing.high, "FortiGate", "CVE-2018-13379"));
+
+    let alerted: Vec<String> = sqlx::query_scalar("SELECT device_name FROM vuln_alerts")
+        .fetch_all(server.pool())
+        .await
+        .unwrap();
+    assert!(
+        !alerted
+            .iter()
+            .any(|n| n == "更新済みサーバ" || n == "古い受付PC"),
+        "{alerted:?}"
+    );
+
+    let page = admin.get("/vuln").await;
+    for text in [
+        "サポートが終了したOS",
+        "古い受付PC",
+        "月例の更新で修正済みとみなしたもの",
+        "最終更新日からの推定",
+    ] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    server.stop().await;
+}
