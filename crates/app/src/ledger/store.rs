@@ -791,6 +791,8 @@ pub struct MatchInput {
     /// Reachable from outside: marked as connected to the internet, a VPN or a leased line, or
     /// the device of an external connection point.
     pub facing: bool,
+    /// The OS or firmware's name as the ledger writes it (FortiOS, PAN-OS).
+    pub os_name: String,
     /// 最終更新日 (YYYY-MM-DD, or "").
     pub last_patched: String,
     /// サポート終了日 (YYYY-MM-DD, or "").
@@ -806,6 +808,7 @@ struct MatchRow {
     maintenance_vendor: String,
     external_connection: String,
     kind: String,
+    os_name: String,
     last_patched: String,
     end_of_support: String,
 }
@@ -814,7 +817,7 @@ struct MatchRow {
 pub async fn match_inputs(db: &Db, facility_id: i64) -> Result<Vec<MatchInput>, LedgerError> {
     let rows: Vec<MatchRow> = sqlx::query_as(
         "SELECT id, name, cpes, os_version, maintenance_vendor, external_connection, kind,
-                last_patched, end_of_support FROM devices
+                os_name, last_patched, end_of_support FROM devices
          WHERE facility_id = $1 AND status <> 'retired' AND cpes <> '' ORDER BY id",
     )
     .bind(facility_id)
@@ -840,6 +843,7 @@ pub async fn match_inputs(db: &Db, facility_id: i64) -> Result<Vec<MatchInput>, 
             cpes: r.cpes,
             os_version: r.os_version,
             maintenance_vendor: r.maintenance_vendor,
+            os_name: r.os_name,
             last_patched: r.last_patched,
             end_of_support: r.end_of_support,
         })

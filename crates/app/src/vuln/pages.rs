@@ -37,6 +37,8 @@ pub fn routes(table: RouteTable) -> RouteTable {
 pub struct RowText {
     pub row: MatchRow,
     pub reason: String,
+    /// The CPE criterion and range behind the reason, for those who check.
+    pub details: String,
     pub next_step: String,
     /// "and N more" when the row stands for several devices.
     pub others: String,
@@ -47,13 +49,71 @@ pub struct RowText {
     pub whole_row: String,
 }
 
+/// A criterion's range (`>= 8.1.0, <= 8.1.2`, `< 9.0r3.4`, `= 9.0r3`) in the page's words.
+pub fn range_words(c: &crate::i18n::Tr, range_text: &str) -> String {
+    let mut from: Option<(&str, bool)> = None;
+    let mut until: Option<(&str, bool)> = None;
+    for part in range_text.split(", ") {
+        let part = part.trim();
+        if let Some(v) = part.strip_prefix(">= ") {
+            from = Some((v, true));
+        } else if let Some(v) = part.strip_prefix("> ") {
+            from = Some((v, false));
+        } else if let Some(v) = part.strip_prefix("<= ") {
+            until = Some((v, true));
+        } else if let Some(v) = part.strip_prefix("< ") {
+            until = Some((v, false));
+        } else if let Some(v) = part.strip_prefix("= ") {
+            return v.to_string();
+        }
+    }
+    let words = |key: &str, v: &str| c.t1(key, "version", &v);
+    match (from, until) {
+        (None, None) => c.t("vuln-range-all"),
+        (Some((a, true)), Some((b, true))) => format!("{a}〜{b}"),
+        (Some((a, _)), Some(b)) => format!(
+            "{} {}",
+            words("vuln-range-from", a),
+            words(
+                if b.1 {
+                    "vuln-range-up-to"
+                } else {
+                    "vuln-range-before"
+                },
+                b.0
+            )
+        ),
+        (Some((a, true)), None) => words("vuln-range-from", a),
+        (Some((a, false)), None) => words("vuln-range-after", a),
+        (None, Some((b, true))) => words("vuln-range-up-to", b),
+        (None, Some((b, false))) => words("vuln-range-before", b),
+    }
+}
+
 fn row_text(c: &Ctx, row: MatchRow, listed: usize) -> RowText {
-    let version = if row.device_version.is_empty() {
-        c.t("vuln-version-unknown")
-    } else {
-        row.device_version.clone()
-    };
     let mut reason = match row.source {
+        "jvn" => c.t1("vuln-plain-jvn", "product", &row.product),
+        "kev" => c.t1("vuln-plain-kev", "product", &row.product),
+        _ => c.t2(
+            "vuln-plain-nvd",
+            "product",
+            &row.product,
+            "range",
+            &range_words(c, &row.range_text),
+        ),
+    };
+    reason.push(' ');
+    if row.device_version.is_empty() {
+        reason.push_str(&c.t("vuln-plain-no-version"));
+    } else {
+        reason.push_str(&c.t1("vuln-plain-version", "version", &row.device_version));
+    }
+    match row.note {
+        "platform-unchecked" => reason.push_str(&c.t("vuln-note-platform")),
+        "version-incomparable" => reason.push_str(&c.t("vuln-note-incomparable")),
+        _ => {}
+    }
+    let details = match row.source {
         "jvn" => c.t1("vuln-reason-jvn", "cpe", &row.criterion),
         "kev" => c.t1("vuln-reason-kev", "product", &row.criterion),
         _ => {
@@ -64,13 +124,7 @@ fn row_text(c: &Ctx, row: MatchRow, listed: usize) -> RowText {
             };
             c.t2("vuln-reason-nvd", "cpe", &row.criterion, "range", &range)
         }
-    };
-    reason.push_str(&c.t1("vuln-reason-version", "version", &version));
-    match row.note {
-        "platform-unchecked" => reason.push_str(&c.t("vuln-note-platform")),
-        "version-incomparable" => reason.push_str(&c.t("vuln-note-incomparable")),
-        _ => {}
-    }
+    } + &c.t1("vuln-reason-device-cpe", "cpe", &row.device_cpe);
     let next_step = match (row.vendor.is_empty(), row.fixed_version.is_empty()) {
         (true, true) => c.t("vuln-step-no-vendor"),
         (true, false) => c.t1("vuln-step-fixed-no-vendor", "fixed", &row.fixed_version),
@@ -102,6 +156,7 @@ fn row_text(c: &Ctx, row: MatchRow, listed: usize) -> RowText {
     RowText {
         row,
         reason,
+        details,
         next_step,
         others,
         listed,
@@ -735,5 +790,21 @@ mod tests {
         // A page number past the end (a stale link) shows the last page, not an empty one.
         assert_eq!(Pager::new(Some(99), rows).page, 3);
         assert_eq!(Pager::new(Some(0), rows).page, 1);
+    }
+
+    #[test]
+    fn ranges_read_as_words() {
+        use crate::i18n::{Lang, Tr};
+        let ja = Tr::new(Lang::Ja);
+        assert_eq!(range_words(&ja, ">= 8.1.0, <= 8.1.2"), "8.1.0〜8.1.2");
+        assert_eq!(
+            range_words(&ja, ">= 9.0r1, < 9.0r3.4"),
+            "9.0r1 以降 9.0r3.4 より前"
+        );
+        assert_eq!(range_words(&ja, "< 6.0.5"), "6.0.5 より前");
+        assert_eq!(range_words(&ja, "= 9.0r3"), "9.0r3");
+        assert_eq!(range_words(&ja, ""), "全バージョン");
+        let en = Tr::new(Lang::En);
+        assert_eq!(range_words(&en, "<= 6.0.4"), "up to 6.0.4");
     }
 }

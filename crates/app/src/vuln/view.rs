@@ -66,6 +66,8 @@ pub struct MatchRow {
     pub suppression: Option<Suppression>,
     /// A suppression that ran out (the match is back).
     pub expired: Option<Suppression>,
+    /// The product in words: the ledger's OS name for the firmware CPE, else the CPE's product.
+    pub product: String,
     /// The CVE's publication day (YYYY-MM-DD) when every device of the row has been updated
     /// since, by Windows' monthly update: assumed fixed. Empty otherwise.
     pub updated_since: String,
@@ -327,6 +329,7 @@ async fn rows_of(
             push_device(&mut parts, key, d);
         }
         let plain = shared(parts);
+        let firmware = firmware_words(p, computed);
         for h in p.hits.iter().filter(|h| wanted(h)) {
             let monthly = windows.of(&h.hit.device_cpe);
             let published = texts.published.get(&h.vuln_id).map(String::as_str);
@@ -404,6 +407,10 @@ async fn rows_of(
                     next_step: model::next_step_key(h.hit.confidence, h.hit.note, &pr),
                     suppression: key.active.cloned(),
                     expired: key.expired.cloned(),
+                    product: match &firmware {
+                        Some((cpe, name)) if *cpe == h.hit.device_cpe => name.clone(),
+                        _ => product_words(&h.hit.device_cpe),
+                    },
                     updated_since: if key.updated {
                         published.unwrap_or("").get(..10).unwrap_or("").to_string()
                     } else {
@@ -435,6 +442,31 @@ async fn rows_of(
         }
     }
     Ok(listing)
+}
+
+/// The firmware CPE of a profile and the ledger's name for it (from its first device), when the
+/// ledger names it.
+fn firmware_words(p: &matches::Profile, computed: &Computed) -> Option<(String, String)> {
+    let d = &computed.devices[*p.devices.first()?];
+    if d.os_name.trim().is_empty() {
+        return None;
+    }
+    let wfns: Vec<mamori_formats::cpe::Wfn> = p
+        .cpes
+        .split_whitespace()
+        .filter_map(|c| mamori_formats::cpe::parse(c).ok())
+        .collect();
+    let i = crate::ledger::api::firmware_cpe(&wfns)?;
+    Some((wfns[i].to_fs(), d.os_name.trim().to_string()))
+}
+
+/// A CPE's product as words (`pulse_connect_secure` → `pulse connect secure`).
+pub fn product_words(cpe: &str) -> String {
+    mamori_formats::cpe::parse(cpe)
+        .ok()
+        .and_then(|w| w.product.plain())
+        .map(|p| p.replace('_', " "))
+        .unwrap_or_else(|| cpe.to_string())
 }
 
 /// The devices whose operating system's support has ended (the ledger's サポート終了日, or the
