@@ -12,10 +12,13 @@ use crate::{Failure, set_up_facility};
 
 #[derive(Subcommand)]
 pub(crate) enum LedgerCommand {
-    /// List the devices (tab-separated, or every field with --json)
+    /// List the devices, or other records with --kind (tab-separated, or every field with --json)
     List {
         #[arg(long)]
         json: bool,
+        /// What to list
+        #[arg(long, value_enum, default_value_t = LedgerKind::Devices)]
+        kind: LedgerKind,
     },
     /// Import devices (or systems/segments) from .xlsx or .csv; all rows or none
     Import {
@@ -50,6 +53,8 @@ pub(crate) enum LedgerKind {
     Devices,
     Systems,
     Segments,
+    /// External connection points (外部接続点)
+    Connections,
 }
 
 impl LedgerKind {
@@ -58,6 +63,7 @@ impl LedgerKind {
             LedgerKind::Devices => "devices",
             LedgerKind::Systems => "systems",
             LedgerKind::Segments => "segments",
+            LedgerKind::Connections => "connection_points",
         }
     }
 }
@@ -279,7 +285,10 @@ pub(crate) async fn ledger_export(
     Ok(())
 }
 
-pub(crate) async fn ledger_list(db: &Db, json: bool) -> Result<(), Failure> {
+pub(crate) async fn ledger_list(db: &Db, json: bool, kind: LedgerKind) -> Result<(), Failure> {
+    if !matches!(kind, LedgerKind::Devices) {
+        return records_list(db, json, kind).await;
+    }
     let facility = set_up_facility(db).await?;
     let devices = mamori_app::ledger::store::list(db, facility.id, &Default::default())
         .await
@@ -311,6 +320,75 @@ pub(crate) async fn ledger_list(db: &Db, json: bool) -> Result<(), Failure> {
             d.get("location"),
             d.get("status")
         );
+    }
+    Ok(())
+}
+
+/// `ledger list --kind systems|segments|connections`: every field with --json; in text, the
+/// name and the fields that say most, with linked records by name.
+async fn records_list(db: &Db, json: bool, kind: LedgerKind) -> Result<(), Failure> {
+    use mamori_app::ledger::{model, store};
+    let facility = set_up_facility(db).await?;
+    let record_kind = model::kind_by_table(kind.table())
+        .ok_or_else(|| Failure::new(format!("unknown kind {}", kind.table())))?;
+    let records = store::list_all(db, record_kind, facility.id)
+        .await
+        .map_err(Failure::new)?;
+    if json {
+        let list: Vec<serde_json::Value> = records
+            .iter()
+            .map(|r| {
+                let mut object = serde_json::Map::new();
+                object.insert("id".into(), r.id.into());
+                for (field, value) in &r.values {
+                    object.insert(field.to_string(), value.clone().into());
+                }
+                object.insert("updated_at".into(), r.updated_at.clone().into());
+                serde_json::Value::Object(object)
+            })
+            .collect();
+        say!("{:#}", serde_json::Value::Array(list));
+        return Ok(());
+    }
+    let linked = store::ref_names(db, record_kind, facility.id)
+        .await
+        .map_err(Failure::new)?;
+    let names_of = |table: &str, ids: &str| -> String {
+        let Some((_, records)) = linked.iter().find(|(t, _)| *t == table) else {
+            return ids.to_string();
+        };
+        ids.split_whitespace()
+            .map(|id| {
+                records
+                    .iter()
+                    .find(|r| r.id.to_string() == id)
+                    .map_or(id.to_string(), |r| r.name().to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let columns: &[&str] = match kind {
+        LedgerKind::Connections => &[
+            "connection_kind",
+            "purpose",
+            "device",
+            "source_restricted",
+            "authentication",
+        ],
+        LedgerKind::Systems => &["vendor", "patient_data", "importance"],
+        _ => &["cidrs", "vlan", "purpose"],
+    };
+    let heading: Vec<String> = columns.iter().map(|c| c.to_uppercase()).collect();
+    say!("ID\tNAME\t{}", heading.join("\t"));
+    for r in &records {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| match *c {
+                "device" => names_of("devices", r.get(c)),
+                _ => r.get(c).to_string(),
+            })
+            .collect();
+        say!("{}\t{}\t{}", r.id, r.name(), cells.join("\t"));
     }
     Ok(())
 }

@@ -384,11 +384,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             user_command(&db, command).await
         }
         Command::Ledger {
-            command: LedgerCommand::List { json },
+            command: LedgerCommand::List { json, kind },
         } => {
             let config = load_config(&cli, Overrides::default())?;
             let db = open(&config, OpenMode::ExistingAndMigrate).await?;
-            ledger_list(&db, *json).await
+            ledger_list(&db, *json, *kind).await
         }
         Command::Ledger {
             command:

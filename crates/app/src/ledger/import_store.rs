@@ -133,6 +133,27 @@ pub async fn run(
         }
         update_row(&mut w, kind, facility_id, *id, &values, &now).await?;
     }
+    if std::ptr::eq(kind, &super::model::DEVICES) {
+        let lines: Vec<super::connection_sync::DeviceLine> = plan
+            .rows
+            .iter()
+            .enumerate()
+            .filter_map(|(index, row)| {
+                let get = |field: &str| {
+                    row.values
+                        .iter()
+                        .find(|(f, _)| *f == field)
+                        .map(|(_, v)| v.as_str())
+                };
+                Some(super::connection_sync::DeviceLine {
+                    id: *ids.get(&index)?,
+                    name: get("name")?,
+                    external: get("external_connection").unwrap_or("none"),
+                })
+            })
+            .collect();
+        events.extend(super::connection_sync::sync(&mut w, facility_id, &lines, &now).await?);
+    }
     events.push(
         Event::new("import", "import", kind.table)
             .label(file_name)

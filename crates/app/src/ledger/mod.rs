@@ -5,6 +5,7 @@
 pub mod api;
 pub mod cards;
 pub mod checklist_rules;
+mod connection_sync;
 pub mod connections;
 pub mod diagram;
 pub mod diagram_pages;

@@ -395,16 +395,44 @@ pub async fn create_record(
     let mut w = db.write().await?;
     check_unique(&mut w, kind, facility_id, &record, 0).await?;
     let described = check_refs(&mut w, kind, facility_id, values).await?;
-    let id = insert_row(&mut w, kind, facility_id, values, &now_text()).await?;
-    audit::commit_with(
-        w,
-        actor,
+    let now = now_text();
+    let id = insert_row(&mut w, kind, facility_id, values, &now).await?;
+    let mut events = vec![
         Event::new("create", kind.entity, id)
             .label(record.name())
             .changes(diff(&[], &audit_names(&described, &fields))),
-    )
-    .await?;
+    ];
+    events.extend(connection_points_of(&mut w, kind, facility_id, id, values, &now).await?);
+    audit::append_many(&mut w, actor, events).await?;
+    w.commit().await?;
     Ok(id)
+}
+
+/// A device's 外部接続 makes its connection point (see `connection_sync`); other kinds make
+/// nothing. Returns the audit events of what was written.
+async fn connection_points_of(
+    w: &mut WriteTx,
+    kind: &'static RecordKind,
+    facility_id: i64,
+    id: i64,
+    values: &[(&'static str, String)],
+    now: &str,
+) -> Result<Vec<Event>, LedgerError> {
+    if !std::ptr::eq(kind, &DEVICES) {
+        return Ok(Vec::new());
+    }
+    let get = |field: &str| {
+        values
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let line = super::connection_sync::DeviceLine {
+        id,
+        name: get("name"),
+        external: get("external_connection"),
+    };
+    super::connection_sync::sync(w, facility_id, &[line], now).await
 }
 
 /// The fixed columns' values, and the user-defined ones as the `custom` column's JSON.
@@ -594,15 +622,16 @@ pub async fn update_record(
     if changes.is_empty() {
         return Ok(false);
     }
-    update_row(&mut w, kind, facility_id, id, values, &now_text()).await?;
-    audit::commit_with(
-        w,
-        actor,
+    let now = now_text();
+    update_row(&mut w, kind, facility_id, id, values, &now).await?;
+    let mut events = vec![
         Event::new("update", kind.entity, id)
             .label(new.name())
             .changes(changes),
-    )
-    .await?;
+    ];
+    events.extend(connection_points_of(&mut w, kind, facility_id, id, values, &now).await?);
+    audit::append_many(&mut w, actor, events).await?;
+    w.commit().await?;
     Ok(true)
 }
 

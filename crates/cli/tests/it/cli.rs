@@ -928,3 +928,83 @@ fn output_cut_short_by_its_reader_ends_quietly() {
         );
     }
 }
+
+/// The ledger's 外部接続 column makes external connection points linked to their devices: one
+/// per device and kind, renamed with the device on re-import, never duplicated; `ledger list
+/// --kind connections` lists them, with `--json` for tools.
+#[test]
+fn external_connections_in_the_ledger_become_connection_points() {
+    let dir = tempfile::tempdir().unwrap();
+    set_up(dir.path());
+    let file = dir.path().join("ledger.csv");
+    let write = |rows: &str| {
+        std::fs::write(&file, encoding_rs::SHIFT_JIS.encode(rows).0).unwrap();
+    };
+    write(
+        "機器名,種別,IPアドレス,外部接続\r\nFortiGate,ネットワーク機器,192.168.1.1,VPN\r\n受付PC,端末,192.168.1.20,なし\r\n光ルータ,ネットワーク機器,192.168.1.254,インターネット\r\n",
+    );
+    let import = || mamori(dir.path(), &["ledger", "import", file.to_str().unwrap()]);
+    let out = import();
+    assert!(out.status.success(), "{}", text(&out));
+    let list = || {
+        let out = mamori(
+            dir.path(),
+            &["ledger", "list", "--kind", "connections", "--json"],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let points = list();
+    let names: Vec<&str> = points
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{points:#}");
+    assert!(names.contains(&"FortiGate のVPN"), "{names:?}");
+    assert!(
+        names.contains(&"光ルータ のインターネット接続"),
+        "{names:?}"
+    );
+    assert!(
+        points
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| !p["device"].as_str().unwrap().is_empty())
+    );
+
+    // The same file again adds nothing; renaming the device (by its 台帳ID) renames its point.
+    let out = import();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(list().as_array().unwrap().len(), 2);
+    let forti = points
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "FortiGate のVPN")
+        .unwrap()["device"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    write(&format!(
+        "台帳ID,機器名,種別,IPアドレス,外部接続\r\n{forti},FortiGate-60F,ネットワーク機器,192.168.1.1,VPN\r\n"
+    ));
+    let out = import();
+    assert!(out.status.success(), "{}", text(&out));
+    let points = list();
+    let names: Vec<&str> = points
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"FortiGate-60F のVPN"), "{names:?}");
+    let text_list = mamori(dir.path(), &["ledger", "list", "--kind", "connections"]);
+    let said = text(&text_list);
+    assert!(said.contains("ID\tNAME\tCONNECTION_KIND"), "{said}");
+    assert!(said.contains("光ルータ のインターネット接続"), "{said}");
+    assert!(said.contains("FortiGate-60F\tunknown"), "{said}");
+}
