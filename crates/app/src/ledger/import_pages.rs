@@ -17,7 +17,9 @@ use serde::Deserialize;
 use super::export::{self, Format};
 use super::import::{self, ID_FIELD, Plan, RowStatus};
 use super::import_store::{self, Mode};
-use super::model::{CustomField, RecordKind, custom_id, kind_by_table};
+use super::model::{
+    CustomField, FieldType, RecordKind, choice_label_key, custom_id, kind_by_table,
+};
 use crate::kernel::upload::read_upload;
 use crate::kernel::{PageResult, RoomError};
 use crate::web::errors::render;
@@ -337,6 +339,20 @@ fn preview_page(
             shown_ok += 1;
         }
         let (status, status_label) = status_of(c, &row.status);
+        // What will be stored, as the ledger will show it: choices by their label, dates in the
+        // page's style (the file may have said 「R9.3.31」 or 「サーバー」).
+        let shown = |field: &str, value: &str| -> String {
+            if value.is_empty() {
+                return "—".to_string();
+            }
+            match kind.field(field).map(|(_, _, t)| t) {
+                Some(FieldType::Choice(choices)) => choice_label_key(choices, value)
+                    .map(|k| c.t(k))
+                    .unwrap_or_else(|| value.to_string()),
+                Some(FieldType::Date) => c.date(value),
+                _ => value.to_string(),
+            }
+        };
         let detail = match row.status {
             RowStatus::Changed => row
                 .changes
@@ -345,16 +361,21 @@ fn preview_page(
                     format!(
                         "{}: {} → {}",
                         target_label(c, kind, &pending.custom, &ch.field),
-                        if ch.before.is_empty() {
-                            "—"
-                        } else {
-                            &ch.before
-                        },
-                        if ch.after.is_empty() {
-                            "—"
-                        } else {
-                            &ch.after
-                        }
+                        shown(&ch.field, &ch.before),
+                        shown(&ch.field, &ch.after)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" / "),
+            RowStatus::New => row
+                .changes
+                .iter()
+                .filter(|ch| !ch.after.is_empty() && ch.field != "name")
+                .map(|ch| {
+                    format!(
+                        "{}: {}",
+                        target_label(c, kind, &pending.custom, &ch.field),
+                        shown(&ch.field, &ch.after)
                     )
                 })
                 .collect::<Vec<_>>()

@@ -325,6 +325,14 @@ async fn import_and_export_the_ledger(backend: Backend) {
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
     assert!(preview.body.contains("Shift_JIS"));
     assert_eq!(counts(&preview), ["4", "0", "0", "0"].map(String::from));
+    // Each new row shows what will be stored: choices by label, dates normalised.
+    for shown in [
+        "種別: ネットワーク機器",
+        "サポート終了日（EOS/EOL）: 2027/03/31",
+        "最終パッチ適用日: 2024/05/01",
+    ] {
+        assert!(preview.body.contains(shown), "{shown} in {}", preview.body);
+    }
     let done = admin.post(&format!("{path}/commit"), &[]).await;
     assert!(done.body.contains("新規 4 件"), "{}", done.body);
     assert_eq!(server.count("devices").await, 4);

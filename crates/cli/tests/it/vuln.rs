@@ -827,7 +827,7 @@ async fn monthly_updates_fix_windows_but_not_appliances() {
         "サポートが終了したOS",
         "古い受付PC",
         "月例の更新で修正済みとみなしたもの",
-        "最終更新日からの推定",
+        "最終パッチ適用日からの推定",
     ] {
         assert!(page.body.contains(text), "{text}");
     }
