@@ -276,12 +276,23 @@ fn updated_groups(c: &Ctx, rows: &[MatchRow]) -> Vec<UpdatedGroup> {
 struct FeedBox {
     holdings: Holdings,
     kev_stale: bool,
+    /// What is wrong with KEV, in words: missing, or the date of the one loaded.
+    kev_problem: String,
 }
 
-async fn feed_box(state: &AppState) -> Result<FeedBox, VulnError> {
+async fn feed_box(state: &AppState, c: &Ctx) -> Result<FeedBox, VulnError> {
     let holdings = store::holdings(&state.db).await?;
+    let kev_problem = match holdings.kev_date() {
+        None => c.t("vuln-kev-missing"),
+        Some(d) => c.t1(
+            "vuln-kev-old",
+            "date",
+            &c.date(&d.format("%Y-%m-%d").to_string()),
+        ),
+    };
     Ok(FeedBox {
         kev_stale: holdings.kev_stale(today()),
+        kev_problem,
         holdings,
     })
 }
@@ -358,7 +369,7 @@ async fn index(
     let facility_id = c.facility()?;
     let result = async {
         let listing = view::listing(&state.db, facility_id, None, today()).await?;
-        let feeds = feed_box(&state).await?;
+        let feeds = feed_box(&state, &c).await?;
         let unread = alerts::unread(&state.db, facility_id).await?;
         Ok::<_, VulnError>((listing, feeds, unread))
     }
@@ -680,7 +691,7 @@ async fn feeds_view(
     error: String,
 ) -> PageResult {
     let c = c.active("vuln");
-    Ok(match feed_box(state).await {
+    Ok(match feed_box(state, &c).await {
         Ok(feeds) => render(&FeedsPage {
             c: &c,
             feeds,

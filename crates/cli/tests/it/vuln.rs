@@ -151,6 +151,14 @@ async fn fortigate_devices_against_real_feeds(backend: Backend) {
     let page = admin.get("/vuln").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("id=\"kev-stale\""), "{}", page.body);
+    assert!(
+        page.body.contains("まだ読み込まれていません")
+            && page
+                .body
+                .contains("mamori feeds import known_exploited_vulnerabilities.json"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("id=\"high-empty\""), "{}", page.body);
 
     // Feeds through the web page: KEV, three NVD 2.0 CVE objects, JVN detail feed.
