@@ -68,7 +68,7 @@ pub enum VulnCommand {
         /// Last day the mark holds (YYYY-MM-DD); after it the match comes back
         #[arg(long)]
         until: String,
-        /// accepted (リスク受容) or false-positive (誤検知)
+        /// accepted (リスク受容), patched (対応済み) or false-positive (誤検知)
         #[arg(long, default_value = "accepted")]
         kind: String,
     },
@@ -333,9 +333,9 @@ pub async fn vuln(db: &Db, facility_id: i64, command: &VulnCommand) -> Result<()
             let device_id = find_device(db, facility_id, device).await?;
             let kind = kind.replace('-', "_");
             let actor = Actor::command_line(Some(facility_id));
+            let pairs = [(cve.clone(), vec![device_id])];
             let request = view::SuppressRequest {
-                device_ids: &[device_id],
-                vuln_id: cve,
+                pairs: &pairs,
                 kind: &kind,
                 reason,
                 until,

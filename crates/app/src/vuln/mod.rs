@@ -30,7 +30,6 @@ pub static ROOM: Room = Room {
         "vuln_jvn_cves",
         "vuln_jvn_products",
         "vuln_kev",
-        "vuln_matches",
         "vuln_products",
         "vuln_profile_matches",
         "vuln_profiles",

@@ -26,6 +26,7 @@ pub fn routes(table: RouteTable) -> RouteTable {
         .post("/vuln/devices/{id}/cpes", Access::Edit, add_cpe)
         .get("/vuln/cves/{id}", Access::Read, vuln_page)
         .post("/vuln/suppress", Access::Edit, suppress)
+        .post("/vuln/suppress/bulk", Access::Edit, bulk_suppress)
         .post("/vuln/unsuppress", Access::Edit, unsuppress)
         .get("/vuln/feeds", Access::Read, feeds_page)
         .post("/vuln/feeds/import", Access::Edit, import)
@@ -629,27 +630,124 @@ async fn suppress(Hall(state, c): Hall, PostForm(form): PostForm<SuppressForm>) 
     let facility_id = c.facility()?;
     let back = back_to(&form.back);
     let device_ids = form.devices(&state.db, facility_id).await?;
+    let pairs = [(form.vuln_id.trim().to_string(), device_ids)];
     let request = view::SuppressRequest {
-        device_ids: &device_ids,
-        vuln_id: form.vuln_id.trim(),
+        pairs: &pairs,
         kind: &form.kind,
         reason: &form.reason,
         until: &form.until,
     };
+    record_marks(&state, c, facility_id, &request, back).await
+}
+
+/// Saves marks and goes back, or says what to fix.
+async fn record_marks(
+    state: &AppState,
+    c: Ctx,
+    facility_id: i64,
+    request: &view::SuppressRequest<'_>,
+    back: String,
+) -> PageResult {
     Ok(
-        match view::suppress(&state.db, &c.actor(), facility_id, &request, today()).await {
+        match view::suppress(&state.db, &c.actor(), facility_id, request, today()).await {
             Ok(()) => Redirect::to(&back).into_response(),
             Err(VulnError::Invalid(key)) => {
                 let c = c.active("vuln");
-                render(&RefusedPage {
-                    c: &c,
-                    message: c.t(key),
-                    back,
-                })?
+                (
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    render(&RefusedPage {
+                        c: &c,
+                        message: c.t(key),
+                        back,
+                    })?,
+                )
+                    .into_response()
             }
             Err(e) => return Err(e.into()),
         },
     )
+}
+
+/// The bulk form: its fields, with `pick` repeated once per row chosen.
+#[derive(Default)]
+struct BulkForm {
+    kind: String,
+    reason: String,
+    until: String,
+    back: String,
+    /// The rows picked, each `VULN_ID|DEVICE_ID` (the row's first device).
+    pick: Vec<String>,
+    /// Every current match of this device.
+    device: Option<i64>,
+    /// Every device with this vulnerability.
+    vuln: String,
+}
+
+impl BulkForm {
+    fn of(fields: Vec<(String, String)>) -> BulkForm {
+        let mut form = BulkForm::default();
+        for (name, value) in fields {
+            match name.as_str() {
+                "kind" => form.kind = value,
+                "reason" => form.reason = value,
+                "until" => form.until = value,
+                "back" => form.back = value,
+                "pick" => form.pick.push(value),
+                "device" => form.device = value.trim().parse().ok(),
+                "vuln" => form.vuln = value,
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
+/// One mark for many matches: a selection of rows, a device's, or a vulnerability's.
+async fn bulk_suppress(
+    Hall(state, c): Hall,
+    PostForm(fields): PostForm<Vec<(String, String)>>,
+) -> PageResult {
+    let form = BulkForm::of(fields);
+    let facility_id = c.facility()?;
+    let back = back_to(&form.back);
+    let today = today();
+    let listing = if let Some(device) = form.device {
+        view::listing(&state.db, facility_id, Some(device), today).await?
+    } else if !form.vuln.trim().is_empty() {
+        view::for_vuln(&state.db, facility_id, form.vuln.trim(), today).await?
+    } else {
+        view::listing(&state.db, facility_id, None, today).await?
+    };
+    let picked: std::collections::HashSet<(&str, i64)> = form
+        .pick
+        .iter()
+        .filter_map(|p| {
+            let (vuln, device) = p.split_once('|')?;
+            Some((vuln, device.parse().ok()?))
+        })
+        .collect();
+    let whole = form.device.is_some() || !form.vuln.trim().is_empty();
+    let pairs: Vec<(String, Vec<i64>)> = listing
+        .high
+        .iter()
+        .chain(&listing.low)
+        .filter(|r| whole || picked.contains(&(r.vuln_id.as_str(), r.device_id())))
+        .map(|r| {
+            let devices = match form.device {
+                // A device's marks are for that device, not its whole row.
+                Some(device) => vec![device],
+                None => r.devices.iter().map(|d| d.id).collect(),
+            };
+            (r.vuln_id.clone(), devices)
+        })
+        .collect();
+    let request = view::SuppressRequest {
+        pairs: &pairs,
+        kind: &form.kind,
+        reason: &form.reason,
+        until: &form.until,
+    };
+    record_marks(&state, c, facility_id, &request, back).await
 }
 
 async fn unsuppress(Hall(state, c): Hall, PostForm(form): PostForm<SuppressForm>) -> PageResult {

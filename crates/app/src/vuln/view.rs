@@ -656,7 +656,10 @@ pub async fn detail(db: &Db, vuln_id: &str) -> Result<VulnDetail, VulnError> {
 // ---------------------------------------------------------------------------------------------
 // Suppressions
 
-pub const SUPPRESSION_KINDS: [(&str, &str); 2] = [
+/// The kinds of mark, the default first: 対応済み, never 誤検知, is what a person most often
+/// means, and calling a KEV match a false positive must be a deliberate choice.
+pub const SUPPRESSION_KINDS: [(&str, &str); 3] = [
+    ("patched", crate::mkey!("vuln-suppress-patched")),
     (
         "false_positive",
         crate::mkey!("vuln-suppress-false-positive"),
@@ -667,10 +670,9 @@ pub const SUPPRESSION_KINDS: [(&str, &str); 2] = [
 /// A suppression as asked for.
 #[derive(Debug, Clone, Copy)]
 pub struct SuppressRequest<'a> {
-    /// One device, or every device of a row.
-    pub device_ids: &'a [i64],
-    pub vuln_id: &'a str,
-    /// "false_positive" or "accepted".
+    /// Each vulnerability with the devices the mark is for (one device, a row's, a selection).
+    pub pairs: &'a [(String, Vec<i64>)],
+    /// "patched", "false_positive" or "accepted".
     pub kind: &'a str,
     pub reason: &'a str,
     /// Last day (YYYY-MM-DD).
@@ -688,8 +690,7 @@ pub async fn suppress(
 ) -> Result<(), VulnError> {
     actor.require(Permission::Edit)?;
     let SuppressRequest {
-        device_ids,
-        vuln_id,
+        pairs,
         kind,
         reason,
         until,
@@ -716,25 +717,38 @@ pub async fn suppress(
             "vuln-suppress-until-range"
         )));
     }
-    let names = device_names(db, facility_id, device_ids).await?;
+    if pairs.is_empty() {
+        return Err(VulnError::Invalid(crate::mkey!("vuln-bulk-none")));
+    }
+    let all: Vec<i64> = pairs
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().copied())
+        .collect();
+    let names: HashMap<i64, String> = device_names(db, facility_id, &all)
+        .await?
+        .into_iter()
+        .collect();
     let until_text = until.format("%Y-%m-%d").to_string();
     let created_at = now_text();
     let mut w = db.write().await?;
-    let mut events = Vec::with_capacity(names.len());
-    for (device_id, name) in &names {
-        let before: Option<(String, String, String)> = sqlx::query_as(
+    let mut events = Vec::with_capacity(all.len());
+    for (vuln_id, device_ids) in pairs {
+        let vuln_id = vuln_id.as_str();
+        for device_id in device_ids {
+            let name = names.get(device_id).map(String::as_str).unwrap_or_default();
+            let before: Option<(String, String, String)> = sqlx::query_as(
             "SELECT kind, reason, until FROM vuln_suppressions WHERE device_id = $1 AND vuln_id = $2",
         )
         .bind(*device_id)
         .bind(vuln_id)
         .fetch_optional(&mut *w.tx)
         .await?;
-        sqlx::query("DELETE FROM vuln_suppressions WHERE device_id = $1 AND vuln_id = $2")
-            .bind(*device_id)
-            .bind(vuln_id)
-            .execute(&mut *w.tx)
-            .await?;
-        sqlx::query(
+            sqlx::query("DELETE FROM vuln_suppressions WHERE device_id = $1 AND vuln_id = $2")
+                .bind(*device_id)
+                .bind(vuln_id)
+                .execute(&mut *w.tx)
+                .await?;
+            sqlx::query(
             "INSERT INTO vuln_suppressions (facility_id, device_id, vuln_id, kind, reason, until, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(facility_id)
@@ -747,14 +761,15 @@ pub async fn suppress(
         .bind(created_at.clone())
         .execute(&mut *w.tx)
         .await?;
-        let (bk, br, bu) = before.unwrap_or_default();
-        events.push(
-            Event::new("suppress", "vuln_match", format!("{device_id}:{vuln_id}"))
-                .label(format!("{name} / {vuln_id}"))
-                .change("kind", bk, kind)
-                .change("reason", br, reason)
-                .change("until", bu, until_text.clone()),
-        );
+            let (bk, br, bu) = before.unwrap_or_default();
+            events.push(
+                Event::new("suppress", "vuln_match", format!("{device_id}:{vuln_id}"))
+                    .label(format!("{name} / {vuln_id}"))
+                    .change("kind", bk, kind)
+                    .change("reason", br, reason)
+                    .change("until", bu, until_text.clone()),
+            );
+        }
     }
     audit::append_many(&mut w, actor, events).await?;
     w.commit().await?;
@@ -771,6 +786,7 @@ async fn device_names(
         return Err(VulnError::NotFound);
     }
     let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+    // The same device named twice (two rows of a selection) is one device.
     let names: Vec<(i64, String)> = crate::ledger::api::device_names(db, facility_id)
         .await?
         .into_iter()

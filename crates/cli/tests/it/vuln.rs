@@ -841,3 +841,121 @@ async fn monthly_updates_fix_windows_but_not_appliances() {
     }
     server.stop().await;
 }
+
+/// Marks for many matches at once: rows chosen on 「今すぐ対応」 (a row stands for all its
+/// identical devices), every match of one device, every device of one CVE; each with reason
+/// and expiry, all-or-nothing, the default kind 対応済み (never 誤検知, even for KEV).
+#[tokio::test]
+async fn many_matches_are_marked_at_once() {
+    let (Some(kev), Some(nvd)) = (shared_data("kev"), shared_data("nvd/api-2.0-per-cve")) else {
+        return;
+    };
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    let twin_a = add_device(&admin, "外来FortiGate-A", "6.0.4", FORTIOS, "vpn").await;
+    let twin_b = add_device(&admin, "外来FortiGate-B", "6.0.4", FORTIOS, "vpn").await;
+    let lone = add_device(&admin, "本館FortiGate", "7.0.13", FORTIOS, "vpn").await;
+    upload(&admin, &kev.join("known_exploited_vulnerabilities.json")).await;
+    for cve in ["CVE-2018-13379", "CVE-2023-27997", "CVE-2024-21762"] {
+        upload(&admin, &nvd.join(format!("{cve}.json"))).await;
+    }
+    let page = admin.get("/vuln").await;
+    let bulk = &page.body[page.body.find("id=\"bulk-form\"").expect("bulk form")..];
+    let first_kind = bulk.split("<option value=\"").nth(1).unwrap();
+    assert!(first_kind.starts_with("patched\""), "{first_kind}");
+    assert!(page.body.contains(&format!(
+        "value=\"CVE-2018-13379|{twin_a}\" form=\"bulk-form\""
+    )));
+    let marks = || async { server.count("vuln_suppressions").await };
+    let mark = |fields: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.post("/vuln/suppress/bulk", &pairs).await
+        }
+    };
+    let until = "2099-01-01".to_string();
+    let in_a_year = (chrono::Utc::now().date_naive() + chrono::Duration::days(365))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_ne!(until, in_a_year);
+
+    // Nothing chosen, or no reason: refused, nothing written.
+    let refused = mark(vec![
+        ("kind", "patched".into()),
+        ("reason", "更新した".into()),
+        ("until", in_a_year.clone()),
+    ])
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("記録する行を選んでください"),
+        "{}",
+        refused.body
+    );
+    let refused = mark(vec![
+        ("kind", "patched".into()),
+        ("reason", " ".into()),
+        ("until", in_a_year.clone()),
+        ("pick", format!("CVE-2018-13379|{twin_a}")),
+    ])
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(marks().await, 0);
+
+    // Two rows chosen: the twins' row covers both twins.
+    let done = mark(vec![
+        ("kind", "patched".into()),
+        ("reason", "6.0.5 に更新済み".into()),
+        ("until", in_a_year.clone()),
+        ("back", "/vuln".into()),
+        ("pick", format!("CVE-2018-13379|{twin_a}")),
+        ("pick", format!("CVE-2024-21762|{twin_a}")),
+    ])
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location(), "/vuln");
+    assert_eq!(marks().await, 4);
+    let l = listing(&server).await;
+    assert!(!has(&l.high, "外来FortiGate-B", "CVE-2018-13379"));
+    assert!(has(&l.suppressed, "外来FortiGate-B", "CVE-2018-13379"));
+
+    // Every match of one device, for that device only.
+    let left_on_lone = l
+        .high
+        .iter()
+        .chain(&l.low)
+        .filter(|r| r.devices.iter().any(|d| d.id == lone))
+        .count();
+    assert!(left_on_lone > 0);
+    let done = mark(vec![
+        ("kind", "accepted".into()),
+        ("reason", "更新を保守業者と調整中".into()),
+        ("until", in_a_year.clone()),
+        ("device", lone.to_string()),
+    ])
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(marks().await, 4 + left_on_lone as i64);
+
+    // Every device of one CVE.
+    let before = marks().await;
+    let done = mark(vec![
+        ("kind", "patched".into()),
+        ("reason", "設定で SSL-VPN を無効にした".into()),
+        ("until", in_a_year.clone()),
+        ("vuln", "CVE-2023-27997".into()),
+    ])
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let l = listing(&server).await;
+    assert!(!l.high.iter().any(|r| r.vuln_id == "CVE-2023-27997"));
+    assert!(marks().await > before);
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT DISTINCT kind FROM vuln_suppressions")
+        .fetch_all(server.pool())
+        .await
+        .unwrap();
+    assert!(!kinds.contains(&"false_positive".to_string()), "{kinds:?}");
+    let _ = twin_b;
+    server.stop().await;
+}
