@@ -273,7 +273,7 @@ mod tests {
                 "count", "fields", "account", "total", "with", "name", "role", "rows", "problems",
                 "row", "values", "new", "changed", "sheet", "encoding", "line", "cell", "date",
                 "facility", "first", "last", "range", "minutes", "year", "reason", "now", "cpe",
-                "vendor", "fixed", "version", "product", "who", "versions",
+                "vendor", "fixed", "version", "product", "who", "versions", "devices", "what",
             ]
             .into_iter()
             .map(|name| (Cow::Borrowed(name), FluentValue::from("1")))

@@ -208,6 +208,14 @@ value-reset = (reset)
 value-changed = (changed)
 
 ## Dashboard
+calls-today = Whom to call today
+vuln-card-kev-facing = { $count } exploited vulnerabilities (KEV) remain on devices reachable from outside. Ask the maintenance vendor to update them.
+vuln-card-kev = { $count } exploited vulnerabilities (KEV) remain on { $devices } devices.
+vuln-card-kev-stale = Import the list of exploited vulnerabilities (CISA KEV): it is more than 7 days old.
+vuln-card-summary = Exploited vulnerabilities (KEV) still open: { $count }
+vuln-card-open = Open vulnerabilities
+vuln-call = { $vendor }: { $what }
+vuln-call-no-vendor = Devices with no maintenance vendor in the ledger
 next-step = Next step
 next-step-go = Open
 all-set = Nothing needs registering right now.

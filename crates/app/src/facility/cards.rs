@@ -30,6 +30,7 @@ pub fn cards<'a>(state: &'a AppState, c: &'a Ctx) -> BoxFuture<'a, Result<Vec<Ca
             gaps: sm_gaps,
             href: "/facility/edit",
             action: c.t("action-edit-facility"),
+            ..Card::default()
         };
         let profile_gaps: Vec<String> = facility
             .profile_gaps()
@@ -52,6 +53,7 @@ pub fn cards<'a>(state: &'a AppState, c: &'a Ctx) -> BoxFuture<'a, Result<Vec<Ca
             },
             href: "/facility/edit",
             action: c.t("action-edit-facility"),
+            ..Card::default()
         };
         Ok(vec![security_manager, profile])
     })

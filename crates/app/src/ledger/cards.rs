@@ -36,6 +36,7 @@ pub fn cards<'a>(state: &'a AppState, c: &'a Ctx) -> BoxFuture<'a, Result<Vec<Ca
                 "/ledger"
             },
             action: c.t("ledger-open"),
+            ..Card::default()
         };
         let (points, unrestricted, unconfirmed) =
             super::connections::open_issues(state, facility_id)
@@ -59,6 +60,7 @@ pub fn cards<'a>(state: &'a AppState, c: &'a Ctx) -> BoxFuture<'a, Result<Vec<Ca
             gaps: connection_gaps,
             href: "/connections",
             action: c.t("conn-open"),
+            ..Card::default()
         };
         Ok(vec![devices, connections])
     })

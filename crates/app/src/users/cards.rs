@@ -41,6 +41,7 @@ pub fn cards<'a>(state: &'a AppState, c: &'a Ctx) -> BoxFuture<'a, Result<Vec<Ca
             gaps: totp_gaps,
             href,
             action,
+            ..Card::default()
         }])
     })
 }

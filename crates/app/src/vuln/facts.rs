@@ -34,47 +34,68 @@ impl VulnFacts {
     }
 }
 
-/// Read from the stored matches: a page that asks writes nothing. The watch job keeps the
-/// matches up to date after every change (see `alerts::watch`).
-pub async fn vuln_facts(db: &Db, facility_id: i64) -> Result<VulnFacts, VulnError> {
+/// A known exploited vulnerability still open on a device: exact, not marked, not fixed by the
+/// device's monthly updates.
+#[derive(Debug, Clone)]
+pub struct OpenKev {
+    pub device: crate::ledger::api::MatchInput,
+    pub vuln_id: String,
+    pub ransomware: bool,
+}
+
+/// The KEV matches still open, read from the stored matches: a page that asks writes nothing.
+/// The watch job keeps the matches up to date after every change (see `alerts::watch`).
+pub async fn open_kev(db: &Db, facility_id: i64) -> Result<Vec<OpenKev>, VulnError> {
     let today = crate::kernel::time::today_jst_text();
-    let pairs: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT d.device_id, m.device_cpe, c.published FROM vuln_device_profiles d
+    let pairs: Vec<(i64, String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT d.device_id, m.vuln_id, m.device_cpe, c.published, k.ransomware
+         FROM vuln_device_profiles d
          JOIN vuln_profile_matches m ON m.profile_id = d.profile_id
          JOIN vuln_kev k ON k.cve_id = m.vuln_id
          LEFT JOIN vuln_cves c ON c.cve_id = m.vuln_id
          WHERE d.facility_id = $1
            AND NOT EXISTS (SELECT 1 FROM vuln_suppressions s
                            WHERE s.device_id = d.device_id AND s.vuln_id = m.vuln_id AND s.until >= $2)
-         ORDER BY d.device_id",
+         ORDER BY d.device_id, m.vuln_id",
     )
     .bind(facility_id)
     .bind(today)
     .fetch_all(db.pool())
     .await?;
     if pairs.is_empty() {
-        return Ok(VulnFacts::default());
+        return Ok(Vec::new());
     }
     let devices = crate::ledger::api::match_inputs(db, facility_id).await?;
     let by_id: std::collections::HashMap<i64, &crate::ledger::api::MatchInput> =
         devices.iter().map(|d| (d.id, d)).collect();
     // What a Windows device's monthly updates fixed does not count against it.
     let mut windows = super::model::WindowsCpes::default();
-    let wanted: HashSet<i64> = pairs
-        .iter()
-        .filter(|(device, cpe, published)| {
-            by_id.get(device).is_some_and(|d| {
-                !super::model::updated_past(
-                    (&d.last_patched, &d.end_of_support),
-                    windows.of(cpe),
-                    published.as_deref(),
-                )
+    Ok(pairs
+        .into_iter()
+        .filter_map(|(device, vuln_id, cpe, published, ransomware)| {
+            let d = *by_id.get(&device)?;
+            let updated = super::model::updated_past(
+                (&d.last_patched, &d.end_of_support),
+                windows.of(&cpe),
+                published.as_deref(),
+            );
+            (!updated).then(|| OpenKev {
+                device: d.clone(),
+                vuln_id,
+                ransomware: ransomware != 0,
             })
         })
-        .map(|(device, _, _)| *device)
-        .collect();
+        .collect())
+}
+
+pub async fn vuln_facts(db: &Db, facility_id: i64) -> Result<VulnFacts, VulnError> {
+    let open = open_kev(db, facility_id).await?;
+    let mut seen: HashSet<i64> = HashSet::new();
     let mut by_kind: BTreeMap<String, Finding> = BTreeMap::new();
-    for d in devices.iter().filter(|d| wanted.contains(&d.id)) {
+    for d in open.iter().map(|o| &o.device) {
+        if !seen.insert(d.id) {
+            continue;
+        }
         let finding = by_kind.entry(d.kind.clone()).or_default();
         finding.count += 1;
         if finding.sample.len() < SAMPLE {

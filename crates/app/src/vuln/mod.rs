@@ -4,6 +4,7 @@
 
 pub mod alerts;
 pub mod api;
+pub mod cards;
 pub mod facts;
 pub mod feeds;
 pub mod matches;
@@ -73,6 +74,7 @@ pub static ROOM: Room = Room {
         group: |_, _| None,
     },
     facts: Some(facts::for_checklist),
+    cards: Some(cards::cards),
     settings: &settings::SECTIONS,
     jobs: &[Job {
         name: "vulnerability re-match and alerts",

@@ -908,9 +908,9 @@ mod tests {
         assert_eq!(range_words(&ja, ">= 8.1.0, <= 8.1.2"), "8.1.0〜8.1.2");
         assert_eq!(
             range_words(&ja, ">= 9.0r1, < 9.0r3.4"),
-            "9.0r1 以降 9.0r3.4 より前"
+            "9.0r1 以上 9.0r3.4 未満"
         );
-        assert_eq!(range_words(&ja, "< 6.0.5"), "6.0.5 より前");
+        assert_eq!(range_words(&ja, "< 6.0.5"), "6.0.5 未満");
         assert_eq!(range_words(&ja, "= 9.0r3"), "9.0r3");
         assert_eq!(range_words(&ja, ""), "全バージョン");
         let en = Tr::new(Lang::En);

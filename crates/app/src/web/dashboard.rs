@@ -11,14 +11,20 @@ use crate::rooms::ROOMS;
 
 /// One card: a title, its state, what is missing, and where to fix it. Cards of all rooms are
 /// shown by `order`.
+#[derive(Default)]
 pub struct Card {
     pub order: u16,
+    /// How urgent its gaps are: the most urgent card's first gap is the next step, whatever
+    /// the order (a KEV match on a device reachable from outside comes before a stocktake).
+    pub urgency: u8,
     pub title: String,
     pub ok: bool,
     pub summary: String,
     pub gaps: Vec<String>,
     pub href: &'static str,
     pub action: String,
+    /// Whom to call today and about what, most urgent first.
+    pub calls: Vec<String>,
 }
 
 #[derive(Template)]
@@ -28,6 +34,7 @@ struct DashboardPage<'a> {
     facility_name: String,
     cards: Vec<Card>,
     next_step: Option<(String, &'static str)>,
+    calls: Vec<String>,
 }
 
 pub async fn page(State(state): State<AppState>, c: Ctx) -> PageResult {
@@ -40,14 +47,21 @@ pub async fn page(State(state): State<AppState>, c: Ctx) -> PageResult {
         cards.extend(cards_of(&state, &c).await?);
     }
     cards.sort_by_key(|card| card.order);
-    let next_step = cards
+    let first = cards
         .iter()
-        .find(|card| !card.ok)
-        .and_then(|card| card.gaps.first().map(|g| (g.clone(), card.href)));
+        .filter(|card| !card.ok)
+        .min_by_key(|card| (std::cmp::Reverse(card.urgency), card.order));
+    let next_step = first.and_then(|card| card.gaps.first().map(|g| (g.clone(), card.href)));
+    let calls = cards
+        .iter()
+        .flat_map(|card| card.calls.iter().cloned())
+        .take(5)
+        .collect();
     render(&DashboardPage {
         c: &c,
         facility_name: c.visitor.facility_name.clone(),
         cards,
         next_step,
+        calls,
     })
 }

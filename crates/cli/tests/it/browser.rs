@@ -66,7 +66,7 @@ async fn browser() -> Option<(Driver, Client)> {
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--disable-quic", "--window-size=1280,1000", "--lang=ja",
+                "--no-first-run", "--disable-quic", "--window-size=1366,768", "--lang=ja",
                 format!("--user-data-dir={}", profile.display()),
             ],
             "prefs": {"intl.accept_languages": "ja"}
@@ -95,13 +95,45 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::create_dir_all(&dir).unwrap();
     let png = client.screenshot().await.unwrap();
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    assert_nothing_overflows(client, name).await;
+}
+
+/// No table, notice or panel reaches past the right edge of the window (1366 wide, a hospital
+/// PC's screen), and no table is wider than the box it sits in.
+async fn assert_nothing_overflows(client: &Client, name: &str) {
+    let found = client
+        .execute(
+            r#"const page = document.documentElement.clientWidth;
+               const out = [];
+               for (const e of document.querySelectorAll('main table, main .notice, main .panel')) {
+                 const r = e.getBoundingClientRect();
+                 if (r.width === 0) continue;
+                 const box = e.parentElement.getBoundingClientRect();
+                 if (r.right > page + 1 || (e.tagName === 'TABLE' && r.width > box.width + 1)) {
+                   out.push(e.tagName + '.' + e.className + ' ' + Math.round(r.right) + ' > ' + page);
+                 }
+               }
+               return out;"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let found: Vec<String> = serde_json::from_value(found).unwrap();
+    assert!(found.is_empty(), "{name}: wider than the page: {found:?}");
 }
 
 /// Prints the page to PDF as the browser would on A4, and checks that the printout holds the
 /// page's content without the menu and buttons.
 async fn check_printout(client: &Client, name: &str, expected: &[&str]) {
+    // The margins of the stylesheet's @page, as Chrome's print dialog uses them by default.
     let config = fantoccini::wd::PrintConfiguration::builder()
         .size(fantoccini::wd::PrintSize::A4)
+        .margins(fantoccini::wd::PrintMargins {
+            top: 1.5,
+            bottom: 1.5,
+            left: 1.5,
+            right: 1.5,
+        })
         .build()
         .unwrap();
     let pdf = client.print(config).await.unwrap();

@@ -859,6 +859,16 @@ async fn many_matches_are_marked_at_once() {
     for cve in ["CVE-2018-13379", "CVE-2023-27997", "CVE-2024-21762"] {
         upload(&admin, &nvd.join(format!("{cve}.json"))).await;
     }
+    // The home page's next step is the KEV on devices reachable from outside, with whom to call.
+    let home = admin.get("/").await;
+    let next = &home.body[home.body.find("class=\"next-step\"").expect("next step")..];
+    let next = &next[..next.find("</section>").unwrap()];
+    assert!(
+        next.contains("外部から届く機器に、攻撃に使われている脆弱性（KEV）が")
+            && next.contains("今日連絡する先")
+            && next.contains("○○ネットワーク株式会社: "),
+        "{next}"
+    );
     let page = admin.get("/vuln").await;
     let bulk = &page.body[page.body.find("id=\"bulk-form\"").expect("bulk form")..];
     let first_kind = bulk.split("<option value=\"").nth(1).unwrap();
