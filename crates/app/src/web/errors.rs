@@ -83,7 +83,16 @@ pub type WebError = crate::kernel::RoomError;
 pub async fn error_pages(req: Request, next: axum::middleware::Next) -> Response {
     let visitor = req.extensions().get::<Visitor>().cloned();
     let path = req.uri().path().to_string();
+    let reading = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
     let response = next.run(req).await;
+    // A page reached by a form (feeds imported, an answer refused) and then reloaded by address
+    // or by the language switch: show the page the form belongs to, not "method not allowed".
+    if reading && response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        return axum::response::Redirect::to(parent_of(&path)).into_response();
+    }
     match (
         response
             .extensions()
@@ -100,6 +109,14 @@ pub async fn error_pages(req: Request, next: axum::middleware::Next) -> Response
             render_error(&visitor, response.status())
         }
         _ => response,
+    }
+}
+
+/// The page a form's address belongs to: `/vuln/feeds/import` → `/vuln/feeds`.
+fn parent_of(path: &str) -> &str {
+    match path.trim_end_matches('/').rsplit_once('/') {
+        Some(("", _)) | None => "/",
+        Some((parent, _)) => parent,
     }
 }
 
@@ -130,4 +147,21 @@ pub fn status_page(c: &Ctx, e: WebError) -> Response {
         tracing::error!(error = %detail, path = c.path, "page failed");
     }
     render_error(&c.visitor, e.status())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parent_of;
+
+    #[test]
+    fn a_form_address_leads_back_to_its_page() {
+        assert_eq!(parent_of("/vuln/feeds/import"), "/vuln/feeds");
+        assert_eq!(parent_of("/discovery/ignore"), "/discovery");
+        assert_eq!(
+            parent_of("/checklist/forms/12/answers"),
+            "/checklist/forms/12"
+        );
+        assert_eq!(parent_of("/logout"), "/");
+        assert_eq!(parent_of("/"), "/");
+    }
 }

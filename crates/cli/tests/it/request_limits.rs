@@ -124,13 +124,34 @@ async fn refusals_are_pages_in_the_visitors_language() {
     assert!(page.body.contains("<html"), "{}", page.body);
     let response = admin
         .http
-        .get(format!("{}/logout", admin.base))
+        .delete(format!("{}/logout", admin.base))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     let body = response.text().await.unwrap();
     assert!(body.contains("送信内容を読み取れません"), "{body}");
+    // A form's address opened again (reload, the language switch after a form): the form's
+    // page, never "method not allowed".
+    for (form, page) in [
+        ("/vuln/feeds/import", "/vuln/feeds"),
+        ("/discovery/ignore", "/discovery"),
+        ("/logout", "/"),
+    ] {
+        let answer = admin.get(form).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{form}");
+        assert_eq!(answer.location(), page, "{form}");
+    }
+    let switched = admin
+        .post(
+            "/language",
+            &[("lang", "en"), ("back", "/vuln/feeds/import")],
+        )
+        .await;
+    assert_eq!(
+        admin.get(&switched.location()).await.location(),
+        "/vuln/feeds"
+    );
     server.stop().await;
 }
 
