@@ -852,6 +852,63 @@ struct AlertsPage<'a> {
     settings: alerts::SettingsView,
 }
 
+impl AlertsPage<'_> {
+    /// How an alert went out by e-mail and webhook, in words (stored as `off`, `sent`,
+    /// `sent (200)` or `error: …`).
+    fn delivery(&self, a: &alerts::Alert) -> String {
+        let one = |channel: &str, status: &str| -> Option<String> {
+            let channel = self.c.t(channel);
+            match status {
+                "" => Some(self.c.t1("vuln-delivery-waiting", "channel", &channel)),
+                "off" => None,
+                s if s.starts_with("sent") => {
+                    Some(self.c.t1("vuln-delivery-sent", "channel", &channel))
+                }
+                s => Some(self.c.t2(
+                    "vuln-delivery-failed",
+                    "channel",
+                    &channel,
+                    "reason",
+                    &s.trim_start_matches("error: "),
+                )),
+            }
+        };
+        let said: Vec<String> = [
+            one("vuln-channel-email", &a.email_status),
+            one("vuln-channel-webhook", &a.webhook_status),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if said.is_empty() {
+            self.c.t("vuln-delivery-off")
+        } else {
+            said.join(" ・ ")
+        }
+    }
+}
+
+/// A feed as people know it: `kev` → CISA KEV, `nvd:nvdcve-1.1-2019` → NVD 2019年分.
+pub fn feed_words(c: &crate::i18n::Tr, feed: &str) -> String {
+    let (source, stem) = feed.split_once(':').unwrap_or((feed, ""));
+    match source {
+        "kev" => c.t("vuln-feed-kev"),
+        "nvd" => match stem
+            .strip_prefix("nvdcve-1.1-")
+            .or(stem.strip_prefix("nvdcve-2.0-"))
+        {
+            Some(year) if year.chars().all(|ch| ch.is_ascii_digit()) => {
+                c.t1("vuln-feed-nvd-year", "year", &year)
+            }
+            _ if stem == "api-update" => c.t("vuln-feed-nvd-api"),
+            _ => c.t1("vuln-feed-nvd-file", "name", &stem),
+        },
+        "jvn" => c.t1("vuln-feed-jvn", "name", &stem),
+        "cpe" => c.t("vuln-feed-cpe"),
+        _ => feed.to_string(),
+    }
+}
+
 async fn alerts_page(State(state): State<AppState>, c: Ctx) -> PageResult {
     let c = c.active("vuln");
     let facility_id = c.facility()?;

@@ -836,9 +836,18 @@ async fn monthly_updates_fix_windows_but_not_appliances() {
         "古い受付PC",
         "月例の更新で修正済みとみなしたもの",
         "最終パッチ適用日からの推定",
+        "NVD 2018年分",
     ] {
         assert!(page.body.contains(text), "{text}");
     }
+    assert!(!page.body.contains("nvd:nvdcve"), "raw feed name shown");
+    let alerts = admin.get("/vuln/alerts").await;
+    assert!(
+        alerts.body.contains("送信なし（アプリ内のみ）"),
+        "{}",
+        alerts.body
+    );
+    assert!(!alerts.body.contains("off off"));
     server.stop().await;
 }
 
