@@ -447,6 +447,14 @@ pub async fn pack_page<'a>(
         no: tally.no,
         unanswered: tally.unanswered,
     };
+    // The inspector reads people's names, not their login IDs.
+    let people: std::collections::HashMap<String, String> =
+        crate::users::api::list(db, facility.id)
+            .await
+            .map_err(crate::kernel::RoomError::internal)?
+            .into_iter()
+            .map(|u| (u.login, u.display_name))
+            .collect();
     let mut evidence = Vec::new();
     let mut open_items = Vec::new();
     for v in views {
@@ -471,7 +479,10 @@ pub async fn pack_page<'a>(
                         .map(|f| format!("{} KB", (f.size + 1023) / 1024))
                         .unwrap_or_default(),
                     added_at: c.datetime(&e.added_at),
-                    added_by: e.added_by.clone(),
+                    added_by: people
+                        .get(&e.added_by)
+                        .cloned()
+                        .unwrap_or_else(|| e.added_by.clone()),
                 });
             }
         }

@@ -345,6 +345,8 @@ async fn answer_the_r6_hospital_form(backend: Backend) {
         "台帳 2025.pdf",
         "2025/12/1",
         "外部接続点の一覧",
+        // Who added the evidence, by name (not the login ID).
+        "<td>管理 太郎</td>",
     ] {
         assert!(pack.body.contains(text), "pack lacks {text}");
     }
