@@ -28,7 +28,11 @@ pub fn cards<'a>(state: &'a AppState, c: &'a Ctx) -> BoxFuture<'a, Result<Vec<Ca
                 )
             },
             gaps: sm_gaps,
-            href: "/facility/edit",
+            href: if c.can_edit() {
+                "/facility/edit"
+            } else {
+                "/facility"
+            },
             action: c.t("action-edit-facility"),
             ..Card::default()
         };
@@ -51,7 +55,11 @@ pub fn cards<'a>(state: &'a AppState, c: &'a Ctx) -> BoxFuture<'a, Result<Vec<Ca
                     &profile_gaps.join("、"),
                 )]
             },
-            href: "/facility/edit",
+            href: if c.can_edit() {
+                "/facility/edit"
+            } else {
+                "/facility"
+            },
             action: c.t("action-edit-facility"),
             ..Card::default()
         };

@@ -398,3 +398,67 @@ async fn administrators_enrol_two_factor_as_the_last_step_of_setup() {
     assert_eq!(staff.get("/").await.status, StatusCode::OK);
     server.stop().await;
 }
+
+/// A viewer sees no way to change anything: no edit or new links, no forms but signing out and
+/// the language switch, on every page of every room.
+#[tokio::test]
+async fn viewers_see_no_edit_links_or_forms() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let admin = server.with_admin().await;
+    let device = admin
+        .create(
+            "/ledger",
+            &[
+                ("kind", "network"),
+                ("name", "FortiGate"),
+                ("cpes", "cpe:2.3:o:fortinet:fortios:*:*:*:*:*:*:*:*"),
+                ("external_connection", "vpn"),
+            ],
+        )
+        .await;
+    admin.create("/systems", &[("name", "電子カルテ")]).await;
+    admin
+        .post("/checklist/start", &[("year", "2025"), ("version", "r7")])
+        .await;
+    let viewer = server.user_client(&admin, "viewer1", "viewer").await;
+    for path in [
+        "/".to_string(),
+        "/ledger".to_string(),
+        format!("/ledger/{device}"),
+        "/connections".to_string(),
+        "/systems".to_string(),
+        "/segments".to_string(),
+        "/diagram".to_string(),
+        "/discovery".to_string(),
+        "/stocktake".to_string(),
+        "/facility".to_string(),
+        "/checklist".to_string(),
+        "/vuln".to_string(),
+        format!("/vuln/devices/{device}"),
+        "/vuln/feeds".to_string(),
+        "/vuln/alerts".to_string(),
+        "/account".to_string(),
+    ] {
+        let page = viewer.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+        for link in ["/edit\"", "/new\""] {
+            assert!(
+                !page.body.contains(link),
+                "{path} offers {link} to a viewer"
+            );
+        }
+        for (at, _) in page.body.match_indices("<form") {
+            let tag = &page.body[at..at + page.body[at..].find('>').unwrap()];
+            if !tag.contains("method=\"post\"") {
+                continue;
+            }
+            assert!(
+                ["/logout", "/language", "/account/password", "/account/2fa"]
+                    .iter()
+                    .any(|allowed| tag.contains(&format!("action=\"{allowed}\""))),
+                "{path} offers a form to a viewer: {tag}"
+            );
+        }
+    }
+    server.stop().await;
+}
