@@ -1008,3 +1008,47 @@ fn external_connections_in_the_ledger_become_connection_points() {
     assert!(said.contains("光ルータ のインターネット接続"), "{said}");
     assert!(said.contains("FortiGate-60F\tunknown"), "{said}");
 }
+
+/// The service files shipped in `deploy/` (systemd units, the Windows Task Scheduler script)
+/// call mamori with subcommands and flags this mamori accepts.
+#[test]
+fn shipped_service_files_call_real_commands() {
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy");
+    let mut calls: Vec<Vec<String>> = Vec::new();
+    for entry in std::fs::read_dir(deploy.join("linux")).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        for line in text.lines() {
+            if let Some(command) = line.strip_prefix("ExecStart=/usr/local/bin/mamori ") {
+                calls.push(command.split_whitespace().map(str::to_string).collect());
+            }
+        }
+    }
+    let script = std::fs::read_to_string(deploy.join("windows/install-mamori-tasks.ps1")).unwrap();
+    for (at, _) in script.match_indices("-Argument \"") {
+        let rest = &script[at + "-Argument \"".len()..];
+        // PowerShell's `" is a quote inside the string; the string ends at the first bare ".
+        let mut args = String::new();
+        let mut chars = rest.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '`' => {
+                    chars.next();
+                }
+                '"' => break,
+                other => args.push(other),
+            }
+        }
+        let args = args
+            .replace("$data", "C:\\mamori\\mamori-data")
+            .replace("$backups", "C:\\mamori\\backups");
+        calls.push(args.split_whitespace().map(str::to_string).collect());
+    }
+    assert!(calls.len() >= 6, "{calls:?}");
+    let dir = tempfile::tempdir().unwrap();
+    for call in &calls {
+        let mut args: Vec<&str> = call.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = mamori(dir.path(), &args);
+        assert!(out.status.success(), "{call:?}: {}", text(&out));
+    }
+}
