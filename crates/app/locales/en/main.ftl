@@ -376,6 +376,7 @@ ignore-address = Address
 ignore-list = Addresses marked as known
 ignore-done = Marked as known.
 missing-title = In the ledger but not seen
+not-scanned = { $count } devices were not among this scan's targets (not listed as missing).
 missing-help = These are inside the scanned range but did not answer. Check whether they were only switched off, or removed or moved.
 missing-last-seen = Last seen
 missing-never = Never seen

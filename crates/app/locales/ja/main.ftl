@@ -376,6 +376,7 @@ ignore-address = アドレス
 ignore-list = 既知として除外しているアドレス
 ignore-done = 既知として除外しました。
 missing-title = 台帳にあるのに見つからなかった機器
+not-scanned = このスキャンの対象に入っていなかった機器が { $count } 台あります（見つからなくても「見つからない機器」にはしていません）。
 missing-help = スキャンの範囲内にあるはずなのに応答しなかった機器です。電源が切れているだけか、撤去・移設されたのかを確認してください。
 missing-last-seen = 最後に見つかった日時
 missing-never = 一度も見つかっていません

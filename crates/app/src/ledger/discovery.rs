@@ -79,26 +79,105 @@ impl SeenHost {
     }
 }
 
-/// The networks a scan covered: CIDR or address targets in the nmap command line, or else the
-/// /24 (IPv4) or /64 (IPv6) networks of the hosts it found.
-pub fn scope(args: &str, hosts: &[SeenHost]) -> Vec<(IpAddr, u8)> {
-    let mut networks: Vec<(IpAddr, u8)> = args
-        .split_whitespace()
-        .filter(|t| !t.starts_with('-'))
-        .filter_map(parse_network)
-        .collect();
-    if networks.is_empty() {
+/// One target of a scan: a network (`192.168.10.0/24`, one address as /32) or nmap's octet
+/// ranges (`192.168.10.1-50`, `10.0.*.1`, `172.16.1,3.0-255`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Network(IpAddr, u8),
+    Octets([Vec<(u8, u8)>; 4]),
+}
+
+/// nmap options whose next word is a value, not a target.
+const OPTIONS_WITH_VALUE: [&str; 22] = [
+    "-p",
+    "-oX",
+    "-oN",
+    "-oG",
+    "-oA",
+    "-oS",
+    "-iL",
+    "-iR",
+    "-e",
+    "-S",
+    "-g",
+    "-D",
+    "--exclude",
+    "--excludefile",
+    "--top-ports",
+    "--script",
+    "--script-args",
+    "--max-retries",
+    "--host-timeout",
+    "--min-rate",
+    "--max-rate",
+    "--dns-servers",
+];
+
+/// What a scan covered: the targets of the nmap command line recorded in the file (networks,
+/// addresses, octet ranges). Targets given by name or in a file (`-iL`) are known only by the
+/// hosts found for them, so those hosts alone are covered: a device is "missing" only when its
+/// address was certainly scanned.
+pub fn scope(args: &str, hosts: &[SeenHost]) -> Vec<Target> {
+    let mut targets = Vec::new();
+    let mut unparsed = false;
+    let mut words = args.split_whitespace().skip(1);
+    while let Some(word) = words.next() {
+        if OPTIONS_WITH_VALUE.contains(&word) {
+            words.next();
+            continue;
+        }
+        if word.starts_with('-') {
+            continue;
+        }
+        match parse_network(word)
+            .map(|(ip, prefix)| Target::Network(ip, prefix))
+            .or_else(|| parse_octets(word))
+        {
+            Some(target) => targets.push(target),
+            None => unparsed = true,
+        }
+    }
+    if unparsed || args.contains("-iL") || targets.is_empty() {
         for host in hosts {
             if let Ok(ip) = host.ip.parse::<IpAddr>() {
-                let prefix = if ip.is_ipv4() { 24 } else { 64 };
-                let network = (mask(ip, prefix), prefix);
-                if !networks.contains(&network) {
-                    networks.push(network);
+                let full = if ip.is_ipv4() { 32 } else { 128 };
+                let target = Target::Network(ip, full);
+                if !targets.contains(&target) {
+                    targets.push(target);
                 }
             }
         }
     }
-    networks
+    targets
+}
+
+/// nmap's IPv4 octet ranges: each octet a number, `a-b`, `*`, or a comma list of those.
+fn parse_octets(word: &str) -> Option<Target> {
+    let parts: Vec<&str> = word.split('.').collect();
+    if parts.len() != 4 {
+        return None;
+    }
+    let octet = |part: &str| -> Option<Vec<(u8, u8)>> {
+        part.split(',')
+            .map(|piece| match piece {
+                "*" => Some((0, 255)),
+                _ => match piece.split_once('-') {
+                    Some((a, b)) => {
+                        let a = if a.is_empty() { 0 } else { a.parse().ok()? };
+                        let b = if b.is_empty() { 255 } else { b.parse().ok()? };
+                        (a <= b).then_some((a, b))
+                    }
+                    None => piece.parse().ok().map(|n| (n, n)),
+                },
+            })
+            .collect()
+    };
+    Some(Target::Octets([
+        octet(parts[0])?,
+        octet(parts[1])?,
+        octet(parts[2])?,
+        octet(parts[3])?,
+    ]))
 }
 
 fn parse_network(token: &str) -> Option<(IpAddr, u8)> {
@@ -135,13 +214,23 @@ fn mask(ip: IpAddr, prefix: u8) -> IpAddr {
     }
 }
 
-pub fn in_scope(ip: &str, scope: &[(IpAddr, u8)]) -> bool {
+pub fn in_scope(ip: &str, scope: &[Target]) -> bool {
     let Ok(ip) = ip.parse::<IpAddr>() else {
         return false;
     };
-    scope
-        .iter()
-        .any(|(network, prefix)| network.is_ipv4() == ip.is_ipv4() && mask(ip, *prefix) == *network)
+    scope.iter().any(|target| match target {
+        Target::Network(network, prefix) => {
+            network.is_ipv4() == ip.is_ipv4() && mask(ip, *prefix) == *network
+        }
+        Target::Octets(ranges) => match ip {
+            IpAddr::V4(v4) => v4
+                .octets()
+                .iter()
+                .zip(ranges)
+                .all(|(o, allowed)| allowed.iter().any(|(a, b)| (a..=b).contains(&o))),
+            IpAddr::V6(_) => false,
+        },
+    })
 }
 
 /// A service that should not be open, with the message key that says why in plain words.
@@ -227,13 +316,15 @@ pub struct Diff {
     pub risky: Vec<Risk>,
     /// Hosts not in the ledger that someone marked as known.
     pub ignored: usize,
+    /// Devices with addresses this scan did not cover: neither seen nor missing.
+    pub not_scanned: usize,
 }
 
 /// Compares a scan with the ledger. `previous` is the last earlier scan's hosts, `ignored` the
 /// addresses marked known, `last_seen` when each device id was last seen by any scan.
 pub fn diff(
     hosts: &[SeenHost],
-    scope: &[(IpAddr, u8)],
+    scope: &[Target],
     devices: &[Device],
     previous: &[SeenHost],
     ignored: &HashSet<String>,
@@ -351,6 +442,8 @@ pub fn diff(
                 ips: ips.to_string(),
                 last_seen: last_seen.get(&device.id).cloned(),
             });
+        } else if !ips.is_empty() {
+            result.not_scanned += 1;
         }
     }
     result
@@ -400,10 +493,23 @@ mod tests {
         assert!(in_scope("192.168.10.77", &s));
         assert!(in_scope("10.0.0.5", &s));
         assert!(!in_scope("10.0.0.6", &s));
+        // A name's address is covered, its neighbours are not (they were never scanned).
         let s = scope("nmap -sn dionaea", &[host("172.16.3.4", "", &[])]);
-        assert!(in_scope("172.16.3.200", &s) && !in_scope("172.16.4.1", &s));
+        assert!(in_scope("172.16.3.4", &s) && !in_scope("172.16.3.200", &s));
         let s = scope("nmap fe80::/64", &[]);
         assert!(in_scope("fe80::1", &s));
+        // nmap's octet ranges; an excluded address and option values are not targets.
+        let s = scope(
+            "nmap -sV -p 22,80 -oX scan.xml --exclude 10.0.0.9 192.168.1-2.10-20 172.16.*.1",
+            &[],
+        );
+        assert!(in_scope("192.168.2.15", &s) && !in_scope("192.168.3.15", &s));
+        assert!(!in_scope("192.168.1.21", &s));
+        assert!(in_scope("172.16.200.1", &s) && !in_scope("172.16.200.2", &s));
+        assert!(!in_scope("10.0.0.9", &s));
+        // A list of targets in a file: only what was found is known to be covered.
+        let s = scope("nmap -iL hosts.txt", &[host("10.1.1.1", "", &[])]);
+        assert!(in_scope("10.1.1.1", &s) && !in_scope("10.1.1.2", &s));
     }
 
     #[test]
@@ -459,6 +565,7 @@ mod tests {
             vec![3],
             "out-of-scope device 4 is not missing"
         );
+        assert_eq!(d.not_scanned, 1, "device 4 was not scanned");
         let forti = &d.changed[0];
         let kinds: Vec<_> = forti.changes.iter().map(|(k, _)| *k).collect();
         assert_eq!(
