@@ -384,6 +384,7 @@ changed-title = Changed
 change-mac = The MAC address differs from the ledger (the device may have been replaced)
 change-new-port = A port is open that was not in the previous scan
 change-version = A service's version changed
+change-os-ledger = nmap's OS guess differs from the ledger's OS
 change-os = The OS guess changed
 entity-scan = Scan
 entity-discovery = Discovery exclusion

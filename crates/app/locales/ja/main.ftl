@@ -384,6 +384,7 @@ changed-title = 変化があった機器
 change-mac = MAC アドレスが台帳と違います（機器が入れ替わった可能性）
 change-new-port = 前回のスキャンになかったポートが開いています
 change-version = サービスのバージョンが変わりました
+change-os-ledger = nmap が推定した OS が台帳の OS と違います
 change-os = OS の推定が変わりました
 entity-scan = スキャン
 entity-discovery = 検出の除外

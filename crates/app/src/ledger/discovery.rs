@@ -233,6 +233,15 @@ pub fn in_scope(ip: &str, scope: &[Target]) -> bool {
     })
 }
 
+/// Whether nmap's OS guess names another system than the ledger: the ledger's first word
+/// (Windows, FortiOS, Linux) is not in the guess. Unknown on either side is no difference.
+fn os_differs(ledger: &str, guess: &str) -> bool {
+    let Some(word) = ledger.split_whitespace().next() else {
+        return false;
+    };
+    !guess.trim().is_empty() && !guess.to_lowercase().contains(&word.to_lowercase())
+}
+
 /// A service that should not be open, with the message key that says why in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Risk {
@@ -240,8 +249,9 @@ pub struct Risk {
     pub port: u16,
     pub service: String,
     pub reason: &'static str,
-    /// The device it belongs to, if registered.
+    /// The device it belongs to, if registered, and its name in the ledger.
     pub device_id: Option<i64>,
+    pub device_name: String,
 }
 
 /// Words in a web page's title that show a device's management page.
@@ -366,6 +376,7 @@ pub fn diff(
                     service: port.service.clone(),
                     reason,
                     device_id: matched.map(|d| d.id),
+                    device_name: matched.map(|d| d.name().to_string()).unwrap_or_default(),
                 });
             }
         }
@@ -379,6 +390,12 @@ pub fn diff(
         };
         seen_devices.insert(device.id);
         let mut changes = Vec::new();
+        if os_differs(device.get("os_name"), &host.os) {
+            changes.push((
+                crate::mkey!("change-os-ledger"),
+                format!("{} → {}", device.get("os_name"), host.os),
+            ));
+        }
         let macs = device.get("mac_addresses");
         if !host.mac.is_empty()
             && !macs.is_empty()
@@ -603,5 +620,20 @@ mod tests {
             ..page
         };
         assert_eq!(risk_of(&plain, None), None);
+    }
+
+    #[test]
+    fn an_os_guess_is_a_change_only_when_it_names_another_system() {
+        assert!(!os_differs(
+            "Windows Server 2019",
+            "Microsoft Windows Server 2019 1809"
+        ));
+        assert!(!os_differs(
+            "FortiOS",
+            "Fortinet FortiGate-60E firewall (FortiOS 6.0)"
+        ));
+        assert!(os_differs("Windows 10", "Linux 4.15 - 5.6"));
+        assert!(!os_differs("", "Linux 4.15"));
+        assert!(!os_differs("Windows 10", ""));
     }
 }

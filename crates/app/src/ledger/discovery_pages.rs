@@ -143,6 +143,7 @@ pub struct RiskRow {
     pub service: String,
     pub reason: String,
     pub device_id: Option<i64>,
+    pub device_name: String,
 }
 
 pub struct ChangeRow {
@@ -216,6 +217,7 @@ async fn show(Hall(state, c): Hall, Path(id): Path<i64>, Query(q): Query<ScanQue
             service: r.service.clone(),
             reason: c.t(r.reason),
             device_id: r.device_id,
+            device_name: r.device_name.clone(),
         })
         .collect();
     let changes = diff
