@@ -163,6 +163,9 @@ struct ScanPage<'a> {
     changes: Vec<ChangeRow>,
     hosts: usize,
     message: String,
+    /// What was wrong with a form sent from this page, and the address it was about.
+    error: String,
+    error_address: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -206,6 +209,22 @@ impl ScanPage<'_> {
 
 async fn show(Hall(state, c): Hall, Path(id): Path<i64>, Query(q): Query<ScanQuery>) -> PageResult {
     let c = c.active("discovery");
+    let message = if q.done == "ignored" {
+        c.t("ignore-done")
+    } else {
+        String::new()
+    };
+    scan_page(&state, &c, id, message, (String::new(), String::new())).await
+}
+
+/// One scan against the ledger; `error` is a refused form's message and the host it was for.
+async fn scan_page(
+    state: &AppState,
+    c: &Ctx,
+    id: i64,
+    message: String,
+    (error, error_address): (String, String),
+) -> PageResult {
     let facility_id = c.facility()?;
     let (scan, hosts, diff) = store::diff(&state.db, facility_id, id).await?;
     let risks = diff
@@ -234,20 +253,26 @@ async fn show(Hall(state, c): Hall, Path(id): Path<i64>, Query(q): Query<ScanQue
                 .collect(),
         })
         .collect();
-    let message = if q.done == "ignored" {
-        c.t("ignore-done")
+    let status = if error.is_empty() {
+        axum::http::StatusCode::OK
     } else {
-        String::new()
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
     };
-    render(&ScanPage {
-        c: &c,
-        scan,
-        risks,
-        changes,
-        hosts: hosts.len(),
-        diff,
-        message,
-    })
+    Ok((
+        status,
+        render(&ScanPage {
+            c,
+            scan,
+            risks,
+            changes,
+            hosts: hosts.len(),
+            diff,
+            message,
+            error,
+            error_address,
+        })?,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -268,7 +293,14 @@ async fn ignore(Hall(state, c): Hall, Form(form): Form<IgnoreForm>) -> PageResul
     Ok(
         match store::add_ignore(&state.db, &c.actor(), &form.address, &form.reason).await {
             Ok(()) => Redirect::to(&format!("{back}?done=ignored")).into_response(),
-            Err(DiscoveryError::Invalid { key, .. }) => index_page(&state, &c, c.t(key)).await?,
+            // Refused on the scan page it came from, beside the host, not on the overview.
+            Err(DiscoveryError::Invalid { key, .. }) => match form.scan.parse::<i64>() {
+                Ok(scan) => {
+                    let error = (c.t(key), form.address.trim().to_string());
+                    scan_page(&state, &c, scan, String::new(), error).await?
+                }
+                Err(_) => index_page(&state, &c, c.t(key)).await?,
+            },
             Err(DiscoveryError::Forbidden(_)) => return Err(RoomError::Forbidden),
             Err(e) => return Err(e.into()),
         },

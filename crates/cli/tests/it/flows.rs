@@ -998,6 +998,25 @@ async fn discovery_against_a_real_scan(backend: Backend) {
         )
         .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // From a scan's page, the refusal stays on that page, beside the host.
+    let no_reason = admin
+        .post(
+            "/discovery/ignore",
+            &[
+                ("address", "192.168.1.5"),
+                ("reason", " "),
+                ("scan", &scan_id),
+            ],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_reason.body.contains("href=\"#host-192.168.1.5\"")
+            && no_reason.body.contains("aria-invalid=\"true\" autofocus")
+            && no_reason.body.contains("台帳未登録の機器"),
+        "{}",
+        no_reason.body
+    );
     admin.get("/discovery").await;
     let again = admin
         .upload("/discovery", "scan", "full_sudo6.xml", scan, true)
