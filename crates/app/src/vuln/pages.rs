@@ -188,6 +188,15 @@ pub struct LowGroup {
     pub needs_version: bool,
 }
 
+/// "and N more" for a row that stands for several devices.
+fn others_text(c: &Ctx, r: &MatchRow) -> String {
+    if r.others() > 0 {
+        c.t1("vuln-and-others", "count", &r.others())
+    } else {
+        String::new()
+    }
+}
+
 fn low_groups(c: &Ctx, rows: &[MatchRow]) -> Vec<LowGroup> {
     let mut groups: Vec<LowGroup> = Vec::new();
     let mut index: std::collections::HashMap<(i64, String), usize> = Default::default();
@@ -207,11 +216,7 @@ fn low_groups(c: &Ctx, rows: &[MatchRow]) -> Vec<LowGroup> {
                 groups.push(LowGroup {
                     device_id: r.device_id(),
                     device: r.device().to_string(),
-                    others: if r.others() > 0 {
-                        c.t1("vuln-and-others", "count", &r.others())
-                    } else {
-                        String::new()
-                    },
+                    others: others_text(c, r),
                     product,
                     count: 1,
                     kev: usize::from(r.kev),
@@ -245,11 +250,7 @@ fn updated_groups(c: &Ctx, rows: &[MatchRow]) -> Vec<UpdatedGroup> {
             groups.push(UpdatedGroup {
                 device_id: r.device_id(),
                 device: r.device().to_string(),
-                others: if r.others() > 0 {
-                    c.t1("vuln-and-others", "count", &r.others())
-                } else {
-                    String::new()
-                },
+                others: others_text(c, r),
                 count: 0,
                 kev: 0,
                 newest: String::new(),

@@ -165,26 +165,18 @@ fn quiet_progress() -> impl FnMut(store::Progress) + Send {
 }
 
 async fn kev(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateError> {
-    let Run {
-        db,
-        actor,
-        client,
-        settings,
-        staging,
-        options,
-    } = run;
-    let name = if settings.kev_url.to_ascii_lowercase().ends_with(".csv") {
+    let name = if run.settings.kev_url.to_ascii_lowercase().ends_with(".csv") {
         "known_exploited_vulnerabilities.csv"
     } else {
         "known_exploited_vulnerabilities.json"
     };
     // Kept after import: its ETag makes the next update a conditional request.
-    let dest = staging.join("kev").join(name);
+    let dest = run.staging.join("kev").join(name);
     note(format!(
         "KEV: {}",
-        mamori_net::redact_url(&settings.kev_url)
+        mamori_net::redact_url(&run.settings.kev_url)
     ));
-    let got = mamori_net::download(client, &settings.kev_url, &dest, |_, _| {})
+    let got = mamori_net::download(run.client, &run.settings.kev_url, &dest, |_, _| {})
         .await
         .map_err(net(Source::Kev))?;
     let fetched = if got.not_modified {
@@ -195,7 +187,8 @@ async fn kev(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateEr
         format!("{} bytes", got.bytes)
     };
     let mut progress = quiet_progress();
-    let imports = store::import_paths(db, actor, &[dest], options.force, &mut progress).await?;
+    let imports =
+        store::import_paths(run.db, run.actor, &[dest], run.options.force, &mut progress).await?;
     Ok(SourceReport {
         source: Source::Kev,
         fetched,
@@ -350,17 +343,9 @@ async fn import_staged(
 }
 
 async fn nvd(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateError> {
-    let Run {
-        db,
-        actor,
-        client,
-        settings,
-        staging,
-        options,
-    } = run;
-    let dir = staging.join("nvd-api");
+    let dir = run.staging.join("nvd-api");
     let state_path = dir.join("state.json");
-    let since = nvd_since(db, options).await?;
+    let since = nvd_since(run.db, run.options).await?;
     let since_text = mamori_net::nvd_timestamp(since);
     // Pages of an interrupted run for the same start are kept, and the run goes on after them.
     let mut start = match read_state(&state_path).await {
@@ -371,7 +356,7 @@ async fn nvd(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateEr
         }
     };
     let until = Utc::now();
-    let api = nvd_api(settings);
+    let api = nvd_api(run.settings);
     let window = TimeDelta::days(NvdApi::MAX_WINDOW_DAYS);
     let mut page_number = pages_in(&dir).await?.len();
     let mut first_window = true;
@@ -387,7 +372,7 @@ async fn nvd(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateEr
             start.format("%Y-%m-%d"),
             end.format("%Y-%m-%d")
         ));
-        let fetched = mamori_net::nvd_changes(client, &api, start, end, |body| {
+        let fetched = mamori_net::nvd_changes(run.client, &api, start, end, |body| {
             page_number += 1;
             let path = dir.join(format!("page-{page_number:06}.json"));
             crate::kernel::files::write_private(&path, body)
@@ -411,8 +396,8 @@ async fn nvd(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateEr
     }
     note("NVD: importing".to_string());
     let (report, pages) = import_staged(
-        db,
-        actor,
+        run.db,
+        run.actor,
         Source::Nvd,
         NVD_UPDATE_FEED,
         &mamori_net::nvd_timestamp(until),
@@ -458,25 +443,17 @@ fn jvn_url(base: &str, since: NaiveDate, start_item: u64) -> Result<String, Upda
 }
 
 async fn jvn(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateError> {
-    let Run {
-        db,
-        actor,
-        client,
-        settings,
-        staging,
-        options,
-    } = run;
     let today = Utc::now().date_naive();
-    let since = match options.since {
+    let since = match run.options.since {
         Some(t) => t.date_naive(),
-        None => loaded_version(db, JVN_UPDATE_FEED)
+        None => loaded_version(run.db, JVN_UPDATE_FEED)
             .await?
             .and_then(|v| NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok())
             .unwrap_or(today - TimeDelta::days(JVN_FIRST_DAYS)),
     };
-    let dir = staging.join("jvn-api");
+    let dir = run.staging.join("jvn-api");
     fresh_dir(&dir).await?;
-    let paced = is_official(&settings.jvn_url, JVN_URL);
+    let paced = is_official(&run.settings.jvn_url, JVN_URL);
     let mut start_item = 1;
     let mut page = 0;
     loop {
@@ -484,9 +461,9 @@ async fn jvn(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateEr
             tokio::time::sleep(JVN_INTERVAL).await;
         }
         page += 1;
-        let url = jvn_url(&settings.jvn_url, since, start_item)?;
+        let url = jvn_url(&run.settings.jvn_url, since, start_item)?;
         let path = dir.join(format!("page-{page:06}.xml"));
-        mamori_net::download(client, &url, &path, |_, _| {})
+        mamori_net::download(run.client, &url, &path, |_, _| {})
             .await
             .map_err(net(Source::Jvn))?;
         let bytes = tokio::fs::read(&path)
@@ -498,7 +475,7 @@ async fn jvn(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateEr
             .map_err(|e| {
                 UpdateError::Other(format!(
                     "jvn: {} answered with something that is not a MyJVN overview list: {e}",
-                    mamori_net::redact_url(&settings.jvn_url)
+                    mamori_net::redact_url(&run.settings.jvn_url)
                 ))
             })?
             .paging;
@@ -507,7 +484,7 @@ async fn jvn(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateEr
             Some(p) if p.first != start_item => {
                 return Err(UpdateError::Other(format!(
                     "jvn: {} answered entries from {} when asked for {start_item}; try again later",
-                    mamori_net::redact_url(&settings.jvn_url),
+                    mamori_net::redact_url(&run.settings.jvn_url),
                     p.first
                 )));
             }
@@ -526,8 +503,8 @@ async fn jvn(run: Run<'_>, note: &mut Note<'_>) -> Result<SourceReport, UpdateEr
         }
     }
     let (report, pages) = import_staged(
-        db,
-        actor,
+        run.db,
+        run.actor,
         Source::Jvn,
         JVN_UPDATE_FEED,
         &today.format("%Y-%m-%d").to_string(),

@@ -5,29 +5,19 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use reqwest::StatusCode;
 
 use crate::cli::{set_up, text};
 use crate::kit::{Backend, TestServer};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mamori");
 /// The ceiling the issue sets for these files.
 const MAX_PEAK_MIB: u64 = 300;
 
 /// Runs `mamori ARGS` in `dir` and returns its output with its peak resident memory (MiB),
 /// sampled from /proc while it runs.
 fn run_measured(dir: &Path, args: &[&str]) -> (std::process::Output, u64) {
-    let mut child = Command::new(BIN)
-        .current_dir(dir)
-        .args(args)
-        .env_remove("MAMORI_DATABASE_URL")
-        .env_remove("MAMORI_DATA")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = crate::process::spawn_piped(dir, args);
     let pid = child.id();
     let mut peak_kib = 0;
     // The pipes are small: read them on threads so the child never blocks on them.

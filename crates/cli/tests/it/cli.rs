@@ -905,15 +905,7 @@ fn output_cut_short_by_its_reader_ends_quietly() {
     let imported = mamori(dir.path(), &["ledger", "import", file.to_str().unwrap()]);
     assert!(imported.status.success(), "{}", text(&imported));
     for args in [&["ledger", "list"][..], &["ledger", "list", "--json"]] {
-        let mut child = Command::new(BIN)
-            .current_dir(dir.path())
-            .args(args)
-            .env_remove("MAMORI_DATABASE_URL")
-            .env_remove("MAMORI_DATA")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = crate::process::spawn_piped(dir.path(), args);
         let mut first = String::new();
         std::io::BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
@@ -954,17 +946,20 @@ fn external_connections_in_the_ledger_become_connection_points() {
         assert!(out.status.success(), "{}", text(&out));
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
+    let names_of = |points: &serde_json::Value| -> Vec<String> {
+        points
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect()
+    };
     let points = list();
-    let names: Vec<&str> = points
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let names = names_of(&points);
     assert_eq!(names.len(), 2, "{points:#}");
-    assert!(names.contains(&"FortiGate のVPN"), "{names:?}");
+    assert!(names.iter().any(|n| n == "FortiGate のVPN"), "{names:?}");
     assert!(
-        names.contains(&"光ルータ のインターネット接続"),
+        names.iter().any(|n| n == "光ルータ のインターネット接続"),
         "{names:?}"
     );
     assert!(
@@ -994,14 +989,12 @@ fn external_connections_in_the_ledger_become_connection_points() {
     let out = import();
     assert!(out.status.success(), "{}", text(&out));
     let points = list();
-    let names: Vec<&str> = points
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let names = names_of(&points);
     assert_eq!(names.len(), 2, "{names:?}");
-    assert!(names.contains(&"FortiGate-60F のVPN"), "{names:?}");
+    assert!(
+        names.contains(&"FortiGate-60F のVPN".to_string()),
+        "{names:?}"
+    );
     let text_list = mamori(dir.path(), &["ledger", "list", "--kind", "connections"]);
     let said = text(&text_list);
     assert!(said.contains("ID\tNAME\tCONNECTION_KIND"), "{said}");

@@ -24,6 +24,20 @@ pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
         .ok()
 }
 
+/// mamori started in `dir` (its default data folder) with its output piped to the caller.
+pub fn spawn_piped(dir: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(BIN)
+        .current_dir(dir)
+        .args(args)
+        .env_remove("MAMORI_DATABASE_URL")
+        .env_remove("MAMORI_DATA")
+        .env_remove("MAMORI_LISTEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// Runs mamori in `dir` (its default data folder) with `input` on standard input.
 pub fn mamori_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
     let mut child = Command::new(BIN)
