@@ -67,6 +67,8 @@ pub(super) struct VendorIndexPage<'a> {
     year: i32,
     year_started: bool,
     error: String,
+    /// The devices and systems the ledger says this vendor maintains.
+    maintained: Vec<crate::ledger::api::Maintained>,
 }
 
 pub(super) async fn index(Hall(state, c): Hall, Query(q): Query<YearQuery>) -> PageResult {
@@ -173,10 +175,19 @@ pub(super) async fn vendor_index(
     let vendor_id = c.actor().vendor_id.unwrap_or_default();
     let year = answers::current_fiscal_year(&crate::kernel::time::today_jst_text());
     let today = crate::kernel::today_jst();
-    let (found, years) = tokio::try_join!(
+    let (found, years, names) = tokio::try_join!(
         forms::forms_of_vendor(&state.db, facility_id, vendor_id),
         forms::years(&state.db, facility_id),
+        async {
+            crate::vendors::api::names(&state.db, &[vendor_id])
+                .await
+                .map_err(ChecklistError::from)
+        },
     )?;
+    let vendor_name = names.get(&vendor_id).cloned().unwrap_or_default();
+    let maintained = crate::ledger::api::maintained_by(&state.db, facility_id, &vendor_name)
+        .await
+        .map_err(RoomError::internal)?;
     let mut summaries = Vec::new();
     for f in &found {
         let loaded = view::load(&state.db, facility_id, std::slice::from_ref(f)).await?;
@@ -203,6 +214,7 @@ pub(super) async fn vendor_index(
             year,
             year_started: years.contains(&year),
             error,
+            maintained,
         }),
     )
         .into_response())

@@ -6,4 +6,6 @@ pub use super::facts::LedgerFacts;
 pub use super::inspection::{ConnectionRow, LedgerSummary, inspection_summary};
 pub use super::model::{DEVICES, Record, firmware_cpe};
 pub use super::records::{CONNECTION_POINT, DEVICE, SEGMENT, SYSTEM};
-pub use super::store::{LedgerError, MatchInput, device_names, get, match_inputs, update};
+pub use super::store::{
+    LedgerError, Maintained, MatchInput, device_names, get, maintained_by, match_inputs, update,
+};

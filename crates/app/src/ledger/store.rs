@@ -900,3 +900,57 @@ impl From<LedgerError> for RoomError {
         }
     }
 }
+
+/// A device or system a vendor maintains, as the vendor's own page lists it (read-only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Maintained {
+    /// `device` or `system`.
+    pub kind: &'static str,
+    pub name: String,
+    /// For a device: its OS or firmware and version; for a system: "".
+    pub detail: String,
+    pub location: String,
+}
+
+/// The in-use devices whose maintenance vendor, and the systems whose vendor, is `vendor`
+/// (the name as the ledger writes it), by name.
+pub async fn maintained_by(
+    db: &Db,
+    facility_id: i64,
+    vendor: &str,
+) -> Result<Vec<Maintained>, LedgerError> {
+    let vendor = vendor.trim().to_string();
+    if vendor.is_empty() {
+        return Ok(Vec::new());
+    }
+    let devices: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT name, os_name, os_version, location FROM devices
+         WHERE facility_id = $1 AND TRIM(maintenance_vendor) = $2 AND status <> 'retired' ORDER BY name, id",
+    )
+    .bind(facility_id)
+    .bind(vendor.clone())
+    .fetch_all(db.pool())
+    .await?;
+    let systems: Vec<(String,)> = sqlx::query_as(
+        "SELECT name FROM systems WHERE facility_id = $1 AND TRIM(vendor) = $2 ORDER BY name, id",
+    )
+    .bind(facility_id)
+    .bind(vendor)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(devices
+        .into_iter()
+        .map(|(name, os, version, location)| Maintained {
+            kind: "device",
+            name,
+            detail: format!("{os} {version}").trim().to_string(),
+            location,
+        })
+        .chain(systems.into_iter().map(|(name,)| Maintained {
+            kind: "system",
+            name,
+            detail: String::new(),
+            location: String::new(),
+        }))
+        .collect())
+}

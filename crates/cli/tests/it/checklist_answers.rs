@@ -492,6 +492,13 @@ async fn vendors_fill_only_their_own_forms(backend: Backend) {
                 .await,
         );
     }
+    // The vendor's own page lists what the ledger says they maintain, and nothing else.
+    let landing = vendor.get("/checklist").await;
+    let maintained = &landing.body[landing.body.find("id=\"maintained\"").expect("maintained")..];
+    assert!(
+        maintained.contains("カルテサーバ") && !maintained.contains("PACSサーバ"),
+        "{maintained}"
+    );
     let unknown = vendor
         .post(
             &format!("{own}/link"),
