@@ -274,7 +274,7 @@ mod tests {
                 "row", "values", "new", "changed", "sheet", "encoding", "line", "cell", "date",
                 "facility", "first", "last", "range", "minutes", "year", "reason", "now", "cpe",
                 "vendor", "fixed", "version", "product", "who", "versions", "devices", "what",
-                "channel", "reason", "name",
+                "channel", "reason", "name", "kev", "ports",
             ]
             .into_iter()
             .map(|name| (Cow::Borrowed(name), FluentValue::from("1")))

@@ -491,6 +491,87 @@ async fn related(
     Ok(out)
 }
 
+/// What the other parts of mamori found about a device: its vulnerabilities, and what the
+/// latest scan saw at its addresses.
+async fn device_findings(
+    state: &AppState,
+    c: &Ctx,
+    d: &Record,
+    facility_id: i64,
+) -> Result<Vec<Related>, RoomError> {
+    let mut out = Vec::new();
+    let (matches, kev) = crate::vuln::api::device_counts(&state.db, facility_id, d.id)
+        .await
+        .map_err(RoomError::internal)?;
+    let text = if matches == 0 {
+        c.t("device-vulns-none")
+    } else {
+        c.t2("device-vulns", "count", &matches, "kev", &kev)
+    };
+    out.push(Related {
+        title: c.t("device-vulns-title"),
+        links: vec![(format!("/vuln/devices/{}", d.id), text)],
+    });
+    let ips: Vec<&str> = d.get("ip_addresses").split_whitespace().collect();
+    let Some(latest) = super::discovery_store::scans(&state.db, facility_id)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(out);
+    };
+    if ips.is_empty() {
+        return Ok(out);
+    }
+    let (scan, hosts, diff) =
+        super::discovery_store::diff(&state.db, facility_id, latest.id).await?;
+    let when = c.datetime(&scan.scanned_at);
+    let text = match hosts.iter().find(|h| ips.contains(&h.ip.as_str())) {
+        Some(host) => {
+            let ports: Vec<String> = host
+                .ports
+                .iter()
+                .map(|p| {
+                    format!("{}/{} {}", p.port, p.protocol, p.service)
+                        .trim()
+                        .to_string()
+                })
+                .collect();
+            let risky: Vec<String> = diff
+                .risky
+                .iter()
+                .filter(|r| r.device_id == Some(d.id))
+                .map(|r| c.t(r.reason))
+                .collect();
+            let mut text = c.t2(
+                "device-scan-seen",
+                "date",
+                &when,
+                "ports",
+                &if ports.is_empty() {
+                    "—".to_string()
+                } else {
+                    ports.join(", ")
+                },
+            );
+            if !risky.is_empty() {
+                text.push(' ');
+                text.push_str(&risky.join(" "));
+            }
+            text
+        }
+        None if diff.missing.iter().any(|m| m.device_id == d.id) => {
+            c.t1("device-scan-missing", "date", &when)
+        }
+        None => c.t1("device-scan-not-scanned", "date", &when),
+    };
+    out.push(Related {
+        title: c.t("device-scan-title"),
+        links: vec![(format!("/discovery/{}", scan.id), text)],
+    });
+    Ok(out)
+}
+
 pub async fn view_record(
     state: &AppState,
     c: Ctx,
@@ -501,11 +582,14 @@ pub async fn view_record(
     let c = c.active(section.nav);
     let facility_id = c.facility()?;
     let d = store::get_record(&state.db, section.kind, facility_id, id).await?;
-    let (refs, related, custom) = tokio::try_join!(
+    let (refs, mut related, custom) = tokio::try_join!(
         store::ref_names(&state.db, section.kind, facility_id),
         related(state, &c, &d, facility_id),
         store::custom_fields(&state.db, facility_id, section.kind.table),
     )?;
+    if d.kind == &DEVICES {
+        related.extend(device_findings(state, &c, &d, facility_id).await?);
+    }
     let mut rows: Vec<ViewRow> = section
         .kind
         .editable()

@@ -88,6 +88,30 @@ pub async fn open_kev(db: &Db, facility_id: i64) -> Result<Vec<OpenKev>, VulnErr
         .collect())
 }
 
+/// One device's stored exact matches not marked, and how many of them are KEV (for the ledger's
+/// device page).
+pub async fn device_counts(
+    db: &Db,
+    facility_id: i64,
+    device_id: i64,
+) -> Result<(i64, i64), VulnError> {
+    let today = crate::kernel::time::today_jst_text();
+    let (all, kev): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(k.cve_id) FROM vuln_device_profiles d
+         JOIN vuln_profile_matches m ON m.profile_id = d.profile_id
+         LEFT JOIN vuln_kev k ON k.cve_id = m.vuln_id
+         WHERE d.facility_id = $1 AND d.device_id = $2
+           AND NOT EXISTS (SELECT 1 FROM vuln_suppressions s
+                           WHERE s.device_id = d.device_id AND s.vuln_id = m.vuln_id AND s.until >= $3)",
+    )
+    .bind(facility_id)
+    .bind(device_id)
+    .bind(today)
+    .fetch_one(db.pool())
+    .await?;
+    Ok((all, kev))
+}
+
 pub async fn vuln_facts(db: &Db, facility_id: i64) -> Result<VulnFacts, VulnError> {
     let open = open_kev(db, facility_id).await?;
     let mut seen: HashSet<i64> = HashSet::new();

@@ -963,6 +963,19 @@ async fn discovery_against_a_real_scan(backend: Backend) {
     let body = &result.body;
     assert!(body.contains("台帳未登録の機器 (3)"), "{body}");
     assert!(body.contains("台帳にあるのに見つからなかった機器 (1)") && body.contains("病棟PC-50"));
+    // The device's own page says what the latest scan found of it.
+    let missing_id: i64 = sqlx::query_scalar("SELECT id FROM devices WHERE name = '病棟PC-50'")
+        .fetch_one(server.pool())
+        .await
+        .unwrap();
+    let device_page = admin.get(&format!("/ledger/{missing_id}")).await;
+    assert!(
+        device_page
+            .body
+            .contains("のスキャンでは見つかりませんでした"),
+        "{}",
+        device_page.body
+    );
     assert!(
         !body.contains("別ネットワークのPC"),
         "outside the scanned range"

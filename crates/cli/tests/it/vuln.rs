@@ -868,6 +868,16 @@ async fn many_matches_are_marked_at_once() {
     for cve in ["CVE-2018-13379", "CVE-2023-27997", "CVE-2024-21762"] {
         upload(&admin, &nvd.join(format!("{cve}.json"))).await;
     }
+    // The ledger's device page says what applies to it, with the way to the details.
+    let device_page = admin.get(&format!("/ledger/{twin_a}")).await;
+    assert!(
+        device_page.body.contains("当てはまる脆弱性")
+            && device_page
+                .body
+                .contains(&format!("href=\"/vuln/devices/{twin_a}\"")),
+        "{}",
+        device_page.body
+    );
     // The home page's next step is the KEV on devices reachable from outside, with whom to call.
     let home = admin.get("/").await;
     let next = &home.body[home.body.find("class=\"next-step\"").expect("next step")..];
