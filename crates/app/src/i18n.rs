@@ -146,11 +146,16 @@ impl Tr {
         }
     }
 
-    /// A calendar date (`YYYY-MM-DD` as stored) shown as `2026/04/01` in Japanese.
+    /// A calendar date (`YYYY-MM-DD` as stored, or the day of a `YYYY-MM-DDTHH:MM…` time as
+    /// feeds write them) shown as `2026/04/01` in Japanese.
     pub fn date(&self, stored: &str) -> String {
+        let day = match stored.get(10..11) {
+            Some("T") => &stored[..10],
+            _ => stored,
+        };
         match (
             self.lang,
-            chrono::NaiveDate::parse_from_str(stored, "%Y-%m-%d"),
+            chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d"),
         ) {
             (Lang::Ja, Ok(d)) => d.format("%Y/%m/%d").to_string(),
             (Lang::En, Ok(d)) => d.format("%Y-%m-%d").to_string(),
