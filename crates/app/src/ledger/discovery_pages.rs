@@ -22,6 +22,7 @@ pub fn routes(table: RouteTable) -> RouteTable {
         .get("/discovery", Access::Read, index)
         .post("/discovery", Access::Edit, upload)
         .post("/discovery/ignore", Access::Edit, ignore)
+        .post("/discovery/ignore/many", Access::Edit, ignore_many)
         .post("/discovery/run", Access::Edit, run_scan)
         .get("/discovery/{id}", Access::Read, show)
 }
@@ -281,6 +282,40 @@ struct IgnoreForm {
     address: String,
     reason: String,
     scan: String,
+}
+
+/// Marks the hosts chosen on a scan's page as known, with one reason.
+async fn ignore_many(
+    Hall(state, c): Hall,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let c = c.active("discovery");
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let addresses: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "pick")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let Ok(scan) = value("scan").parse::<i64>() else {
+        return Err(RoomError::NotFound);
+    };
+    Ok(
+        match store::add_ignores(&state.db, &c.actor(), &addresses, value("reason")).await {
+            Ok(()) => Redirect::to(&format!("/discovery/{scan}?done=ignored#unregistered"))
+                .into_response(),
+            Err(DiscoveryError::Invalid { key, .. }) => {
+                let error = (c.t(key), String::new());
+                scan_page(&state, &c, scan, String::new(), error).await?
+            }
+            Err(DiscoveryError::Forbidden(_)) => return Err(RoomError::Forbidden),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 async fn ignore(Hall(state, c): Hall, Form(form): Form<IgnoreForm>) -> PageResult {

@@ -173,18 +173,18 @@ pub async fn add_ignore(
     address: &str,
     reason: &str,
 ) -> Result<(), DiscoveryError> {
+    add_ignores(db, actor, &[address], reason).await
+}
+
+/// Marks hosts (IP or MAC addresses) as known, with one reason: all of them or none.
+pub async fn add_ignores(
+    db: &Db,
+    actor: &Actor,
+    addresses: &[&str],
+    reason: &str,
+) -> Result<(), DiscoveryError> {
     actor.require(Permission::Edit)?;
     let facility_id = facility_of(actor)?;
-    let address = address.trim();
-    let normalized = super::model::normalize_ips(address)
-        .filter(|a| !a.is_empty() && !a.contains(' '))
-        .or_else(|| {
-            super::model::normalize_macs(address).filter(|a| !a.is_empty() && !a.contains(' '))
-        })
-        .ok_or(DiscoveryError::Invalid {
-            field: "address",
-            key: crate::mkey!("ip-invalid"),
-        })?;
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(DiscoveryError::Invalid {
@@ -198,30 +198,54 @@ pub async fn add_ignore(
             key: crate::mkey!("field-too-long"),
         });
     }
+    if addresses.is_empty() {
+        return Err(DiscoveryError::Invalid {
+            field: "address",
+            key: crate::mkey!("ignore-none-chosen"),
+        });
+    }
+    let mut normalized = Vec::with_capacity(addresses.len());
+    for address in addresses {
+        let address = address.trim();
+        normalized.push(
+            super::model::normalize_ips(address)
+                .filter(|a| !a.is_empty() && !a.contains(' '))
+                .or_else(|| {
+                    super::model::normalize_macs(address)
+                        .filter(|a| !a.is_empty() && !a.contains(' '))
+                })
+                .ok_or(DiscoveryError::Invalid {
+                    field: "address",
+                    key: crate::mkey!("ip-invalid"),
+                })?,
+        );
+    }
     let mut w = db.write().await?;
-    sqlx::query("DELETE FROM discovery_ignores WHERE facility_id = $1 AND address = $2")
+    let mut events = Vec::with_capacity(normalized.len());
+    for address in normalized {
+        sqlx::query("DELETE FROM discovery_ignores WHERE facility_id = $1 AND address = $2")
+            .bind(facility_id)
+            .bind(address.clone())
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO discovery_ignores (facility_id, address, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
         .bind(facility_id)
-        .bind(normalized.clone())
+        .bind(address.clone())
+        .bind(reason.chars().take(500).collect::<String>())
+        .bind(actor.name.clone())
+        .bind(now_text())
         .execute(&mut *w.tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO discovery_ignores (facility_id, address, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(facility_id)
-    .bind(normalized.clone())
-    .bind(reason.chars().take(500).collect::<String>())
-    .bind(actor.name.clone())
-    .bind(now_text())
-    .execute(&mut *w.tx)
-    .await?;
-    audit::commit_with(
-        w,
-        actor,
-        Event::new("ignore", "discovery", normalized.clone())
-            .label(normalized)
-            .change("reason", "", reason),
-    )
-    .await?;
+        events.push(
+            Event::new("ignore", "discovery", address.clone())
+                .label(address)
+                .change("reason", "", reason),
+        );
+    }
+    audit::append_many(&mut w, actor, events).await?;
+    w.commit().await?;
     Ok(())
 }
 

@@ -1041,6 +1041,45 @@ async fn discovery_against_a_real_scan(backend: Backend) {
         result.body
     );
     assert!(result.body.contains("既知として除外: 1 台"));
+    // The rest chosen at once, with one reason; none chosen is refused on the page.
+    let again_id = again
+        .location()
+        .trim_start_matches("/discovery/")
+        .to_string();
+    let picks: Vec<String> = result
+        .body
+        .split("name=\"pick\" value=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .collect();
+    assert_eq!(picks.len(), 2, "{picks:?}");
+    let none = admin
+        .post(
+            "/discovery/ignore/many",
+            &[("scan", again_id.as_str()), ("reason", "院内の検査機器")],
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        none.body.contains("既知にする機器を選んでください"),
+        "{}",
+        none.body
+    );
+    let mut form = vec![("scan", again_id.as_str()), ("reason", "院内の検査機器")];
+    form.extend(picks.iter().map(|p| ("pick", p.as_str())));
+    let many = admin.post("/discovery/ignore/many", &form).await;
+    assert_eq!(many.status, StatusCode::SEE_OTHER, "{}", many.body);
+    let after = admin.get(&format!("/discovery/{again_id}")).await;
+    assert!(
+        after.body.contains("台帳未登録の機器 (0)"),
+        "{}",
+        after.body
+    );
+    assert!(
+        after.body.contains("既知として除外: 3 台"),
+        "{}",
+        after.body
+    );
     let history = admin.get("/discovery").await;
     assert_eq!(history.body.matches("<a href=\"/discovery/").count(), 2);
     let audit = admin.get("/audit?type=scan").await;
