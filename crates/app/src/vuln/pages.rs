@@ -779,8 +779,53 @@ struct FeedsPage<'a> {
     error: String,
 }
 
-async fn feeds_page(State(state): State<AppState>, c: Ctx) -> PageResult {
-    feeds_view(&state, c, Vec::new(), String::new()).await
+/// What imports brought, kept a few minutes for the page the import redirects to: reloading
+/// that page shows the report again and never sends the file twice.
+type Kept = (i64, std::time::Instant, Vec<FileReport>);
+
+#[derive(Default)]
+struct RecentReports(std::sync::Mutex<std::collections::HashMap<String, Kept>>);
+
+impl RecentReports {
+    const KEPT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+    fn keep(&self, user_id: i64, reports: Vec<FileReport>) -> String {
+        let token = crate::auth::secrets::random_token();
+        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|_, (_, at, _)| at.elapsed() < Self::KEPT);
+        // A person imports a handful at a time; this bounds what a script could pile up.
+        if all.len() >= 64 {
+            all.clear();
+        }
+        all.insert(token.clone(), (user_id, std::time::Instant::now(), reports));
+        token
+    }
+
+    fn get(&self, token: &str, user_id: i64) -> Vec<FileReport> {
+        let all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        all.get(token)
+            .filter(|(owner, at, _)| *owner == user_id && at.elapsed() < Self::KEPT)
+            .map(|(_, _, reports)| reports.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FeedsQuery {
+    report: String,
+}
+
+async fn feeds_page(
+    State(state): State<AppState>,
+    c: Ctx,
+    axum::extract::Query(q): axum::extract::Query<FeedsQuery>,
+) -> PageResult {
+    let reports = match (q.report.is_empty(), c.user()) {
+        (false, Some(user)) => state.shared::<RecentReports>().get(&q.report, user.id),
+        _ => Vec::new(),
+    };
+    feeds_view(&state, c, reports, String::new()).await
 }
 
 async fn feeds_view(
@@ -833,7 +878,13 @@ async fn import(Hall(state, c): Hall, mut multipart: Multipart) -> PageResult {
                     return Err(e.into());
                 }
                 alerts::deliver_in_background(&state);
-                feeds_view(&state, c, reports, String::new()).await?
+                // Post, redirect, get: a reload shows the report, it does not import again.
+                let user = c
+                    .user()
+                    .map(|u| u.id)
+                    .ok_or(crate::kernel::RoomError::Forbidden)?;
+                let token = state.shared::<RecentReports>().keep(user, reports);
+                Redirect::to(&format!("/vuln/feeds?report={token}")).into_response()
             }
             Err(VulnError::Feed(e)) => feeds_view(&state, c, Vec::new(), e.to_string()).await?,
             Err(e @ VulnError::Older { .. }) => {

@@ -37,12 +37,20 @@ async fn add_device(admin: &Client, name: &str, version: &str, cpes: &str, exter
     last.split('?').next().unwrap().parse().unwrap()
 }
 
+/// Uploads a feed file through the page and returns the page shown after it (an import
+/// redirects to its report, so that a reload does not import again).
 async fn upload(admin: &Client, path: &std::path::Path) -> crate::kit::Page {
     let bytes = std::fs::read(path).unwrap();
     let name = path.file_name().unwrap().to_string_lossy().to_string();
-    admin
+    let answer = admin
         .upload("/vuln/feeds/import", "file", &name, bytes, true)
-        .await
+        .await;
+    if answer.status == StatusCode::SEE_OTHER {
+        assert!(answer.location().starts_with("/vuln/feeds?report="));
+        admin.get(&answer.location()).await
+    } else {
+        answer
+    }
 }
 
 async fn listing(server: &TestServer) -> mamori_app::vuln::view::Listing {
@@ -424,11 +432,16 @@ async fn fortigate_devices_against_real_feeds(backend: Backend) {
             true,
         )
         .await;
+    assert_eq!(forced.status, StatusCode::SEE_OTHER, "{}", forced.body);
+    let report = admin.get(&forced.location()).await;
     assert!(
-        forced.body.contains("id=\"feed-report\""),
+        report.body.contains("id=\"feed-report\""),
         "{}",
-        forced.body
+        report.body
     );
+    // Reloading the report shows it again and imports nothing; another user sees no report.
+    let again = admin.get(&forced.location()).await;
+    assert!(again.body.contains("id=\"feed-report\""));
     let nvd_text = std::fs::read(nvd.join("CVE-2023-27997.json")).unwrap();
     let cut = nvd_text[..nvd_text.len() / 2].to_vec();
     let cves = server.count("vuln_cves").await;
