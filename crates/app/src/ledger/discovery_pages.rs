@@ -23,6 +23,7 @@ pub fn routes(table: RouteTable) -> RouteTable {
         .post("/discovery", Access::Edit, upload)
         .post("/discovery/ignore", Access::Edit, ignore)
         .post("/discovery/ignore/many", Access::Edit, ignore_many)
+        .post("/discovery/register/many", Access::Edit, register_many)
         .post("/discovery/run", Access::Edit, run_scan)
         .get("/discovery/{id}", Access::Read, show)
 }
@@ -210,10 +211,10 @@ impl ScanPage<'_> {
 
 async fn show(Hall(state, c): Hall, Path(id): Path<i64>, Query(q): Query<ScanQuery>) -> PageResult {
     let c = c.active("discovery");
-    let message = if q.done == "ignored" {
-        c.t("ignore-done")
-    } else {
-        String::new()
+    let message = match q.done.as_str() {
+        "ignored" => c.t("ignore-done"),
+        "registered" => c.t("register-done"),
+        _ => String::new(),
     };
     scan_page(&state, &c, id, message, (String::new(), String::new())).await
 }
@@ -282,6 +283,76 @@ struct IgnoreForm {
     address: String,
     reason: String,
     scan: String,
+}
+
+/// Registers the hosts chosen on a scan's page in the ledger (kind その他, name from the host
+/// name or address, what the scan saw), all of them or none.
+async fn register_many(
+    Hall(state, c): Hall,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let c = c.active("discovery");
+    let facility_id = c.facility()?;
+    let scan = fields
+        .iter()
+        .find(|(k, _)| k == "scan")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+        .ok_or(RoomError::NotFound)?;
+    let picked: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "pick")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let (state, c) = (&state, &c);
+    let refuse = |key: &'static str| async move {
+        let error = (c.t(key), String::new());
+        scan_page(state, c, scan, String::new(), error).await
+    };
+    if picked.is_empty() {
+        return refuse(crate::mkey!("register-none-chosen")).await;
+    }
+    let (_, hosts, _) = store::diff(&state.db, facility_id, scan).await?;
+    let mut all = Vec::new();
+    for ip in picked {
+        let Some(host) = hosts.iter().find(|h| h.ip == ip) else {
+            return Err(RoomError::NotFound);
+        };
+        let name = if host.hostname.is_empty() {
+            host.ip.clone()
+        } else {
+            host.hostname.clone()
+        };
+        let input = |field: &str| -> String {
+            match field {
+                "kind" => "other".to_string(),
+                "name" => name.clone(),
+                "hostname" => host.hostname.clone(),
+                "ip_addresses" => host.ip.clone(),
+                "mac_addresses" => host.mac.clone(),
+                "maker" => host.mac_vendor.chars().take(200).collect(),
+                "os_name" => host.os.chars().take(200).collect(),
+                _ => String::new(),
+            }
+        };
+        match super::model::validate(&input) {
+            Ok(values) => all.push(values),
+            Err(problems) => {
+                let key = problems
+                    .first()
+                    .map_or(crate::mkey!("form-has-errors"), |p| p.1);
+                let error = (c.t(key), host.ip.clone());
+                return scan_page(state, c, scan, String::new(), error).await;
+            }
+        }
+    }
+    match super::store::create_records(&state.db, &c.actor(), &super::model::DEVICES, &all).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/discovery/{scan}?done=registered#unregistered"))
+                .into_response(),
+        ),
+        Err(super::store::LedgerError::Invalid { key, .. }) => refuse(key).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Marks the hosts chosen on a scan's page as known, with one reason.

@@ -384,28 +384,45 @@ pub async fn create_record(
     kind: &'static RecordKind,
     values: &[(&'static str, String)],
 ) -> Result<i64, LedgerError> {
+    let ids = create_records(db, actor, kind, std::slice::from_ref(&values.to_vec())).await?;
+    ids.into_iter().next().ok_or(LedgerError::NotFound)
+}
+
+/// Registers several records from cleaned values in one transaction: all of them or none
+/// (the first refused one says why).
+pub async fn create_records(
+    db: &Db,
+    actor: &Actor,
+    kind: &'static RecordKind,
+    all: &[Values],
+) -> Result<Vec<i64>, LedgerError> {
     actor.require(Permission::Edit)?;
     let facility_id = facility_of(actor)?;
-    let record = Record {
-        kind,
-        values: values.to_vec(),
-        ..Record::default()
-    };
     let fields = custom_fields(db, facility_id, kind.table).await?;
     let mut w = db.write().await?;
-    check_unique(&mut w, kind, facility_id, &record, 0).await?;
-    let described = check_refs(&mut w, kind, facility_id, values).await?;
     let now = now_text();
-    let id = insert_row(&mut w, kind, facility_id, values, &now).await?;
-    let mut events = vec![
-        Event::new("create", kind.entity, id)
-            .label(record.name())
-            .changes(diff(&[], &audit_names(&described, &fields))),
-    ];
-    events.extend(connection_points_of(&mut w, kind, facility_id, id, values, &now).await?);
+    let mut ids = Vec::with_capacity(all.len());
+    let mut events = Vec::new();
+    for values in all {
+        let record = Record {
+            kind,
+            values: values.clone(),
+            ..Record::default()
+        };
+        check_unique(&mut w, kind, facility_id, &record, 0).await?;
+        let described = check_refs(&mut w, kind, facility_id, values).await?;
+        let id = insert_row(&mut w, kind, facility_id, values, &now).await?;
+        events.push(
+            Event::new("create", kind.entity, id)
+                .label(record.name())
+                .changes(diff(&[], &audit_names(&described, &fields))),
+        );
+        events.extend(connection_points_of(&mut w, kind, facility_id, id, values, &now).await?);
+        ids.push(id);
+    }
     audit::append_many(&mut w, actor, events).await?;
     w.commit().await?;
-    Ok(id)
+    Ok(ids)
 }
 
 /// A device's 外部接続 makes its connection point (see `connection_sync`); other kinds make
