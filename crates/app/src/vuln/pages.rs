@@ -632,25 +632,34 @@ async fn suppress(Hall(state, c): Hall, PostForm(form): PostForm<SuppressForm>) 
     let back = back_to(&form.back);
     let device_ids = form.devices(&state.db, facility_id).await?;
     let pairs = [(form.vuln_id.trim().to_string(), device_ids)];
-    let request = view::SuppressRequest {
-        pairs: &pairs,
-        kind: &form.kind,
-        reason: &form.reason,
-        until: &form.until,
-    };
-    record_marks(&state, c, facility_id, &request, back).await
+    let mark = (
+        form.kind.as_str(),
+        form.reason.as_str(),
+        form.until.as_str(),
+    );
+    record_marks(&state, c, facility_id, (&pairs, mark), back).await
 }
 
-/// Saves marks and goes back, or says what to fix.
+/// A mark as typed: kind, reason, last day.
+type Mark<'a> = (&'a str, &'a str, &'a str);
+
+/// Saves one mark (kind, reason, until) for each vulnerability's devices and goes back, or
+/// says what to fix.
 async fn record_marks(
     state: &AppState,
     c: Ctx,
     facility_id: i64,
-    request: &view::SuppressRequest<'_>,
+    (pairs, (kind, reason, until)): (&[(String, Vec<i64>)], Mark<'_>),
     back: String,
 ) -> PageResult {
+    let request = view::SuppressRequest {
+        pairs,
+        kind,
+        reason,
+        until,
+    };
     Ok(
-        match view::suppress(&state.db, &c.actor(), facility_id, request, today()).await {
+        match view::suppress(&state.db, &c.actor(), facility_id, &request, today()).await {
             Ok(()) => Redirect::to(&back).into_response(),
             Err(VulnError::Invalid(key)) => {
                 let c = c.active("vuln");
@@ -742,13 +751,12 @@ async fn bulk_suppress(
             (r.vuln_id.clone(), devices)
         })
         .collect();
-    let request = view::SuppressRequest {
-        pairs: &pairs,
-        kind: &form.kind,
-        reason: &form.reason,
-        until: &form.until,
-    };
-    record_marks(&state, c, facility_id, &request, back).await
+    let mark = (
+        form.kind.as_str(),
+        form.reason.as_str(),
+        form.until.as_str(),
+    );
+    record_marks(&state, c, facility_id, (&pairs, mark), back).await
 }
 
 async fn unsuppress(Hall(state, c): Hall, PostForm(form): PostForm<SuppressForm>) -> PageResult {

@@ -10,14 +10,7 @@ use sqlx::Connection;
 use crate::process::{BIN, add_admin, mamori_stdin};
 
 pub(crate) fn mamori(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(dir)
-        .args(args)
-        .env_remove("MAMORI_DATABASE_URL")
-        .env_remove("MAMORI_DATA")
-        .env_remove("MAMORI_LISTEN")
-        .output()
-        .unwrap()
+    crate::process::command(dir, args).output().unwrap()
 }
 
 pub(crate) fn text(o: &Output) -> String {

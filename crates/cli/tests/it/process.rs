@@ -24,14 +24,22 @@ pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
         .ok()
 }
 
-/// mamori started in `dir` (its default data folder) with its output piped to the caller.
-pub fn spawn_piped(dir: &Path, args: &[&str]) -> std::process::Child {
-    Command::new(BIN)
+/// mamori in `dir` (its default data folder), untouched by the settings of the shell running
+/// the tests.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
         .current_dir(dir)
         .args(args)
         .env_remove("MAMORI_DATABASE_URL")
         .env_remove("MAMORI_DATA")
-        .env_remove("MAMORI_LISTEN")
+        .env_remove("MAMORI_LISTEN");
+    command
+}
+
+/// mamori started in `dir` with its output piped to the caller.
+pub fn spawn_piped(dir: &Path, args: &[&str]) -> std::process::Child {
+    command(dir, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -40,12 +48,7 @@ pub fn spawn_piped(dir: &Path, args: &[&str]) -> std::process::Child {
 
 /// Runs mamori in `dir` (its default data folder) with `input` on standard input.
 pub fn mamori_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .current_dir(dir)
-        .args(args)
-        .env_remove("MAMORI_DATABASE_URL")
-        .env_remove("MAMORI_DATA")
-        .env_remove("MAMORI_LISTEN")
+    let mut child = command(dir, args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
